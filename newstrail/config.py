@@ -1,0 +1,152 @@
+"""Crawl configuration: one typed object, built once from arguments and NEWSTRAIL_* settings."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from newstrail import __version__
+from newstrail.errors import NewstrailError
+from newstrail.relevance import DEFAULT_THRESHOLD
+from newstrail.seeds import SeedSet
+
+__all__ = [
+    "DEFAULT_CONTACT",
+    "DEFAULT_STORE",
+    "CrawlConfig",
+    "Environment",
+    "new_crawl_id",
+    "user_agent",
+]
+
+DEFAULT_STORE = "./newstrail-data"
+DEFAULT_CONTACT = "https://github.com/newstrail/newstrail"
+
+
+def new_crawl_id(now: datetime | None = None) -> str:
+    """A sortable, unique crawl id: UTC start time plus a random suffix."""
+    now = now or datetime.now(UTC)
+    return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+def user_agent(contact: str) -> str:
+    """An honest User-Agent: the software, its version and where to reach its operator."""
+    return f"newstrail/{__version__} (+{contact}; news coverage archiving)"
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise NewstrailError(f"{name}={raw!r} is not a whole number") from None
+    if value < minimum:
+        raise NewstrailError(f"{name}={raw!r} must be at least {minimum}")
+    return value
+
+
+@dataclass(frozen=True)
+class Environment:
+    """The NEWSTRAIL_* settings, read once."""
+
+    store: str = DEFAULT_STORE
+    contact: str = DEFAULT_CONTACT
+    workdir: Path = Path(".newstrail-work")
+    warc_max_size: int = 1_000_000_000
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Environment:
+        env = os.environ if env is None else env
+        return cls(
+            store=env.get("NEWSTRAIL_STORE") or DEFAULT_STORE,
+            contact=env.get("NEWSTRAIL_CONTACT") or DEFAULT_CONTACT,
+            workdir=Path(env.get("NEWSTRAIL_WORKDIR") or ".newstrail-work"),
+            warc_max_size=_int(env, "NEWSTRAIL_WARC_MAX_SIZE", 1_000_000_000, minimum=1_000_000),
+        )
+
+
+@dataclass(frozen=True)
+class CrawlConfig:
+    """Everything one crawl needs; serialisable, so it can cross into the crawler process."""
+
+    seeds: SeedSet
+    collection: str
+    crawl_id: str
+    store: str = DEFAULT_STORE
+    budget: int = 500
+    max_hops: int = 2
+    allow_private: bool = False
+    obey_robots: bool = True
+    download_delay: float = 1.0
+    concurrency_per_host: int = 2
+    autothrottle: bool = True
+    contact: str = DEFAULT_CONTACT
+    threshold: float = DEFAULT_THRESHOLD
+    warc_max_size: int = 1_000_000_000
+    workdir: Path = Path(".newstrail-work")
+    log_level: str = "WARNING"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.budget < 1:
+            raise NewstrailError(f"budget must be at least 1 page, not {self.budget}")
+        if self.max_hops < 0:
+            raise NewstrailError(f"max hops must be 0 or more, not {self.max_hops}")
+        if self.download_delay < 0:
+            raise NewstrailError("download delay cannot be negative")
+        if not 1 <= self.concurrency_per_host <= 16:
+            raise NewstrailError("concurrency per host must be between 1 and 16")
+
+    @property
+    def user_agent(self) -> str:
+        return user_agent(self.contact)
+
+    @property
+    def crawl_workdir(self) -> Path:
+        """Local staging folder of this crawl: open WARC files and not yet stored outputs."""
+        return self.workdir / self.collection / self.crawl_id
+
+    @property
+    def summary_path(self) -> Path:
+        """Where the crawler process leaves the crawl's summary for the flow."""
+        return self.crawl_workdir / "summary.json"
+
+    def settings_summary(self) -> dict[str, Any]:
+        """The settings worth recording in the warcinfo record and the manifest."""
+        return {
+            "seed_set": self.seeds.name,
+            "seed_urls": self.seeds.urls,
+            "budget": self.budget,
+            "max_hops": self.max_hops,
+            "obey_robots": self.obey_robots,
+            "download_delay": self.download_delay,
+            "concurrency_per_host": self.concurrency_per_host,
+            "autothrottle": self.autothrottle,
+            "threshold": self.threshold,
+            "user_agent": self.user_agent,
+            "allow_private": self.allow_private,
+            "warc_max_size": self.warc_max_size,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["seeds"] = self.seeds.to_dict()
+        data["workdir"] = str(self.workdir)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CrawlConfig:
+        data = dict(data)
+        data["seeds"] = SeedSet.from_dict(data["seeds"])
+        data["workdir"] = Path(data["workdir"])
+        return cls(**data)
+
+    def evolve(self, **changes: Any) -> CrawlConfig:
+        return replace(self, **changes)

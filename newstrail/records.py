@@ -1,0 +1,52 @@
+"""The text record: one JSON object per extracted article."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class TextRecord:
+    """Clean text and metadata of one archived HTML response.
+
+    ``warc_filename`` and ``warc_record_offset`` point at the WARC response record
+    the text was extracted from (the offset of its gzip member in that file).
+    """
+
+    url: str
+    canonical_url: str
+    title: str | None
+    author: str | None
+    date: str | None
+    sitename: str | None
+    language: str | None
+    text: str
+    relevance: float
+    related: bool
+    matched_terms: list[str]
+    warc_filename: str
+    warc_record_offset: int
+    warc_record_id: str
+    text_sha256: str
+    fetched_at: str = ""
+    status: int = 200
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        extra = data.pop("extra")
+        data.update(extra)
+        return data
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=False)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TextRecord:
+        names = {f.name for f in dataclasses.fields(cls)} - {"extra"}
+        known = {k: v for k, v in data.items() if k in names}
+        extra = {k: v for k, v in data.items() if k not in names}
+        return cls(**known, extra=extra)

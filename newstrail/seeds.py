@@ -1,0 +1,253 @@
+"""Seed sets: the articles a crawl starts from and the texts relevance is measured against.
+
+The file format is documented in ``seeds/README.md``.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from newstrail.errors import SeedError
+from newstrail.urls import is_http_url
+
+__all__ = ["Seed", "SeedSet", "load_seed_set", "seed_set_from_urls", "validate_name"]
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+@dataclass(frozen=True)
+class Seed:
+    """One seed article: a URL to fetch, a text to measure relevance against, or both."""
+
+    url: str | None
+    title: str | None = None
+    author: str | None = None
+    published: str | None = None
+    site: str | None = None
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class SeedSet:
+    """A named set of seed articles, plus optional topic keywords."""
+
+    name: str
+    seeds: tuple[Seed, ...]
+    description: str = ""
+    keywords: tuple[str, ...] = ()
+    threshold: float | None = None
+    source: str | None = None
+
+    @property
+    def urls(self) -> list[str]:
+        """The seed URLs to fetch, in file order."""
+        return [s.url for s in self.seeds if s.url]
+
+    @property
+    def texts(self) -> list[str]:
+        """The seed texts known before crawling (the relevance profile)."""
+        return [s.text for s in self.seeds if s.text]
+
+    def with_urls(self, urls: Sequence[str]) -> SeedSet:
+        """The same profile with the seed URLs replaced, in order (used by the demo)."""
+        seeds = list(self.seeds)
+        if len(urls) > len(seeds):
+            raise SeedError(f"{len(urls)} URLs given for {len(seeds)} seeds")
+        for i, url in enumerate(urls):
+            seeds[i] = Seed(
+                url=url,
+                title=seeds[i].title,
+                author=seeds[i].author,
+                published=seeds[i].published,
+                site=seeds[i].site,
+                text=seeds[i].text,
+            )
+        return SeedSet(
+            name=self.name,
+            seeds=tuple(seeds),
+            description=self.description,
+            keywords=self.keywords,
+            threshold=self.threshold,
+            source=self.source,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-safe form, to hand the seed set to the crawler process."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "keywords": list(self.keywords),
+            "threshold": self.threshold,
+            "source": self.source,
+            "seeds": [s.__dict__.copy() for s in self.seeds],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SeedSet:
+        return cls(
+            name=data["name"],
+            description=data.get("description", ""),
+            keywords=tuple(data.get("keywords", ())),
+            threshold=data.get("threshold"),
+            source=data.get("source"),
+            seeds=tuple(Seed(**s) for s in data["seeds"]),
+        )
+
+
+def validate_name(name: str, what: str = "collection name") -> str:
+    """Check a name: letters, digits, '.', '_' and '-', starting with a letter or digit."""
+    if not _NAME.match(name):
+        raise SeedError(
+            f"invalid {what} {name!r}: use letters, digits, '.', '_' and '-' "
+            "(at most 100, starting with a letter or digit)"
+        )
+    return name
+
+
+@dataclass
+class _Where:
+    path: Path
+    items: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return ": ".join([str(self.path), *self.items])
+
+
+def _string(
+    table: dict[str, Any], key: str, where: _Where, *, required: bool = False
+) -> str | None:
+    value = table.get(key)
+    if value is None:
+        if required:
+            raise SeedError(f"{where}: missing required key '{key}'")
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise SeedError(f"{where}: '{key}' must be a non-empty string")
+    return value.strip()
+
+
+def load_seed_set(path: str | Path) -> SeedSet:
+    """Read a seed file (TOML). Every problem raises SeedError naming the file and the spot."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise SeedError(f"{path}: no such seed file") from None
+    except OSError as exc:
+        raise SeedError(f"{path}: cannot read seed file: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise SeedError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SeedError(f"{path}: invalid TOML: {exc}") from None
+
+    known = {"collection", "seed", "relevance"}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise SeedError(f"{path}: unknown section '{unknown[0]}' (expected {sorted(known)})")
+
+    collection = data.get("collection")
+    if not isinstance(collection, dict):
+        raise SeedError(f"{path}: missing [collection] table with a 'name'")
+    where = _Where(path, ["[collection]"])
+    name = _string(collection, "name", where, required=True)
+    assert name is not None
+    try:
+        validate_name(name)
+    except SeedError as exc:
+        raise SeedError(f"{where}: {exc}") from None
+    description = _string(collection, "description", where) or ""
+
+    relevance = data.get("relevance", {})
+    if not isinstance(relevance, dict):
+        raise SeedError(f"{path}: [relevance] must be a table")
+    where = _Where(path, ["[relevance]"])
+    keywords = relevance.get("keywords", [])
+    if not isinstance(keywords, list) or not all(isinstance(k, str) and k for k in keywords):
+        raise SeedError(f"{where}: 'keywords' must be a list of strings")
+    threshold = relevance.get("threshold")
+    if threshold is not None and (
+        not isinstance(threshold, int | float)
+        or isinstance(threshold, bool)
+        or not 0 < threshold < 1
+    ):
+        raise SeedError(f"{where}: 'threshold' must be a number between 0 and 1")
+
+    entries = data.get("seed")
+    if not isinstance(entries, list) or not entries:
+        raise SeedError(f"{path}: no [[seed]] entries")
+    seeds = [
+        _parse_seed(entry, _Where(path, [f"seed {i}"]), path.parent)
+        for i, entry in enumerate(entries, 1)
+    ]
+    if not any(s.url for s in seeds):
+        raise SeedError(f"{path}: no seed has a 'url', so there is nothing to fetch")
+    return SeedSet(
+        name=name,
+        description=description,
+        seeds=tuple(seeds),
+        keywords=tuple(keywords),
+        threshold=float(threshold) if threshold is not None else None,
+        source=str(path),
+    )
+
+
+_SEED_KEYS = {"url", "title", "author", "published", "site", "text", "text_file"}
+
+
+def _parse_seed(entry: Any, where: _Where, base: Path) -> Seed:
+    if not isinstance(entry, dict):
+        raise SeedError(f"{where}: must be a table")
+    unknown = sorted(set(entry) - _SEED_KEYS)
+    if unknown:
+        raise SeedError(f"{where}: unknown key '{unknown[0]}' (expected {sorted(_SEED_KEYS)})")
+    url = _string(entry, "url", where)
+    if url is not None and not is_http_url(url):
+        raise SeedError(f"{where}: url {url!r} is not an absolute http(s) URL")
+    published = _string(entry, "published", where)
+    if published is not None and not _DATE.match(published):
+        raise SeedError(f"{where}: published {published!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
+    text = _string(entry, "text", where)
+    text_file = _string(entry, "text_file", where)
+    if text and text_file:
+        raise SeedError(f"{where}: give 'text' or 'text_file', not both")
+    if text_file:
+        file = (base / text_file).resolve()
+        try:
+            text = file.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise SeedError(
+                f"{where}: text_file {text_file!r} not found (relative to {base})"
+            ) from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SeedError(f"{where}: cannot read text_file {text_file!r}: {exc}") from None
+        if not text.strip():
+            raise SeedError(f"{where}: text_file {text_file!r} is empty")
+    if url is None and text is None:
+        raise SeedError(f"{where}: a seed needs a 'url', a 'text' or a 'text_file'")
+    return Seed(
+        url=url,
+        title=_string(entry, "title", where),
+        author=_string(entry, "author", where),
+        published=published,
+        site=_string(entry, "site", where),
+        text=text,
+    )
+
+
+def seed_set_from_urls(urls: Sequence[str], collection: str) -> SeedSet:
+    """A seed set of URLs given on the command line; their texts join the profile once fetched."""
+    validate_name(collection)
+    if not urls:
+        raise SeedError("no seed URLs given")
+    for url in urls:
+        if not is_http_url(url):
+            raise SeedError(f"seed URL {url!r} is not an absolute http(s) URL")
+    return SeedSet(name=collection, seeds=tuple(Seed(url=u) for u in urls))

@@ -1,0 +1,145 @@
+"""URL canonicalisation and address checks.
+
+A canonical URL decides what is a duplicate: two links that differ only in
+tracking parameters, session ids, fragments, case of the host, the default port
+or the order of query parameters name the same page.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from w3lib.url import canonicalize_url
+
+__all__ = [
+    "TRACKING_PARAMS",
+    "canonical_url",
+    "host_key",
+    "is_http_url",
+    "is_public_address",
+    "url_tokens",
+]
+
+# Query parameters that identify a visitor, a campaign or a session, never a page.
+TRACKING_PARAMS = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "msclkid",
+        "mc_cid",
+        "mc_eid",
+        "igshid",
+        "yclid",
+        "_ga",
+        "_gl",
+        "ref_src",
+        "cmpid",
+        "ocid",
+        "sessionid",
+        "session_id",
+        "sid",
+        "phpsessid",
+        "jsessionid",
+        "aspsessionid",
+        "cfid",
+        "cftoken",
+        "share",
+        "amp;utm_source",
+    }
+)
+TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_")
+
+# ";jsessionid=..." style path parameters (Java servlet containers, some CMSs).
+_PATH_SESSION = re.compile(r";(?:jsessionid|phpsessid|sid|sessionid)=[^/?#]*", re.IGNORECASE)
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _is_tracking(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES)
+
+
+def is_http_url(url: str) -> bool:
+    """True for an absolute http(s) URL with a host."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def canonical_url(url: str) -> str:
+    """Return the canonical form of ``url`` used to decide what is a duplicate.
+
+    Lower-cases scheme and host, drops the default port, the fragment, tracking
+    and session parameters, sorts the query (w3lib's canonicalize_url) and
+    normalises percent-escapes.
+    """
+    url = url.strip()
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower().rstrip(".")
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    netloc = host if port is None or _DEFAULT_PORTS.get(scheme) == port else f"{host}:{port}"
+    if parts.username:
+        netloc = f"{parts.username}@{netloc}"
+    path = _PATH_SESSION.sub("", parts.path) or "/"
+    query = urlencode(
+        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)]
+    )
+    return canonicalize_url(urlunsplit((scheme, netloc, path, query, "")))
+
+
+def host_key(url: str) -> str:
+    """The server a URL lives on (host and non-default port): the unit of politeness."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if port is None or _DEFAULT_PORTS.get(parts.scheme.lower()) == port:
+        return host
+    return f"{host}:{port}"
+
+
+def is_public_address(address: str) -> bool:
+    """False for loopback, private, link-local, multicast, reserved and unspecified IPs.
+
+    A crawler that follows links from the open web must not be steered into the
+    operator's own network (SSRF), so such addresses are refused unless the user
+    allows them explicitly.
+    """
+    try:
+        ip = ipaddress.ip_address(address.strip("[]"))
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return not (
+        ip.is_private
+        or ip.is_loopback
+        or ip.is_link_local
+        or ip.is_multicast
+        or ip.is_reserved
+        or ip.is_unspecified
+    )
+
+
+_SLUG_SPLIT = re.compile(r"[^0-9A-Za-z]+")
+
+
+def url_tokens(url: str) -> list[str]:
+    """Words of a URL's path (its slug), for guessing what a link is about."""
+    path = urlsplit(url).path
+    words = [w for w in _SLUG_SPLIT.split(path) if w]
+    # Drop file extensions and bare ids: they say nothing about the topic.
+    return [w.lower() for w in words if not w.isdigit() and w.lower() not in {"html", "htm", "php"}]

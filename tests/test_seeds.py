@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from newstrail.errors import SeedError
+from newstrail.seeds import load_seed_set, seed_set_from_urls
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_default_seed_set_loads_texts_and_urls() -> None:
+    seeds = load_seed_set(ROOT / "seeds" / "iraq-us-troops.toml")
+    assert seeds.name == "iraq-us-troops"
+    assert seeds.urls == [
+        "https://citizentruth.org/breaking-iraq-says-us-military-has-20000-troops-in-iraq-and-they-have-immunity/"
+    ]
+    assert len(seeds.texts) == 2
+    assert "diplomatic notes" in seeds.texts[1]
+    # The profile texts hold body paragraphs only, none of the page boilerplate.
+    for text in seeds.texts:
+        for line in ("Leave a Comment", "Skip to main content", "Read More »", "newsletters"):
+            assert line not in text
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "story.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[collection\nname='x'", "invalid TOML"),
+        ("[[seed]]\nurl='https://a.org/x'", "missing [collection]"),
+        ("[collection]\nname='bad name'\n[[seed]]\nurl='https://a.org/'", "invalid collection"),
+        ("[collection]\nname='x'", "no [[seed]] entries"),
+        ("[collection]\nname='x'\n[[seed]]\nurl='a.org/x'", "seed 1: url 'a.org/x' is not"),
+        ("[collection]\nname='x'\n[[seed]]\ntitle='t'", "seed 1: a seed needs"),
+        ("[collection]\nname='x'\n[[seed]]\nurl='https://a.org/'\nlink='y'", "unknown key 'link'"),
+        ("[collection]\nname='x'\n[[seed]]\ntext='words'", "no seed has a 'url'"),
+        (
+            "[collection]\nname='x'\n[[seed]]\nurl='https://a.org/'\ntext_file='missing.txt'",
+            "text_file 'missing.txt' not found",
+        ),
+        (
+            "[collection]\nname='x'\n[[seed]]\nurl='https://a.org/'\npublished='Jan 2020'",
+            "is not YYYY",
+        ),
+        (
+            "[collection]\nname='x'\n[relevance]\nthreshold=2\n[[seed]]\nurl='https://a.org/'",
+            "'threshold' must be",
+        ),
+        ("[collection]\nname='x'\n[extra]\n[[seed]]\nurl='https://a.org/'", "unknown section"),
+    ],
+)
+def test_malformed_seed_files_name_the_problem(tmp_path: Path, text: str, message: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(SeedError) as info:
+        load_seed_set(path)
+    assert message in str(info.value)
+    assert str(path) in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_toml_errors_carry_line_and_column(tmp_path: Path) -> None:
+    path = write(tmp_path, "[collection]\nname = 'x'\nthis is wrong\n")
+    with pytest.raises(SeedError, match=r"line 3"):
+        load_seed_set(path)
+
+
+def test_missing_and_binary_files(tmp_path: Path) -> None:
+    with pytest.raises(SeedError, match="no such seed file"):
+        load_seed_set(tmp_path / "nope.toml")
+    binary = tmp_path / "b.toml"
+    binary.write_bytes(b"\xff\xfe\x00junk")
+    with pytest.raises(SeedError, match="not UTF-8"):
+        load_seed_set(binary)
+
+
+def test_inline_text_and_relative_text_file(tmp_path: Path) -> None:
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "a.txt").write_text("Body one.\n\nBody two.\n", encoding="utf-8")
+    path = write(
+        tmp_path,
+        "[collection]\nname='s'\n[relevance]\nkeywords=['Iraq']\nthreshold=0.3\n"
+        "[[seed]]\nurl='https://a.org/1'\ntext_file='t/a.txt'\n"
+        "[[seed]]\ntext='''Inline text.'''\n",
+    )
+    seeds = load_seed_set(path)
+    assert seeds.texts == ["Body one.\n\nBody two.\n", "Inline text."]
+    assert seeds.keywords == ("Iraq",)
+    assert seeds.threshold == 0.3
+    assert seeds.urls == ["https://a.org/1"]
+    assert type(seeds).from_dict(seeds.to_dict()) == seeds
+
+
+def test_seed_urls_from_command_line() -> None:
+    seeds = seed_set_from_urls(["https://a.org/x"], "mine")
+    assert seeds.urls == ["https://a.org/x"] and seeds.texts == []
+    with pytest.raises(SeedError, match="not an absolute"):
+        seed_set_from_urls(["ftp://a.org/x"], "mine")
+    with pytest.raises(SeedError, match="invalid collection"):
+        seed_set_from_urls(["https://a.org/x"], "../up")

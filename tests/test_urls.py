@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import pytest
+
+from newstrail.urls import canonical_url, host_key, is_http_url, is_public_address, url_tokens
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("HTTP://Example.COM:80/a?b=2&a=1#top", "http://example.com/a?a=1&b=2"),
+        ("https://example.com/a?utm_source=x&utm_medium=y&id=3", "https://example.com/a?id=3"),
+        ("https://example.com/a;jsessionid=ABC123?x=1", "https://example.com/a?x=1"),
+        ("https://example.com/a?sessionid=9&fbclid=z", "https://example.com/a"),
+        ("https://example.com", "https://example.com/"),
+        ("https://example.com:443/a", "https://example.com/a"),
+        ("http://127.0.0.1:8001/a", "http://127.0.0.1:8001/a"),
+    ],
+)
+def test_canonical_url(a: str, b: str) -> None:
+    assert canonical_url(a) == b
+
+
+def test_host_key_keeps_non_default_ports() -> None:
+    assert host_key("http://127.0.0.1:8001/x") == "127.0.0.1:8001"
+    assert host_key("https://Example.com:443/x") == "example.com"
+
+
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [
+        ("127.0.0.1", False),
+        ("10.1.2.3", False),
+        ("192.168.1.1", False),
+        ("169.254.169.254", False),
+        ("::1", False),
+        ("fe80::1", False),
+        ("::ffff:127.0.0.1", False),
+        ("0.0.0.0", False),
+        ("8.8.8.8", True),
+        ("2001:4860:4860::8888", True),
+        ("not-an-ip", False),
+    ],
+)
+def test_public_addresses(address: str, public: bool) -> None:
+    assert is_public_address(address) is public
+
+
+def test_http_urls_and_slugs() -> None:
+    assert is_http_url("https://a.org/x")
+    assert not is_http_url("mailto:a@b.org")
+    assert not is_http_url("/relative")
+    assert url_tokens("https://a.org/2020/01/iraq-votes-to-expel-us-troops.html") == [
+        "iraq",
+        "votes",
+        "to",
+        "expel",
+        "us",
+        "troops",
+    ]
