@@ -1,0 +1,579 @@
+"""Rolling WARC 1.1 writer: what the crawler archives, one gzip member per record.
+
+Files are staged locally as ``<name>.open`` and renamed to their final name only
+once finished, so a crash never leaves a file that looks complete; ``on_close``
+hands each finished file to the caller (to be stored while the crawl goes on).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import ipaddress
+import os
+import re
+import shutil
+import tempfile
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any, BinaryIO, NamedTuple
+from urllib.parse import urlsplit
+
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.timeutils import datetime_to_iso_date
+from warcio.warcwriter import WARCWriter
+
+from newstrail import __version__
+from newstrail.errors import StoreError
+
+__all__ = [
+    "DEFAULT_MAX_SIZE",
+    "ExchangeRefs",
+    "HeaderList",
+    "RecordRef",
+    "RollingWarcWriter",
+    "warc_date",
+]
+
+DEFAULT_MAX_SIZE = 1_000_000_000
+
+#: A stream body larger than this is spooled to disk, not memory, when it cannot be seeked.
+SPOOL_MEMORY = 1024 * 1024
+_CHUNK = 1024 * 1024
+
+WARC_VERSION = "WARC/1.1"
+_CONFORMS_TO = "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/"
+
+#: Headers as the HTTP client gives them: names and values as bytes (kept verbatim) or str.
+HeaderList = Sequence[tuple[str | bytes, str | bytes]]
+
+_PREFIX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+
+
+@dataclass(frozen=True)
+class RecordRef:
+    """Where a record was written: ``offset`` is the start of its gzip member."""
+
+    filename: str
+    offset: int
+    length: int
+    record_id: str
+
+
+class ExchangeRefs(NamedTuple):
+    """The records of one network exchange, written in this order."""
+
+    request: RecordRef
+    response: RecordRef
+
+
+class _RawHeaders(StatusAndHeaders):  # type: ignore[misc]  # warcio ships no type hints
+    """HTTP status line and headers serialised as the very bytes they came as.
+
+    warcio percent-encodes non-ASCII header values; an archive must keep what the
+    server sent, so every string here is bytes decoded as latin-1 and goes back
+    out the same way.
+    """
+
+    def to_ascii_bytes(self, filter_func: Any = None) -> bytes:
+        return str(self.to_str(filter_func)).encode("latin-1") + b"\r\n"
+
+
+def warc_date(when: datetime) -> str:
+    """``when`` as a WARC 1.1 date: UTC, ISO 8601, microseconds when non-zero."""
+    if when.tzinfo is None or when.utcoffset() is None:
+        raise ValueError(f"WARC dates need a timezone-aware datetime, got {when!r}")
+    naive_utc = when.astimezone(UTC).replace(tzinfo=None)
+    return str(datetime_to_iso_date(naive_utc, use_micros=True))
+
+
+def _default_id() -> str:
+    return f"<urn:uuid:{uuid.uuid4()}>"
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _no_newline(value: str, what: str) -> str:
+    if "\r" in value or "\n" in value:
+        raise ValueError(f"{what} may not contain a line break: {value!r}")
+    return value
+
+
+def _latin1(value: str | bytes, what: str) -> str:
+    raw = value if isinstance(value, bytes) else value.encode("utf-8")
+    return _no_newline(raw.decode("latin-1"), what)
+
+
+def _http_headers(headers: HeaderList) -> list[tuple[str, str]]:
+    # Odd but parseable names from a server are archived as they came; only what
+    # would break the record's framing is refused.
+    result = []
+    for name, value in headers:
+        text_name = _latin1(name, "header name")
+        if not text_name or ":" in text_name:
+            raise ValueError(f"invalid HTTP header name {text_name!r}")
+        result.append((text_name, _latin1(value, f"header {text_name}")))
+    return result
+
+
+def _archived_response_headers(headers: HeaderList) -> list[tuple[str, str]]:
+    """Response headers as they go into the WARC record.
+
+    The HTTP client has already removed the chunked framing from the body we
+    are given. Keeping ``Transfer-Encoding: chunked`` would make every WARC
+    reader (warcio, pywb, OpenWayback) try to de-chunk a body that is not
+    chunked, corrupting or failing the replay. The header is kept under the
+    ``X-Archive-Orig-`` prefix (pywb's convention for rewritten headers) so the
+    fact that the server chunked the response is not lost.
+    """
+    result = []
+    for name, value in _http_headers(headers):
+        codings = [c.strip().lower() for c in value.split(",")]
+        if name.lower() == "transfer-encoding" and "chunked" in codings:
+            result.append(("X-Archive-Orig-Transfer-Encoding", value))
+        else:
+            result.append((name, value))
+    return result
+
+
+def _check_url(url: str) -> str:
+    if not url or any(c.isspace() for c in url):
+        raise ValueError(f"invalid target URI {url!r}")
+    return url
+
+
+def _check_protocol(protocol: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9._/-]+", protocol):
+        raise ValueError(f"invalid HTTP protocol {protocol!r}")
+    return protocol
+
+
+def _status_line(status: int, reason: str) -> str:
+    if not 100 <= status <= 999:
+        raise ValueError(f"invalid HTTP status {status}")
+    # RFC 9112: the space after the status code is there even when the reason is empty.
+    return f"{status} {_latin1(reason, 'reason phrase')}"
+
+
+def _request_target(url: str) -> str:
+    parts = urlsplit(url)
+    target = parts.path or "/"
+    if parts.query:
+        target += "?" + parts.query
+    return target
+
+
+def _fields_body(fields: Mapping[str, str] | Iterable[tuple[str, str]]) -> bytes:
+    items = fields.items() if isinstance(fields, Mapping) else fields
+    lines = []
+    for name, value in items:
+        if not name or ":" in name or name != name.strip():
+            raise ValueError(f"invalid WARC field name {name!r}")
+        lines.append(f"{_no_newline(name, 'field name')}: {_no_newline(value, name)}\r\n")
+    return "".join(lines).encode("utf-8")
+
+
+@contextlib.contextmanager
+def _sized_body(body: bytes | BinaryIO) -> Iterator[tuple[IO[bytes], int]]:
+    """The body as a seekable stream with its length, without loading a stream into memory."""
+    if isinstance(body, bytes | bytearray | memoryview):
+        data = bytes(body)
+        yield io.BytesIO(data), len(data)
+        return
+    if body.seekable():
+        start = body.tell()
+        end = body.seek(0, io.SEEK_END)
+        body.seek(start)
+        yield body, end - start
+        return
+    # warcio reads a body up to three times (payload digest, block digest, write).
+    with tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY) as spool:
+        shutil.copyfileobj(body, spool, _CHUNK)
+        size = spool.tell()
+        spool.seek(0)
+        yield spool, size
+
+
+def _fsync_dir(path: Path) -> None:
+    if not hasattr(os, "O_DIRECTORY"):  # pragma: no cover - not on POSIX
+        return
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc) or exc.__class__.__name__
+
+
+class RollingWarcWriter:
+    """Writes WARC/1.1 files of gzip-per-record members, rolling over at ``max_size``.
+
+    Files are named ``{prefix}-{YYYYmmddHHMMSS}-{serial:05d}.warc.gz`` (UTC time of
+    opening), start with a ``warcinfo`` record built from ``warcinfo`` and are
+    written as ``<name>.open`` until finished. ``on_close(path)`` is called once for
+    each finished file. A file is opened on the first record, and the size limit
+    is checked before each exchange or revisit, so an exchange never spans files.
+
+    ``id_factory`` (returning ``<urn:uuid:...>`` ids) and ``clock`` (returning
+    timezone-aware datetimes) can be injected for reproducible output.
+
+    If writing a record group fails, the file is truncated back to where the group
+    began, so a finished file never holds a partial record; if even that fails,
+    the file is left as ``.open`` and writing goes on in a new file.
+    """
+
+    def __init__(
+        self,
+        directory: Path,
+        prefix: str,
+        *,
+        max_size: int = DEFAULT_MAX_SIZE,
+        warcinfo: Mapping[str, str] | None = None,
+        on_close: Callable[[Path], None] | None = None,
+        id_factory: Callable[[], str] | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        if not _PREFIX.match(prefix):
+            raise ValueError(f"invalid WARC filename prefix {prefix!r}")
+        if max_size < 1:
+            raise ValueError(f"max_size must be positive, not {max_size}")
+        self.directory = Path(directory)
+        self.prefix = prefix
+        self.max_size = max_size
+        info = {
+            "software": f"newstrail/{__version__}",
+            "format": "WARC File Format 1.1",
+            "conformsTo": _CONFORMS_TO,
+        }
+        info.update(warcinfo or {})
+        for name, value in info.items():
+            _no_newline(name, "warcinfo field name")
+            _no_newline(value, f"warcinfo field {name}")
+        self.warcinfo = info
+        self.on_close = on_close
+        self._new_id = id_factory or _default_id
+        self._clock = clock or _utcnow
+        self._serial = 0
+        self._files: list[Path] = []
+        self._fh: BinaryIO | None = None
+        self._writer: Any = None
+        self._name = ""
+        self._broken = False
+        self._closed = False
+
+    # -- files -------------------------------------------------------------
+
+    @property
+    def files(self) -> list[Path]:
+        """Finished files, in the order they were closed."""
+        return list(self._files)
+
+    @property
+    def current_path(self) -> Path | None:
+        """The ``.open`` file being written, if any."""
+        return self.directory / f"{self._name}.open" if self._fh is not None else None
+
+    def _open_file(self) -> None:
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            while True:
+                stamp = self._clock().astimezone(UTC).strftime("%Y%m%d%H%M%S")
+                name = f"{self.prefix}-{stamp}-{self._serial:05d}.warc.gz"
+                self._serial += 1
+                if (self.directory / name).exists():
+                    continue
+                try:
+                    fh = open(self.directory / f"{name}.open", "xb")  # noqa: SIM115
+                except FileExistsError:
+                    continue
+                break
+        except OSError as exc:
+            raise StoreError(
+                f"cannot create WARC file in {self.directory}: {_reason(exc)}"
+            ) from None
+        self._fh, self._name, self._broken = fh, name, False
+        self._writer = WARCWriter(fh, gzip=True, warc_version=WARC_VERSION)
+        record = self._writer.create_warcinfo_record(name, self.warcinfo)
+        record.rec_headers.replace_header("WARC-Record-ID", self._new_id())
+        record.rec_headers.replace_header("WARC-Date", warc_date(self._clock()))
+        try:
+            self._write(record)
+        except BaseException as exc:
+            # A file without its warcinfo record is of no use to anyone.
+            self._discard_file(remove=True)
+            if isinstance(exc, OSError):
+                part = self.directory / f"{name}.open"
+                raise StoreError(f"cannot write {part}: {_reason(exc)}") from None
+            raise
+
+    def _discard_file(self, *, remove: bool) -> None:
+        path = self.directory / f"{self._name}.open"
+        fh, self._fh, self._writer = self._fh, None, None
+        if fh is not None:
+            with contextlib.suppress(OSError):
+                fh.close()
+        if remove:
+            with contextlib.suppress(OSError):
+                path.unlink()
+
+    def _finish_file(self) -> None:
+        fh = self._fh
+        assert fh is not None
+        part = self.directory / f"{self._name}.open"
+        final = self.directory / self._name
+        try:
+            fh.flush()
+            os.fsync(fh.fileno())
+            fh.close()
+            os.replace(part, final)
+            _fsync_dir(self.directory)
+        except OSError as exc:
+            self._discard_file(remove=False)
+            raise StoreError(f"cannot finish WARC file {part}: {_reason(exc)}") from None
+        self._fh, self._writer = None, None
+        self._files.append(final)
+        if self.on_close is not None:
+            self.on_close(final)
+
+    @contextlib.contextmanager
+    def _group(self, *, may_roll: bool = True) -> Iterator[None]:
+        """Records written inside go to one file, all of them or none."""
+        if self._closed:
+            raise ValueError("write to a closed RollingWarcWriter")
+        if self._fh is not None and self._broken:
+            self._discard_file(remove=False)
+        if may_roll and self._fh is not None and self._fh.tell() >= self.max_size:
+            self._finish_file()
+        if self._fh is None:
+            self._open_file()
+        fh = self._fh
+        assert fh is not None
+        start = fh.tell()
+        try:
+            yield
+        except BaseException as exc:
+            try:
+                fh.seek(start)
+                fh.truncate()
+            except (OSError, ValueError):
+                self._broken = True
+            if isinstance(exc, OSError):
+                raise StoreError(f"cannot write {self.current_path}: {_reason(exc)}") from None
+            raise
+
+    def _write(self, record: Any) -> RecordRef:
+        assert self._fh is not None
+        offset = self._fh.tell()
+        self._writer.write_record(record)
+        length = self._fh.tell() - offset
+        record_id = str(record.rec_headers.get_header("WARC-Record-ID"))
+        return RecordRef(self._name, offset, length, record_id)
+
+    def close(self) -> None:
+        """Finish the current file (rename, then ``on_close``); later writes fail."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._fh is None:
+            return
+        if self._broken:
+            self._discard_file(remove=False)
+        else:
+            self._finish_file()
+
+    def __enter__(self) -> RollingWarcWriter:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- records -----------------------------------------------------------
+
+    def write_exchange(
+        self,
+        url: str,
+        *,
+        method: str = "GET",
+        request_headers: HeaderList = (),
+        request_body: bytes = b"",
+        status: int,
+        reason: str = "",
+        protocol: str = "HTTP/1.1",
+        response_headers: HeaderList = (),
+        response_body: bytes | BinaryIO = b"",
+        ip: str | None = None,
+        date: datetime | None = None,
+    ) -> ExchangeRefs:
+        """Write the request and response records of one exchange, in that order.
+
+        ``response_body`` is the body as received after de-chunking, before any
+        content decoding; a stream is read from its current position to its end
+        and never loaded whole into memory. The records point at each other with
+        ``WARC-Concurrent-To`` (the response's link is the one CDXJ indexers use
+        to pair a request with the response that follows it). ``ip`` is the
+        server's address (``WARC-IP-Address``), ``date`` the fetch time (default:
+        the writer's clock).
+        """
+        _check_url(url)
+        if not _TOKEN.match(method):
+            raise ValueError(f"invalid HTTP method {method!r}")
+        _check_protocol(protocol)
+        ip_address = None if ip is None else str(ipaddress.ip_address(ip))
+        when = warc_date(date if date is not None else self._clock())
+        req_http = _RawHeaders(
+            f"{_request_target(url)} {protocol}",
+            _http_headers(request_headers),
+            protocol=method,
+        )
+        resp_http = _RawHeaders(
+            _status_line(status, reason),
+            _archived_response_headers(response_headers),
+            protocol=protocol,
+        )
+        with _sized_body(response_body) as (body, size), self._group():
+            # Ids are drawn once the file is open, so its warcinfo record comes first.
+            request_id, response_id = self._new_id(), self._new_id()
+            req_record = self._writer.create_warc_record(
+                url,
+                "request",
+                payload=io.BytesIO(request_body),
+                length=len(request_body),
+                warc_headers_dict=self._warc_headers(
+                    "request", request_id, url, when, ip_address, response_id
+                ),
+                http_headers=req_http,
+            )
+            resp_record = self._writer.create_warc_record(
+                url,
+                "response",
+                payload=body,
+                length=size,
+                warc_headers_dict=self._warc_headers(
+                    "response", response_id, url, when, ip_address, request_id
+                ),
+                http_headers=resp_http,
+            )
+            request_ref = self._write(req_record)
+            response_ref = self._write(resp_record)
+        return ExchangeRefs(request_ref, response_ref)
+
+    def write_metadata(
+        self,
+        url: str,
+        fields: Mapping[str, str] | Iterable[tuple[str, str]],
+        concurrent_to: str | None = None,
+        *,
+        date: datetime | None = None,
+    ) -> RecordRef:
+        """Write a ``metadata`` record of ``application/warc-fields`` about ``url``.
+
+        ``fields`` say why the page was fetched (seed, parent, hop, channel,
+        score...); ``concurrent_to`` is the id of the response they describe. A
+        metadata record never starts a new file, so it stays in the file of the
+        exchange it describes.
+        """
+        _check_url(url)
+        body = _fields_body(fields)
+        when = warc_date(date if date is not None else self._clock())
+        with self._group(may_roll=False):
+            headers = self._warc_headers("metadata", self._new_id(), url, when, None, concurrent_to)
+            record = self._writer.create_warc_record(
+                url,
+                "metadata",
+                payload=io.BytesIO(body),
+                length=len(body),
+                warc_content_type="application/warc-fields",
+                warc_headers_dict=headers,
+            )
+            return self._write(record)
+
+    def write_revisit(
+        self,
+        url: str,
+        *,
+        refers_to_record_id: str,
+        refers_to_uri: str,
+        refers_to_date: datetime | str,
+        payload_digest: str,
+        status: int,
+        reason: str = "",
+        protocol: str = "HTTP/1.1",
+        headers: HeaderList = (),
+        ip: str | None = None,
+        date: datetime | None = None,
+    ) -> RecordRef:
+        """Write a ``revisit`` record (identical-payload-digest profile).
+
+        For a response whose payload is identical to one already archived: the
+        block is the new response's HTTP headers only, and ``WARC-Refers-To*``
+        point at the original record. ``payload_digest`` is the original's
+        ``WARC-Payload-Digest`` (e.g. ``sha1:...``); ``refers_to_date`` its
+        ``WARC-Date`` (a string is used as is). ``ip`` and ``date`` are as for
+        :meth:`write_exchange`.
+        """
+        _check_url(url)
+        _check_url(refers_to_uri)
+        _check_protocol(protocol)
+        if not re.fullmatch(r"[A-Za-z0-9-]+:[A-Za-z0-9+/=]+", payload_digest):
+            raise ValueError(f"invalid payload digest {payload_digest!r}")
+        _no_newline(refers_to_record_id, "WARC-Refers-To")
+        ip_address = None if ip is None else str(ipaddress.ip_address(ip))
+        refers_date = (
+            _no_newline(refers_to_date, "WARC-Refers-To-Date")
+            if isinstance(refers_to_date, str)
+            else warc_date(refers_to_date)
+        )
+        when = warc_date(date if date is not None else self._clock())
+        http = _RawHeaders(
+            _status_line(status, reason), _archived_response_headers(headers), protocol=protocol
+        )
+        with self._group():
+            warc_headers = self._warc_headers(
+                "revisit", self._new_id(), url, when, ip_address, None
+            )
+            warc_headers["WARC-Refers-To"] = refers_to_record_id
+            record = self._writer.create_revisit_record(
+                url,
+                payload_digest,
+                refers_to_uri,
+                refers_date,
+                http_headers=http,
+                warc_headers_dict=warc_headers,
+            )
+            return self._write(record)
+
+    @staticmethod
+    def _warc_headers(
+        record_type: str,
+        record_id: str,
+        url: str,
+        date: str,
+        ip_address: str | None,
+        concurrent_to: str | None,
+    ) -> dict[str, str]:
+        headers = {
+            "WARC-Type": record_type,
+            "WARC-Record-ID": _no_newline(record_id, "WARC-Record-ID"),
+            "WARC-Target-URI": url,
+            "WARC-Date": date,
+        }
+        if ip_address:
+            headers["WARC-IP-Address"] = ip_address
+        if concurrent_to:
+            headers["WARC-Concurrent-To"] = _no_newline(concurrent_to, "WARC-Concurrent-To")
+        return headers
