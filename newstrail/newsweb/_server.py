@@ -1,0 +1,336 @@
+"""Serve a NewsWeb over HTTP: one loopback port per site, standard library only."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import hashlib
+import threading
+import time
+import traceback
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from email.message import Message
+from email.utils import format_datetime, parsedate_to_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+from urllib.parse import urlsplit
+
+from ._model import Article, Ref
+from ._topics import Label
+from ._web import NewsWeb
+
+# What each site answers in its Server header, as real ones vary.
+_SERVER_HEADERS = {
+    "citizentruth": "nginx",
+    "mee": "Apache",
+    "tigriswire": "ECS (lhr/4B9C)",
+    "harborgazette": "Apache/2.2.15 (CentOS)",
+    "meridian": "Vercel",
+    "capitalledger": "envoy",
+}
+
+
+@dataclass(frozen=True)
+class LoggedRequest:
+    """One request as the server saw it.
+
+    ``time`` is ``time.monotonic()`` at arrival: compare entries with each other
+    (politeness delays), not with wall-clock times.
+    """
+
+    site: str
+    method: str
+    path: str
+    """Request target as sent: path and query."""
+    headers: Mapping[str, str]
+    time: float
+    status: int
+
+
+@dataclass(frozen=True)
+class SpecialUrls:
+    """Absolute URLs of the deliberately awkward pages (see ``Specials``)."""
+
+    redirect_from: str
+    redirect_to: str
+    not_found: str
+    server_error: str
+    pdf: str
+    duplicate_of: str
+    duplicate_variants: tuple[str, ...]
+    syndicated_copy: str
+    syndicated_original: str
+    disallowed: tuple[str, ...]
+
+
+class _SiteServer(ThreadingHTTPServer):
+    # Join handler threads on close so no socket outlives the server.
+    daemon_threads = False
+    block_on_close = True
+
+    def __init__(self, owner: NewsWebServer, site: str) -> None:
+        self.owner = owner
+        self.site = site
+        super().__init__(("127.0.0.1", 0), _Handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # The default prints a traceback to stderr; a client hanging up is
+        # normal, anything else is kept for tests to assert on.
+        error = traceback.format_exc()
+        if "ConnectionResetError" in error or "BrokenPipeError" in error:
+            return
+        self.owner.errors.append(error)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _SiteServer
+    # One request per connection: nothing lingers once a response is sent.
+    protocol_version = "HTTP/1.0"
+    timeout = 10
+    sys_version = ""
+
+    def version_string(self) -> str:
+        return _SERVER_HEADERS.get(self.server.site, "newsweb")
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silence the default access log on stderr; see ``request_log``."""
+
+    def do_GET(self) -> None:
+        self._serve(send_body=True)
+
+    def do_HEAD(self) -> None:
+        self._serve(send_body=False)
+
+    def do_POST(self) -> None:
+        self._serve(send_body=True)
+
+    def _serve(self, *, send_body: bool) -> None:
+        status, headers, body = self.server.owner._respond(
+            self.server.site, self.command, self.path, self.headers
+        )
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.end_headers()
+        if send_body and body:
+            self.wfile.write(body)
+
+
+class NewsWebServer:
+    """Serve every site of a :class:`NewsWeb` on its own ``127.0.0.1`` port.
+
+    Use as a context manager. The server works on its own copy of ``web``, so
+    edits (``set_article_text``) never leak into the caller's object.
+    """
+
+    def __init__(self, web: NewsWeb) -> None:
+        self._web = copy.deepcopy(web)
+        self._lock = threading.RLock()
+        self._log: list[LoggedRequest] = []
+        self._servers: dict[str, _SiteServer] = {}
+        self._threads: list[threading.Thread] = []
+        self._base_urls: dict[str, str] = {}
+        self.errors: list[str] = []
+        """Tracebacks of requests that failed inside the server (should stay empty)."""
+
+    # -- lifecycle ------------------------------------------------------------
+
+    def start(self) -> NewsWebServer:
+        """Bind every site to a free port and start serving."""
+        if self._servers:
+            return self
+        try:
+            for site in self._web.sites:
+                server = _SiteServer(self, site)
+                self._servers[site] = server
+                host, port = server.server_address[:2]
+                self._base_urls[site] = f"http://{host!s}:{port}"
+        except BaseException:
+            self.close()
+            raise
+        for site, server in self._servers.items():
+            thread = threading.Thread(
+                target=server.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name=f"newsweb-{site}",
+                daemon=True,
+            )
+            thread.start()
+            self._threads.append(thread)
+        return self
+
+    def close(self) -> None:
+        """Stop serving and close every socket and thread."""
+        servers, self._servers = self._servers, {}
+        threads, self._threads = self._threads, []
+        for server in servers.values():
+            if threads:
+                server.shutdown()
+            server.server_close()
+        for thread in threads:
+            thread.join()
+
+    def __enter__(self) -> NewsWebServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- where things are -----------------------------------------------------
+
+    @property
+    def web(self) -> NewsWeb:
+        """The served model (live: reflects edits)."""
+        return self._web
+
+    @property
+    def base_urls(self) -> dict[str, str]:
+        """Site key -> ``http://127.0.0.1:PORT`` (no trailing slash)."""
+        if not self._base_urls:
+            raise RuntimeError("NewsWebServer is not started")
+        return dict(self._base_urls)
+
+    def url(self, site: str, path: str = "/") -> str:
+        """Absolute URL of ``path`` (with any query) on ``site``."""
+        return self.base_urls[site] + path
+
+    def ref_url(self, ref: Ref | tuple[str, str]) -> str:
+        site, path = (ref.site, ref.path) if isinstance(ref, Ref) else ref
+        return self.url(site, path)
+
+    @property
+    def seed_urls(self) -> list[str]:
+        """URLs of the seed pages, in the order of the seed articles."""
+        return [self.url(*key) for key in self._web.seed_keys]
+
+    @property
+    def truth(self) -> dict[str, Label]:
+        """Article URL -> 'seed', 'on_topic', 'off_topic' or 'hard_negative'."""
+        return self._web.truth(self.base_urls)
+
+    @property
+    def on_topic_urls(self) -> list[str]:
+        """URLs labelled ``on_topic`` (the syndicated copy included), sorted."""
+        return sorted(url for url, label in self.truth.items() if label == "on_topic")
+
+    @property
+    def feed_urls(self) -> dict[str, str]:
+        return {key: self.url(key, site.feed_path) for key, site in self._web.sites.items()}
+
+    @property
+    def specials(self) -> SpecialUrls:
+        s = self._web.specials
+        return SpecialUrls(
+            redirect_from=self.ref_url(s.redirect_from),
+            redirect_to=self.ref_url(s.redirect_to),
+            not_found=self.ref_url(s.not_found),
+            server_error=self.ref_url(s.server_error),
+            pdf=self.ref_url(s.pdf),
+            duplicate_of=self.ref_url(s.duplicate_of),
+            duplicate_variants=tuple(self.ref_url(r) for r in s.duplicate_variants),
+            syndicated_copy=self.ref_url(s.syndicated_copy),
+            syndicated_original=self.ref_url(s.syndicated_original),
+            disallowed=tuple(self.ref_url(r) for r in s.disallowed),
+        )
+
+    # -- request log ----------------------------------------------------------
+
+    @property
+    def request_log(self) -> list[LoggedRequest]:
+        """Every request so far, oldest first (a snapshot)."""
+        with self._lock:
+            return list(self._log)
+
+    def reset_log(self) -> None:
+        with self._lock:
+            self._log.clear()
+
+    # -- edits between crawls -------------------------------------------------
+
+    def article(self, url: str) -> Article:
+        """The served article at ``url`` (query and fragment ignored)."""
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        for site, base in self.base_urls.items():
+            if base == origin:
+                key = (site, parts.path or "/")
+                if key in self._web.articles:
+                    return self._web.articles[key]
+        raise KeyError(f"not an article URL of this web: {url}")
+
+    def set_article_text(self, url: str, paragraphs: Sequence[str]) -> None:
+        """Replace an article's body; its ETag and Last-Modified change."""
+        with self._lock:
+            article = self.article(url)
+            article.paragraphs = list(paragraphs)
+            self._touch(article)
+
+    def set_article_title(self, url: str, title: str) -> None:
+        """Replace an article's headline (the path stays); ETag and Last-Modified change."""
+        with self._lock:
+            article = self.article(url)
+            article.title = title
+            self._touch(article)
+
+    @staticmethod
+    def _touch(article: Article) -> None:
+        # Last-Modified has one-second resolution: always move on by at least
+        # a second, so two quick edits still give two different dates.
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        article.modified = max(now, article.modified + dt.timedelta(seconds=1))
+
+    # -- serving --------------------------------------------------------------
+
+    def _respond(
+        self, site: str, method: str, target: str, headers: Message
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        arrival = time.monotonic()
+        if method not in ("GET", "HEAD"):
+            status, out, body = 405, [("Allow", "GET, HEAD")], b"Method Not Allowed\n"
+            out = [("Content-Type", "text/plain; charset=utf-8"), *out]
+        else:
+            with self._lock:
+                response = self._web.render(site, target, self._base_urls)
+            status, body = response.status, response.body
+            out = [("Content-Type", response.content_type)]
+            if response.location:
+                out.append(("Location", response.location))
+            if status == 200:
+                etag = '"' + hashlib.sha1(body).hexdigest()[:20] + '"'
+                out.append(("ETag", etag))
+                if response.last_modified is not None:
+                    out.append(("Last-Modified", format_datetime(response.last_modified, True)))
+                if _not_modified(headers, etag, response.last_modified):
+                    status, body = 304, b""
+                    out = [(k, v) for k, v in out if k != "Content-Type"]
+        if status != 304:
+            out.append(("Content-Length", str(len(body))))
+        entry = LoggedRequest(site, method, target, dict(headers.items()), arrival, status)
+        with self._lock:
+            self._log.append(entry)
+        return status, out, body
+
+
+def _not_modified(headers: Message, etag: str, modified: dt.datetime | None) -> bool:
+    # RFC 9110 13.2.2: If-None-Match, when present, decides alone.
+    if_none_match = headers.get("If-None-Match")
+    if if_none_match is not None:
+        tags = [tag.strip() for tag in if_none_match.split(",")]
+        return "*" in tags or any(tag.removeprefix("W/") == etag for tag in tags)
+    if_modified_since = headers.get("If-Modified-Since")
+    if if_modified_since is None or modified is None:
+        return False
+    try:
+        since = parsedate_to_datetime(if_modified_since)
+    except (TypeError, ValueError):
+        return False
+    if since.tzinfo is None:
+        since = since.replace(tzinfo=dt.UTC)
+    return modified.replace(microsecond=0) <= since
