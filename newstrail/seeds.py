@@ -102,7 +102,7 @@ class SeedSet:
 
 def validate_name(name: str, what: str = "collection name") -> str:
     """Check a name: letters, digits, '.', '_' and '-', starting with a letter or digit."""
-    if not _NAME.match(name):
+    if not isinstance(name, str) or not _NAME.match(name):
         raise SeedError(
             f"invalid {what} {name!r}: use letters, digits, '.', '_' and '-' "
             "(at most 100, starting with a letter or digit)"

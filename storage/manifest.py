@@ -18,7 +18,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from newstrail import __version__
-from newstrail.errors import StoreError
+from newstrail.errors import SeedError, StoreError
+from newstrail.seeds import validate_name as _validate_name
 from storage.base import ObjectInfo, ObjectNotFoundError, Store, validate_key
 
 __all__ = [
@@ -36,20 +37,15 @@ __all__ = [
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
 
-# Same rule as collection names in seed files (newstrail.seeds), so any name a
-# seed file accepts can become a store folder, and nothing else can.
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 def validate_name(name: str, what: str = "collection name") -> str:
     """Return ``name`` if it can be a collection or crawl id folder, else raise StoreError."""
-    if not isinstance(name, str) or not _NAME.match(name):
-        raise StoreError(
-            f"invalid {what} {name!r}: use up to 100 letters, digits, '.', '_' or '-',"
-            " starting with a letter or digit"
-        )
-    return name
+    try:
+        return _validate_name(name, what)
+    except SeedError as exc:
+        raise StoreError(str(exc)) from None
 
 
 def crawl_prefix(collection: str, crawl_id: str) -> str:

@@ -1,0 +1,81 @@
+"""From an archived HTML response to a text record.
+
+Shared by the crawl and by ``newstrail extract``, so both give the same records.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from newstrail.extract import Article, ExtractionConfig, extract_article
+from newstrail.records import TextRecord
+from newstrail.relevance import Relevance, RelevanceModel
+from newstrail.urls import canonical_url, is_http_url
+
+__all__ = ["WarcPointer", "article_record", "page_canonical_url"]
+
+
+@dataclass(frozen=True)
+class WarcPointer:
+    """Where a response record lives: file name, byte offset of its gzip member, record id."""
+
+    filename: str
+    offset: int
+    record_id: str
+
+
+def page_canonical_url(url: str, article: Article | None) -> str:
+    """The page's canonical URL: its rel=canonical when it is a valid http(s) URL, else its own."""
+    if article is not None and article.canonical_url and is_http_url(article.canonical_url):
+        return canonical_url(article.canonical_url)
+    return canonical_url(url)
+
+
+def article_record(
+    *,
+    url: str,
+    article: Article,
+    relevance: Relevance,
+    warc: WarcPointer,
+    fetched_at: str,
+    status: int = 200,
+) -> TextRecord:
+    """The text record of one extracted article."""
+    return TextRecord(
+        url=url,
+        canonical_url=page_canonical_url(url, article),
+        title=article.title,
+        author=article.author,
+        date=article.date,
+        sitename=article.sitename,
+        language=article.language,
+        text=article.text,
+        relevance=relevance.score,
+        related=relevance.related,
+        matched_terms=list(relevance.matched_terms),
+        warc_filename=warc.filename,
+        warc_record_offset=warc.offset,
+        warc_record_id=warc.record_id,
+        text_sha256=hashlib.sha256(article.text.encode("utf-8")).hexdigest(),
+        fetched_at=fetched_at,
+        status=status,
+        extra={
+            "date_source": article.date_source,
+            "boilerplate_removed": article.boilerplate_removed,
+            "threshold": relevance.threshold,
+        },
+    )
+
+
+def extract_and_score(
+    html: bytes,
+    url: str,
+    model: RelevanceModel,
+    config: ExtractionConfig | None = None,
+) -> tuple[Article, Relevance] | None:
+    """Extract the article of a page and score it; None when the page holds no article."""
+    article = extract_article(html, url, config)
+    if article is None:
+        return None
+    return article, model.score(article.text, article.title)

@@ -1,0 +1,51 @@
+"""Item pipeline: text records of articles, as gzipped JSON lines, stored when the crawl ends."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrapy.crawler import Crawler
+
+from newstrail.config import CrawlConfig
+from spiders.items import PageItem
+from storage import open_store
+from storage.corpus import TextRecordWriter
+from storage.staging import CrawlOutputs
+
+__all__ = ["TextRecordPipeline"]
+
+
+class TextRecordPipeline:
+    """Write one text record per captured article (duplicates and non-articles have none)."""
+
+    def __init__(self, config: CrawlConfig) -> None:
+        self.config = config
+        self.path = config.crawl_workdir / "text" / f"{config.crawl_id}.jsonl.gz"
+        self.writer: TextRecordWriter | None = None
+        self.written = 0
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> TextRecordPipeline:
+        return cls(crawler.settings["NEWSTRAIL_CONFIG"])
+
+    def open_spider(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.writer = TextRecordWriter(self.path)
+
+    def process_item(self, item: Any) -> Any:
+        if isinstance(item, PageItem) and item.record is not None and self.writer is not None:
+            self.writer.write(item.record)
+            self.written += 1
+        return item
+
+    def close_spider(self) -> None:
+        if self.writer is None:
+            return
+        self.writer.close()
+        outputs = CrawlOutputs(
+            open_store(self.config.store),
+            self.config.collection,
+            self.config.crawl_id,
+            self.config.crawl_workdir,
+        )
+        outputs.store_file(self.path, "text")

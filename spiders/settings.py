@@ -1,0 +1,53 @@
+"""Scrapy settings for a newstrail crawl, built from the typed CrawlConfig."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from newstrail.config import CrawlConfig
+
+__all__ = ["crawl_settings"]
+
+
+def crawl_settings(config: CrawlConfig) -> dict[str, Any]:
+    """Scrapy settings for one crawl: polite by default, every response archived."""
+    return {
+        "NEWSTRAIL_CONFIG": config,
+        "BOT_NAME": "newstrail",
+        "USER_AGENT": config.user_agent,
+        "ROBOTSTXT_OBEY": config.obey_robots,
+        "ROBOTSTXT_PARSER": "scrapy.robotstxt.ProtegoRobotParser",
+        "CONCURRENT_REQUESTS": 16,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": config.concurrency_per_host,
+        "DOWNLOAD_DELAY": config.download_delay,
+        "AUTOTHROTTLE_ENABLED": config.autothrottle,
+        "AUTOTHROTTLE_START_DELAY": max(config.download_delay, 0.0),
+        "AUTOTHROTTLE_MAX_DELAY": 30.0,
+        "AUTOTHROTTLE_TARGET_CONCURRENCY": 1.0,
+        "DOWNLOAD_TIMEOUT": 30,
+        "DOWNLOAD_MAXSIZE": 50 * 1024 * 1024,
+        "DOWNLOAD_WARNSIZE": 0,
+        "RETRY_TIMES": 1,
+        # The spider filters links on canonical URLs before making requests, which is
+        # far cheaper than building and fingerprinting a Request per duplicate link;
+        # the dupefilter only has to catch redirects to pages already requested.
+        "DUPEFILTER_CLASS": "spiders.middlewares.RedirectDupeFilter",
+        # Error pages are archived and reach the spider, which records them.
+        "HTTPERROR_ALLOW_ALL": True,
+        "TELNETCONSOLE_ENABLED": False,
+        "LOG_LEVEL": config.log_level,
+        "LOGSTATS_INTERVAL": 0,
+        "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
+        "DOWNLOADER_MIDDLEWARES": {
+            # Before robots.txt (100), so not even robots.txt is fetched from a refused address.
+            "spiders.middlewares.AddressGuardMiddleware": 50,
+            # After robots.txt, so a disallowed URL does not use up the budget.
+            "spiders.middlewares.BudgetMiddleware": 110,
+        },
+        "EXTENSIONS": {
+            "spiders.archive.WarcArchiver": 100,
+        },
+        "ITEM_PIPELINES": {
+            "spiders.pipelines.TextRecordPipeline": 300,
+        },
+    }

@@ -1,0 +1,223 @@
+"""The command line as a user runs it: one-line errors, non-zero exits, nothing lost."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from newstrail.newsweb import NewsWebServer
+from tests.conftest import free_port, prefect_env
+
+BIN = Path(sys.executable).parent
+
+
+def run(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, "NEWSTRAIL_WORKDIR": str(cwd / "work")}
+    full_env.pop("PREFECT_API_URL", None)
+    full_env.update(env or {})
+    return subprocess.run(
+        [str(BIN / "newstrail"), *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], *needles: str) -> None:
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("newstrail: error")]
+    assert len(errors) == 1, result.stderr
+    for needle in needles:
+        assert needle in errors[0] or needle in result.stderr, result.stderr
+
+
+def page_requests(server: NewsWebServer) -> list[str]:
+    return [e.path for e in server.request_log if not e.path.endswith("robots.txt")]
+
+
+def test_malformed_seed_file(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[collection]\nname = 'x'\n[[seed]]\nurl = 'not a url'\n")
+    result = run("crawl", str(bad), cwd=tmp_path)
+    assert_one_line_error(result, "bad.toml", "seed 1", "not an absolute http(s) URL")
+    assert not (tmp_path / "newstrail-data").exists()
+
+
+def test_seed_urls_need_a_collection(tmp_path: Path) -> None:
+    result = run("crawl", "https://example.org/a", cwd=tmp_path)
+    assert_one_line_error(result, "--collection")
+
+
+def test_unreachable_seed(tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{free_port()}/gone"
+    result = run("crawl", url, "--collection", "c", "--allow-private", "--delay", "0", cwd=tmp_path)
+    assert_one_line_error(result, "no seed could be captured")
+    assert url in result.stderr and "onnection" in result.stderr
+
+
+def test_private_addresses_are_refused_by_default(tmp_path: Path, newsweb: NewsWebServer) -> None:
+    newsweb.reset_log()
+    result = run("crawl", newsweb.seed_urls[0], "--collection", "c", cwd=tmp_path)
+    assert_one_line_error(result, "non-public address", "--allow-private")
+    assert newsweb.request_log == []
+
+
+def test_unwritable_store_fails_before_fetching(tmp_path: Path, newsweb: NewsWebServer) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    newsweb.reset_log()
+    result = run(
+        "crawl",
+        newsweb.seed_urls[0],
+        "--collection",
+        "c",
+        "--allow-private",
+        "--store",
+        str(blocker / "store"),
+        cwd=tmp_path,
+    )
+    assert_one_line_error(result, str(blocker / "store"))
+    assert newsweb.request_log == []
+
+
+def test_non_html_seed_is_archived_and_reported(tmp_path: Path, newsweb: NewsWebServer) -> None:
+    pdf = newsweb.specials.pdf
+    result = run(
+        "crawl", pdf, "--collection", "pdf", "--allow-private", "--delay", "0", cwd=tmp_path
+    )
+    assert_one_line_error(result, "not HTML", "application/pdf")
+    # The PDF itself is kept: the crawl is complete and its WARC holds the response.
+    listing = run("ls", cwd=tmp_path)
+    assert "pdf" in listing.stdout and "complete" in listing.stdout
+    warcs = list((tmp_path / "newstrail-data" / "pdf").glob("*/warc/*.warc.gz"))
+    assert len(warcs) == 1
+
+
+def test_budget_is_respected(tmp_path: Path, newsweb: NewsWebServer) -> None:
+    newsweb.reset_log()
+    result = run(
+        "crawl",
+        *newsweb.seed_urls,
+        "--collection",
+        "small",
+        "--budget",
+        "7",
+        "--allow-private",
+        "--delay",
+        "0",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert len(page_requests(newsweb)) == 7
+    assert "pages fetched: 7" in result.stdout
+
+
+def test_ls_lists_complete_and_incomplete_crawls(tmp_path: Path) -> None:
+    broken = tmp_path / "newstrail-data" / "coll" / "20260101T000000Z-abcdef" / "warc"
+    broken.mkdir(parents=True)
+    (broken / "x.warc.gz").write_bytes(b"partial")
+    result = run("ls", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "coll" in result.stdout and "incomplete" in result.stdout
+
+
+def test_killed_crawl_keeps_what_it_archived(tmp_path: Path, newsweb: NewsWebServer) -> None:
+    """A crawler killed mid-crawl leaves its finished WARC files in the store, listed as
+    an incomplete crawl, never a half-written file that looks complete."""
+    env = {
+        **os.environ,
+        "NEWSTRAIL_WORKDIR": str(tmp_path / "work"),
+        "NEWSTRAIL_WARC_MAX_SIZE": "1000000",
+    }
+    env.pop("PREFECT_API_URL", None)
+    proc = subprocess.Popen(
+        [
+            str(BIN / "newstrail"),
+            "crawl",
+            *newsweb.seed_urls,
+            "--collection",
+            "killed",
+            "--allow-private",
+            "--delay",
+            "0.01",
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    store = tmp_path / "newstrail-data" / "killed"
+    deadline = time.monotonic() + 90
+    while not list(store.glob("*/warc/*.warc.gz")):
+        assert proc.poll() is None and time.monotonic() < deadline, "no WARC file was stored"
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.communicate()
+    stored = list(store.glob("*/warc/*.warc.gz"))
+    assert stored and not list(store.glob("*/manifest.json"))
+    check = subprocess.run([str(BIN / "warcio"), "check", *map(str, stored)], capture_output=True)
+    assert check.returncode == 0
+    listing = run("ls", cwd=tmp_path)
+    assert "killed" in listing.stdout and "incomplete" in listing.stdout
+
+
+def test_crawl_as_a_prefect_flow_run(
+    tmp_path: Path, newsweb: NewsWebServer, prefect_api: str
+) -> None:
+    env = {**prefect_env(tmp_path / "prefect-client"), "PREFECT_API_URL": prefect_api}
+    result = run(
+        "crawl",
+        *newsweb.seed_urls,
+        "--collection",
+        "flowed",
+        "--budget",
+        "20",
+        "--allow-private",
+        "--delay",
+        "0",
+        cwd=tmp_path,
+        env=env,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    request = urllib.request.Request(
+        f"{prefect_api}/artifacts/filter",
+        data=json.dumps({"artifacts": {"key": {"any_": ["crawl-flowed"]}}}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        artifacts = json.load(response)
+    assert len(artifacts) == 1
+    assert "Top related articles" in artifacts[0]["data"]
+    flow_run_id = artifacts[0]["flow_run_id"]
+    with urllib.request.urlopen(f"{prefect_api}/flow_runs/{flow_run_id}", timeout=10) as response:
+        flow_run = json.load(response)
+    assert flow_run["state"]["type"] == "COMPLETED"
+    assert list((tmp_path / "newstrail-data" / "flowed").glob("*/manifest.json"))
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--help"], ["crawl", "--help"], ["ls", "--help"], ["extract", "--help"], ["demo", "--help"]],
+)
+def test_every_command_is_documented_in_the_readme(argv: list[str], tmp_path: Path) -> None:
+    result = run(*argv, cwd=tmp_path)
+    assert result.returncode == 0
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    if argv[0] != "--help":
+        assert f"newstrail {argv[0]}" in readme

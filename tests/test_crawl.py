@@ -1,0 +1,255 @@
+"""End to end: crawl the offline news web and check the archive, the text and the manifest."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import subprocess
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from flows.steps import crawl_direct
+from newstrail.config import Environment
+from newstrail.newsweb import NewsWebServer
+from newstrail.records import TextRecord
+from newstrail.seeds import SeedSet
+from newstrail.urls import canonical_url
+from storage.corpus import read_text_records
+
+BIN = Path(sys.executable).parent
+SEED_README_BOILERPLATE = [
+    "Type to search",
+    "You Might also Like",
+    "Leave a Comment",
+    "Your email address will not be published",
+    "Skip to main content",
+    "Stay informed with MEE's newsletters",
+    "Sign up to get the latest alerts, insights and analysis",
+    "Read More »",
+    "Middle East Eye delivers independent and unrivalled coverage",
+]
+
+
+@dataclass
+class Crawl:
+    summary: dict[str, Any]
+    root: Path
+    records: list[TextRecord]
+    server: NewsWebServer
+    log: list[Any]
+
+    @property
+    def crawl_dir(self) -> Path:
+        return self.root / str(self.summary["collection"]) / str(self.summary["crawl_id"])
+
+    def warcs(self) -> list[Path]:
+        return sorted((self.crawl_dir / "warc").glob("*.warc.gz"))
+
+
+@pytest.fixture(scope="module")
+def crawl(
+    newsweb: NewsWebServer, default_seeds: SeedSet, tmp_path_factory: pytest.TempPathFactory
+) -> Crawl:
+    """One crawl of the demo web with small WARC files, shared by the tests below."""
+    root = tmp_path_factory.mktemp("store")
+    newsweb.reset_log()
+    summary = crawl_direct(
+        default_seeds.with_urls(newsweb.seed_urls),
+        store=str(root),
+        collection="demo",
+        budget=150,
+        allow_private=True,
+        download_delay=0.0,
+        warc_max_size=200_000,
+        env=Environment(store=str(root), workdir=root.parent / "work"),
+    )
+    crawl_dir = root / "demo" / summary["crawl_id"]
+    records: list[TextRecord] = []
+    for path in sorted((crawl_dir / "text").glob("*.jsonl.gz")):
+        with path.open("rb") as fh:
+            records.extend(read_text_records(fh, compressed=True))
+    return Crawl(summary, root, records, newsweb, list(newsweb.request_log))
+
+
+def test_finds_on_topic_coverage_and_little_else(crawl: Crawl) -> None:
+    truth = {canonical_url(u): label for u, label in crawl.server.truth.items()}
+    related = {canonical_url(r.url) for r in crawl.records if r.related}
+    on_topic = {u for u, label in truth.items() if label == "on_topic"}
+    found = on_topic & related
+    assert len(found) >= 0.75 * len(on_topic), sorted(on_topic - related)
+    wrong = {u for u in related if truth.get(u) in {"off_topic", "hard_negative"}}
+    assert len(wrong) <= 0.1 * len(related), sorted(wrong)
+    # Relevance-first: most off-topic articles are never even fetched.
+    fetched = {canonical_url(r.url) for r in crawl.records}
+    off = {u for u, label in truth.items() if label == "off_topic"}
+    assert len(fetched & off) < 0.5 * len(off)
+
+
+def test_warc_files_pass_warcio_check_and_roll_over(crawl: Crawl) -> None:
+    warcs = crawl.warcs()
+    assert len(warcs) >= 2, "200 kB files should have rolled over"
+    result = subprocess.run(
+        [str(BIN / "warcio"), "check", *map(str, warcs)], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    for path in warcs:
+        with path.open("rb") as fh:
+            first = next(iter(ArchiveIterator(fh)))
+            assert first.rec_type == "warcinfo"
+            info = first.content_stream().read().decode()
+            assert "newstrail/" in info and "isPartOf" in info
+
+
+def test_every_text_record_points_at_its_response_record(crawl: Crawl) -> None:
+    assert crawl.records
+    for record in crawl.records:
+        path = crawl.crawl_dir / "warc" / record.warc_filename
+        with path.open("rb") as fh:
+            fh.seek(record.warc_record_offset)
+            warc_record = next(iter(ArchiveIterator(fh)))
+            assert warc_record.rec_type == "response"
+            assert warc_record.rec_headers.get_header("WARC-Record-ID") == record.warc_record_id
+            assert warc_record.rec_headers.get_header("WARC-Target-URI") == record.url
+            assert warc_record.rec_headers.get_header("WARC-Payload-Digest")
+        assert record.text_sha256 == hashlib.sha256(record.text.encode()).hexdigest()
+        assert 0.0 <= record.relevance <= 1.0
+
+
+def _all_records(crawl: Crawl) -> list[Any]:
+    out = []
+    for path in crawl.warcs():
+        with path.open("rb") as fh:
+            for rec in ArchiveIterator(fh):
+                headers = dict(rec.rec_headers.headers)
+                body = rec.content_stream().read() if rec.rec_type == "metadata" else b""
+                out.append((rec.rec_type, headers, body, rec.http_headers))
+    return out
+
+
+def test_every_response_is_archived_with_its_request(crawl: Crawl) -> None:
+    records = _all_records(crawl)
+    responses = [r for r in records if r[0] == "response"]
+    requests = [r for r in records if r[0] == "request"]
+    assert len(responses) == len(requests) == len(crawl.log)
+    statuses = Counter(int(r[3].get_statuscode()) for r in responses)
+    assert statuses[200] > 50
+    # The demo web has a redirect, a missing page and robots.txt files: all archived.
+    assert statuses[301] >= 1 and statuses[404] >= 1
+    targets = [r[1]["WARC-Target-URI"] for r in responses]
+    assert any(t.endswith("/robots.txt") for t in targets)
+    # The request records carry the honest User-Agent that was sent.
+    agents = {r[3].get_header("User-Agent") for r in requests}
+    assert all(a and a.startswith("newstrail/") and "+http" in a for a in agents)
+
+
+def test_metadata_records_say_why_each_page_was_fetched(crawl: Crawl) -> None:
+    records = _all_records(crawl)
+    metadata = [r for r in records if r[0] == "metadata"]
+    assert metadata
+    response_ids = {r[1]["WARC-Record-ID"] for r in records if r[0] == "response"}
+    channels: Counter[str] = Counter()
+    for _, headers, body, _ in metadata:
+        assert headers["WARC-Concurrent-To"] in response_ids
+        fields = dict(line.split(": ", 1) for line in body.decode().splitlines() if ": " in line)
+        assert {"seed", "via-channel", "hop"} <= set(fields)
+        channels[fields["via-channel"]] += 1
+        if fields["via-channel"] != "seed":
+            assert fields["parent"].startswith("http://127.0.0.1:")
+    assert channels["seed"] == len(crawl.server.seed_urls)
+
+
+def test_robots_txt_is_obeyed_and_no_page_is_fetched_twice(crawl: Crawl) -> None:
+    paths = [entry.path for entry in crawl.log]
+    assert not [p for p in paths if "/search" in p or "/private" in p]
+    pages = Counter(
+        (entry.site, canonical_url("http://x" + entry.path))
+        for entry in crawl.log
+        if not entry.path.endswith("robots.txt")
+    )
+    # The page that answers 500 is retried once; nothing else is fetched twice.
+    retried = canonical_url(crawl.server.specials.server_error)
+    twice = {
+        key: n
+        for key, n in pages.items()
+        if n > 1 and canonical_url(crawl.server.url(key[0], key[1][len("http://x") :])) != retried
+    }
+    assert not twice
+
+
+def test_seed_page_text_is_clean(crawl: Crawl, default_seeds: SeedSet) -> None:
+    seed_urls = set(crawl.server.seed_urls)
+    seed_records = [r for r in crawl.records if r.url in seed_urls]
+    assert len(seed_records) == len(seed_urls)
+    for record in seed_records:
+        for line in SEED_README_BOILERPLATE:
+            assert line not in record.text, (record.url, line)
+    body = "\n".join(r.text for r in seed_records)
+    for text in default_seeds.texts:
+        for paragraph in (p.strip() for p in text.split("\n\n") if p.strip()):
+            assert paragraph in body
+
+
+def test_manifest_lists_every_object_with_its_sha256(crawl: Crawl) -> None:
+    manifest = json.loads((crawl.crawl_dir / "manifest.json").read_text())
+    listed = {o["key"]: o for o in manifest["objects"]}
+    on_disk = {
+        str(p.relative_to(crawl.crawl_dir))
+        for p in crawl.crawl_dir.rglob("*")
+        if p.is_file() and p.name != "manifest.json"
+    }
+    assert set(listed) == on_disk
+    for key, obj in listed.items():
+        data = (crawl.crawl_dir / key).read_bytes()
+        assert obj["size"] == len(data)
+        assert obj["sha256"] == hashlib.sha256(data).hexdigest()
+    assert manifest["counts"]["pages"] == crawl.summary["counts"]["pages"]
+    assert manifest["settings"]["allow_private"] is True
+
+
+def test_cdxj_index_covers_every_response(crawl: Crawl) -> None:
+    lines = (crawl.crawl_dir / "index" / "index.cdxj").read_bytes().splitlines()
+    assert lines == sorted(lines)
+    entries = [json.loads(line.split(b" ", 2)[2]) for line in lines]
+    responses = [r for r in _all_records(crawl) if r[0] == "response"]
+    assert len(entries) == len(responses)
+    assert {e["filename"] for e in entries} == {p.name for p in crawl.warcs()}
+
+
+def test_text_records_are_complete(crawl: Crawl) -> None:
+    fields = set(TextRecord.__dataclass_fields__) - {"extra"}
+    for record in crawl.records:
+        data = record.to_dict()
+        assert fields <= set(data)
+        assert {"channel", "hop", "seed"} <= set(data)
+    urls = [canonical_url(r.canonical_url) for r in crawl.records]
+    assert len(urls) == len(set(urls)), "one record per canonical URL"
+
+
+def test_extract_command_gives_the_crawls_records(crawl: Crawl, tmp_path: Path) -> None:
+    out = tmp_path / "again.jsonl"
+    result = subprocess.run(
+        [str(BIN / "newstrail"), "extract", *map(str, crawl.warcs()), "-o", str(out)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    again = {
+        (r["warc_filename"], r["warc_record_offset"]): r
+        for r in map(json.loads, out.read_text().splitlines())
+    }
+    for record in crawl.records:
+        other = again[(record.warc_filename, record.warc_record_offset)]
+        assert other == record.to_dict()
+
+
+def test_gzip_text_is_readable_line_by_line(crawl: Crawl) -> None:
+    path = next((crawl.crawl_dir / "text").glob("*.jsonl.gz"))
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        assert sum(1 for _ in fh) == len(crawl.records)
