@@ -1,0 +1,1022 @@
+"""Main text and metadata of a news page: trafilatura, tuned, plus our own post-filters.
+
+The pipeline is a chain of plain functions over one parsed tree:
+
+1. ``_decode`` turns response bytes into text (BOM, UTF-8, declared charset, guess).
+2. ``_page_metadata`` reads what the publisher declared for search engines (JSON-LD,
+   Open Graph, meta tags) plus the visible ``<h1>``; htmldate and trafilatura's byline
+   search only run for what is still missing.
+3. ``_page_hints`` records texts that the markup marks as boilerplate (figure captions,
+   containers named like author bios, newsletter boxes, related links, share bars,
+   promos, comment sections) or as quotes.
+4. trafilatura extracts the main text; a recall-oriented retry and trafilatura's
+   baseline take over when it finds (almost) nothing.
+5. ``_filter_lines`` drops the boilerplate lines trafilatura keeps: skip links, search
+   prompts, comment forms, newsletter prompts, "Read more" teasers, share prompts,
+   captions, pull quotes repeating the body and their attribution, tables of contents,
+   the repeated headline, author bios and publisher blurbs.
+
+Every rule is general (markup, wording, repetition); none is keyed to a site. The
+module imports neither Scrapy nor Prefect.
+"""
+
+from __future__ import annotations
+
+import codecs
+import functools
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from html import unescape
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from htmldate import find_date
+from lxml.etree import XPath
+from trafilatura import bare_extraction, baseline, load_html
+from trafilatura.metadata import extract_author
+from trafilatura.settings import Document
+from trafilatura.utils import detect_encoding
+from w3lib.encoding import html_body_declared_encoding, resolve_encoding
+
+__all__ = ["Article", "ExtractionConfig", "extract_article", "looks_like_html"]
+
+
+@dataclass(frozen=True)
+class ExtractionConfig:
+    """Extraction options, built once and passed to every call.
+
+    ``favor_precision``, ``favor_recall`` and ``include_tables`` are trafilatura's
+    switches (the defaults scored best on our evaluation sets). ``min_text_length``
+    (characters, after filtering) separates articles from other pages: below it
+    ``extract_article`` returns None. Under ``fallback_length`` trafilatura's result
+    counts as a miss and the fallbacks are tried. ``max_link_share`` is the largest
+    share of the text that may consist of link texts before the page counts as a list
+    of links (a home or section page). ``post_filters`` switches our boilerplate
+    filters off, to compare with plain trafilatura.
+    """
+
+    favor_precision: bool = False
+    favor_recall: bool = False
+    include_tables: bool = True
+    min_text_length: int = 200
+    fallback_length: int = 250
+    max_link_share: float = 0.6
+    post_filters: bool = True
+
+
+@dataclass
+class Article:
+    """The main text and metadata of one page.
+
+    ``text`` holds one block (paragraph, heading, list item, table row) per entry,
+    entries separated by a blank line, so ``text.split("\\n\\n")`` gives the blocks
+    back. ``date`` is ``YYYY-MM-DD``; ``date_source`` says where it came from: ``url``
+    (a date in the URL path), ``meta`` (meta tags such as article:published_time),
+    ``json-ld``, ``time`` (a ``<time>`` element marked as the publication date) or
+    ``htmldate`` (heuristics over the page). ``canonical_url`` comes from
+    ``<link rel=canonical>``, else ``og:url``, made absolute against the page URL;
+    None when the page declares neither. ``boilerplate_removed`` counts the lines our
+    post-filters dropped.
+    """
+
+    text: str
+    title: str | None
+    author: str | None
+    date: str | None
+    sitename: str | None
+    language: str | None
+    canonical_url: str | None
+    description: str | None
+    date_source: str | None
+    boilerplate_removed: int
+
+
+DEFAULT_CONFIG = ExtractionConfig()
+
+
+# --- Content sniffing -------------------------------------------------------------
+
+_HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+# Types a server may send for HTML it did not label, or labelled generically.
+_SNIFF_TYPES = frozenset(
+    {"", "text/plain", "application/octet-stream", "application/xml", "text/xml", "unknown/unknown"}
+)
+_BINARY_MAGIC = (
+    b"%PDF-",
+    b"\x89PNG",
+    b"\xff\xd8\xff",
+    b"GIF8",
+    b"PK\x03\x04",
+    b"\x1f\x8b",
+    b"II*\x00",
+    b"MM\x00*",
+    b"OggS",
+    b"ID3",
+    b"fLaC",
+    b"\x1aE\xdf\xa3",
+    b"wOFF",
+    b"wOF2",
+    b"%!PS",
+    b"{\\rtf",
+    b"\xd0\xcf\x11\xe0",
+)
+# The WHATWG MIME sniffing standard's HTML signatures, plus common first tags.
+_HTML_START = re.compile(
+    rb"<(?:!doctype\s+html|html|head|body|script|iframe|h1|div|font|table|a|style|title|b|br|p"
+    rb"|meta|link|section|article|header|main|!--)[\s>/]",
+    re.IGNORECASE,
+)
+_FEED_ROOT = re.compile(rb"<(?:rss|feed|rdf:rdf|urlset|sitemapindex|opml)[\s>]", re.IGNORECASE)
+
+
+def looks_like_html(content_type: str | None, body_start: bytes) -> bool:
+    """Decide whether a response body is an HTML page worth extracting.
+
+    ``content_type`` is the Content-Type header (parameters allowed, None when
+    missing); ``body_start`` the first bytes of the body (512 suffice). HTML types are
+    accepted unless the body is plainly something else (servers mislabel PDFs, images
+    and JSON); generic or missing types are sniffed; feeds, sitemaps, JSON, PDFs,
+    images and other media are rejected.
+    """
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    head = _strip_bom(body_start).lstrip()[:1024]
+    if head.startswith(_BINARY_MAGIC) or (head[:4] == b"RIFF" and head[8:12] in (b"WEBP", b"WAVE")):
+        return False
+    has_html_tag = re.search(rb"<html[\s>]", head, re.IGNORECASE) is not None
+    if _FEED_ROOT.search(head) and not has_html_tag:
+        return False  # feeds and sitemaps, even when served as text/html
+    if media in _HTML_TYPES:
+        return not head.startswith((b"{", b"[")) or _HTML_START.search(head) is not None
+    if media not in _SNIFF_TYPES and not media.endswith("+xml"):
+        return False
+    # XML is XHTML when its root is <html>; other XML (and +xml types) is data.
+    if media.endswith("xml") or head.startswith(b"<?xml"):
+        return has_html_tag
+    return _HTML_START.match(_skip_leading_markup(head)) is not None
+
+
+def _strip_bom(data: bytes) -> bytes:
+    for bom in (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        if data.startswith(bom):
+            rest = data[len(bom) :]
+            # UTF-16 markup sniffs like ASCII once the NULs are gone.
+            return rest if bom == codecs.BOM_UTF8 else rest.replace(b"\x00", b"")
+    return data
+
+
+def _skip_leading_markup(head: bytes) -> bytes:
+    # Processing instructions and comments may precede the first tag.
+    while head.startswith((b"<?", b"<!--")):
+        closing = b"?>" if head.startswith(b"<?") else b"-->"
+        end = head.find(closing)
+        if end < 0:
+            break
+        head = head[end + len(closing) :].lstrip()
+    return head
+
+
+# --- Decoding ---------------------------------------------------------------------
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def _decode(data: bytes) -> str:
+    """Decode an HTML body: BOM, then UTF-8, then the declared charset, then a guess.
+
+    Valid UTF-8 wins over a declared legacy charset: templates hard-coding
+    ``charset=iso-8859-1`` while serving UTF-8 are common, whereas legacy text that
+    happens to be valid UTF-8 beyond ASCII practically never occurs.
+    """
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom) :].decode(encoding, errors="replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    declared = html_body_declared_encoding(data)
+    # resolve_encoding maps labels the WHATWG way (latin-1 is really cp1252).
+    first = [resolve_encoding(declared)] if declared else []
+    for encoding in _chain(first, lambda: detect_encoding(data)):
+        try:
+            return data.decode(encoding)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return data.decode("utf-8", errors="replace")
+
+
+def _chain(first: list[str | None], rest: Any) -> Iterator[str]:
+    # Detection (charset_normalizer) is slow: only run it when the declaration fails.
+    yield from (encoding for encoding in first if encoding)
+    yield from rest()
+
+
+# --- Text keys --------------------------------------------------------------------
+
+_WORD = re.compile(r"\w+")
+
+
+def _key(text: str) -> str:
+    """Comparison key of a text: its words, case-folded, one space apart.
+
+    trafilatura and lxml's ``text_content`` differ in spacing and in punctuation
+    around inline markup; the words are what both keep.
+    """
+    return " ".join(_WORD.findall(text.casefold()))
+
+
+def _clean(text: object) -> str | None:
+    if not isinstance(text, str):
+        return None
+    # Meta contents and JSON-LD strings now and then arrive HTML-escaped twice.
+    text = unescape(text) if "&" in text else text
+    return " ".join(unicodedata.normalize("NFC", text).split()) or None
+
+
+# --- Metadata ---------------------------------------------------------------------
+
+
+@dataclass
+class _Meta:
+    """Metadata candidates in document order, each tagged with its source."""
+
+    titles: list[tuple[str, str]] = field(default_factory=list)
+    h1: list[str] = field(default_factory=list)
+    authors: list[tuple[str, str]] = field(default_factory=list)
+    dates: list[tuple[str, str]] = field(default_factory=list)
+    sitename: str | None = None
+    language: str | None = None
+    canonical_url: str | None = None
+    description: str | None = None
+
+
+_ISO_DATE = re.compile(r"((?:19|20)\d\d)-([01]\d)-([0-3]\d)")
+_URL_DATE = re.compile(r"/((?:19|20)\d\d)[/-]?([01]\d)[/-]?([0-3]\d)(?:/|[-_]|$)")
+_ARTICLE_TYPE = re.compile(r"(?:Article|BlogPosting|Posting|ReportageNews|Report)$")
+_PAGE_TYPE = re.compile(r"Page$")
+_META_DATE_NAMES = frozenset(
+    {
+        "article:published_time",
+        "article:published",
+        "og:published_time",
+        "og:article:published_time",
+        "datepublished",
+        "date",
+        "pubdate",
+        "publishdate",
+        "publish-date",
+        "publish_date",
+        "published_time",
+        "published-date",
+        "publication_date",
+        "dc.date",
+        "dc.date.issued",
+        "dc.date.created",
+        "dcterms.date",
+        "dcterms.issued",
+        "dcterms.created",
+        "citation_publication_date",
+        "citation_date",
+        "sailthru.date",
+        "parsely-pub-date",
+        "article.published",
+    }
+)
+_META_AUTHOR_NAMES = frozenset(
+    {
+        "author",
+        "article:author",
+        "og:article:author",
+        "parsely-author",
+        "sailthru.author",
+        "dc.creator",
+        "dcterms.creator",
+        "citation_author",
+        "byl",
+    }
+)
+
+
+def _iso_date(value: object) -> str | None:
+    if not isinstance(value, str):
+        return None
+    match = _ISO_DATE.search(value[:40])
+    if match is None:
+        return None
+    year, month, day = (int(part) for part in match.groups())
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def _as_list(value: object) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _json_ld_nodes(tree: Any) -> list[dict[str, Any]]:
+    """All JSON-LD objects of the page, flattened out of lists and ``@graph``."""
+    nodes: list[dict[str, Any]] = []
+    for script in tree.iter("script"):
+        if (script.get("type") or "").strip().lower() != "application/ld+json" or not script.text:
+            continue
+        try:
+            # strict=False: publishers leave raw newlines and tabs inside strings.
+            stack = _as_list(json.loads(script.text, strict=False))
+        except ValueError:
+            continue
+        while stack:
+            item = stack.pop(0)
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                nodes.append(item)
+                stack.extend(_as_list(item.get("@graph")))
+    return nodes
+
+
+def _types(node: dict[str, Any]) -> list[str]:
+    return [t.rsplit("/", 1)[-1] for t in _as_list(node.get("@type")) if isinstance(t, str)]
+
+
+def _ld_names(value: object, by_id: dict[str, dict[str, Any]]) -> list[str]:
+    """Names in a JSON-LD person/organisation value: strings, objects or ``@id`` refs."""
+    names: list[str] = []
+    for item in _as_list(value):
+        if isinstance(item, dict) and "name" not in item and isinstance(item.get("@id"), str):
+            # Yoast and similar emit {"@id": ...} pointing at a Person elsewhere.
+            item = by_id.get(item["@id"], item)
+        name = item.get("name") if isinstance(item, dict) else item
+        if isinstance(name, list):
+            name = name[0] if name else None
+        cleaned = _clean(name)
+        if cleaned and not cleaned.startswith(("http://", "https://")):
+            names.append(cleaned)
+    return names
+
+
+def _join_names(names: Iterable[str]) -> str | None:
+    unique = list(dict.fromkeys(names))
+    return ", ".join(unique) if unique else None
+
+
+def _page_metadata(tree: Any, url: str) -> _Meta:
+    """Metadata the publisher declared (JSON-LD, meta tags) and the visible headline."""
+    meta = _Meta()
+    _json_ld_metadata(tree, meta)
+
+    canonical_link = og_url = None
+    languages: list[str | None] = [
+        tree.get("lang"),
+        tree.get("{http://www.w3.org/XML/1998/namespace}lang"),
+    ]
+    head = tree.find("head")
+    for element in (head if head is not None else tree).iter("meta", "link"):
+        if element.tag == "link":
+            rel = (element.get("rel") or "").lower().split()
+            if "canonical" in rel and canonical_link is None:
+                canonical_link = _absolute(element.get("href"), url)
+            continue
+        content = _clean(element.get("content"))
+        if not content:
+            continue
+        name = (
+            element.get("property") or element.get("name") or element.get("itemprop") or ""
+        ).lower()
+        if name in ("og:title", "twitter:title"):
+            meta.titles.append((name.split(":")[0], content))
+        elif name == "og:site_name":
+            meta.sitename = meta.sitename or content
+        elif name == "og:url":
+            og_url = og_url or _absolute(content, url)
+        elif name in ("og:description", "description"):
+            meta.description = meta.description or content
+        elif name == "og:locale" or (element.get("http-equiv") or "").lower() == "content-language":
+            languages.append(content)
+        elif name in _META_DATE_NAMES and (date := _iso_date(content)):
+            meta.dates.append(("meta", date))
+        elif name in _META_AUTHOR_NAMES and not content.startswith(("http://", "https://")):
+            meta.authors.append(("meta", content))
+    # A canonical link is the publisher's explicit statement; og:url is for sharing.
+    meta.canonical_url = canonical_link or og_url
+    meta.language = next((code for code in map(_language_code, languages) if code), meta.language)
+
+    for element in tree.iter("time"):
+        marked = (element.get("itemprop") or "").lower() == "datepublished"
+        if marked or "pubdate" in element.attrib:
+            if date := _iso_date(element.get("datetime") or element.text_content()):
+                meta.dates.append(("time", date))
+            break
+    title_element = tree.find(".//title")
+    if title_element is not None and (title := _clean(title_element.text_content())):
+        meta.titles.append(("title", title))
+    meta.h1 = [title for h1 in tree.iter("h1") if (title := _clean(h1.text_content()))]
+    match = _URL_DATE.search(urlsplit(url).path)
+    if match and (date := _iso_date("-".join(match.groups()))):
+        meta.dates.append(("url", date))
+    return meta
+
+
+def _json_ld_metadata(tree: Any, meta: _Meta) -> None:
+    nodes = _json_ld_nodes(tree)
+    by_id = {node["@id"]: node for node in nodes if isinstance(node.get("@id"), str)}
+    articles = [node for node in nodes if any(_ARTICLE_TYPE.search(t) for t in _types(node))]
+    pages = [node for node in nodes if any(_PAGE_TYPE.search(t) for t in _types(node))]
+    for source, group in (("json-ld", articles), ("json-ld-page", pages)):
+        for node in group:
+            if title := _clean(node.get("headline")):
+                meta.titles.append((source, title))
+            if author := _join_names(_ld_names(node.get("author"), by_id)):
+                meta.authors.append((source, author))
+            if date := _iso_date(node.get("datePublished")) or _iso_date(node.get("dateCreated")):
+                meta.dates.append((source, date))
+            publisher = _ld_names(node.get("publisher"), by_id)
+            meta.sitename = meta.sitename or (publisher[0] if publisher else None)
+            meta.language = meta.language or _language_code(node.get("inLanguage"))
+            meta.description = meta.description or _clean(node.get("description"))
+    for node in nodes:
+        if "WebSite" in _types(node):
+            meta.sitename = meta.sitename or _clean(node.get("name"))
+
+
+def _absolute(href: str | None, base: str) -> str | None:
+    if not href or not href.strip():
+        return None
+    absolute = urljoin(base, href.strip())
+    return absolute if urlsplit(absolute).scheme in ("http", "https") else None
+
+
+def _language_code(value: object) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    code = re.split(r"[-_\s]", value.strip(), maxsplit=1)[0].lower()
+    return code if re.fullmatch(r"[a-z]{2,3}", code) else None
+
+
+_TITLE_SPLIT = re.compile(r"\s+[|\-\u2013—:·•»]\s+")
+
+
+def _choose_title(meta: _Meta) -> str | None:
+    """The headline as readers see it.
+
+    A page's single ``<h1>`` is the visible headline (unless it holds the site name:
+    a logo); with several, the one matching a declared title wins. Declared titles
+    (Open Graph, ``<title>``) often carry a " | Site name" suffix: JSON-LD headlines
+    rarely do, so they come first, and otherwise the longest part of a split title.
+    """
+    declared: set[str] = set()
+    site_names = {_key(meta.sitename or "")}
+    for _, title in meta.titles:
+        parts = _TITLE_SPLIT.split(title)
+        longest = max(parts, key=len)
+        declared.update(_key(part) for part in [title, *parts])
+        # Besides the headline, a split title holds the site (or section) name.
+        site_names.update(_key(part) for part in parts if part is not longest)
+    headlines = [h1 for h1 in meta.h1 if _key(h1) not in site_names]
+    for h1 in headlines:
+        if len(headlines) == 1 or _key(h1) in declared:
+            return h1
+    for source, title in meta.titles:
+        if source.startswith("json-ld"):
+            return title
+    for _, title in meta.titles:
+        return max(_TITLE_SPLIT.split(title), key=len)
+    return None
+
+
+_AUTHOR_PREFIX = re.compile(
+    r"^(?:(?:written|posted|published|reviewed|edited|words|story|text|article|photos?)\s+by"
+    r"|by|authors?|written|posted)\b[:\s]*",
+    re.IGNORECASE,
+)
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+# Bylines run on into dates, roles and reviewer credits: cut there.
+_AUTHOR_TAIL = re.compile(
+    rf"\s*(?:[|•·]|\b(?:updated|published|posted|reviewed\s+by|fact[-\s]checked\s+by|last"
+    rf"|on\s+{_MONTH}|{_MONTH}\s+\d|\d{{1,2}}/\d{{1,2}}/\d{{2,4}}|\d+\s+min)\b).*$",
+    re.IGNORECASE,
+)
+
+
+def _clean_author(author: str | None) -> str | None:
+    """Trim a byline to the names: no "By", no dates, names joined by ", "."""
+    if not author:
+        return None
+    # trafilatura separates names with "; "; bylines print them with commas.
+    author = " ".join(author.replace("; ", ", ").split())
+    author = _AUTHOR_TAIL.sub("", _AUTHOR_PREFIX.sub("", author)).strip(" ,;:-")
+    if len(author) < 3 or len(author.split()) > 12:
+        return None
+    return author
+
+
+def _choose_author(meta: _Meta, tree: Any) -> str | None:
+    """Declared authors first; otherwise the byline trafilatura finds in the markup."""
+    for _, author in meta.authors:
+        if cleaned := _clean_author(author):
+            return cleaned
+    # extract_author is not in trafilatura's __all__, but it is the byline search of
+    # extract_metadata, which would also run htmldate and more we do not need.
+    return _clean_author(extract_author(tree))
+
+
+# Dates in order of trust: a date in the URL path is fixed at publication; then the
+# publisher's meta tags and JSON-LD; htmldate's heuristics come last.
+_DATE_ORDER = ("url", "meta", "json-ld", "json-ld-page", "time")
+
+
+def _choose_date(meta: _Meta, tree: Any, url: str) -> tuple[str | None, str | None]:
+    for wanted in _DATE_ORDER:
+        for source, declared in meta.dates:
+            if source == wanted:
+                return declared, source.removesuffix("-page")
+    # Extensive search (dates in the text) is slower but finds a fifth more dates.
+    found = _iso_date(find_date(tree, url=url, original_date=True, extensive_search=True))
+    return (found, "htmldate") if found else (None, None)
+
+
+def _hostname(url: str) -> str | None:
+    host = urlsplit(url).hostname
+    return host.removeprefix("www.") if host else None
+
+
+# --- Boilerplate hints from the markup --------------------------------------------
+
+# Class/id names of containers whose text is never article body, matched on name
+# boundaries ("related-posts" and "post_related" hit, "unrelated" does not).
+_HINT_NAMES = re.compile(
+    r"""(?:^|[\s_-])(?:
+        author[-_]?(?:bio|box|info|about|desc(?:ription)?|details|card|profile|block)
+        |about[-_]?(?:the[-_]?)?author|bio|biography|contributor[-_]?bio
+        |newsletters?|signup|sign[-_]up|subscribe|subscription|optin|opt[-_]in|mailing[-_]?list
+        |related|recommended|recommendations|read[-_]?(?:more|next|also)|more[-_](?:stories|articles)
+        |also[-_]like|you[-_]may[-_]like|most[-_](?:popular|read|viewed)|trending
+        |share|sharing|sharebar|social[-_]?(?:share|links|icons|buttons|media)
+        |promo|promotion|sponsored|advert|advertisement|ad[-_]?(?:slot|unit|container|wrapper)
+        |comments?|comment[-_]?(?:form|respond)|respond|disqus
+        |caption|wp[-_]caption[-_]text|credit|(?:photo|image|img)[-_]?credits?
+        |breadcrumbs?|skip[-_]?(?:link|links|to[-_]content)|screen[-_]reader[-_]text|sr[-_]only
+        |visually[-_]hidden|cookies?|consent|gdpr
+        |publisher[-_]?(?:info|blurb|about|note)|republish(?:ing)?
+    )(?=$|[\s_-])""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_QUOTE_NAMES = re.compile(
+    r"(?:^|[\s_-])(?:pull[-_]?quote|pullquote|quote|blockquote|pull)(?=$|[\s_-])", re.IGNORECASE
+)
+# Attribution under a pull quote: "- Name" or "— Name, role". The name is one to five
+# capitalised words, so a dashed list item ("- Easy setup for ...") is not one.
+_NAME = r"[A-Z][\w.'\u2019-]*(?:\s+(?:[A-Z][\w.'\u2019-]*|de|la|van|von|al|bin|el)){0,4}"
+_ATTRIBUTION = re.compile(rf"^\s*[-\u2013—―]\s*{_NAME}(?:\s*,\s*[^,]{{1,60}})?\s*$")
+# A quote and its attribution run together: "... bigger foothold - Donald Trump".
+_TRAILING_ATTRIBUTION = re.compile(
+    rf"^(.{{30,}}?)\s+[-\u2013—―]\s*({_NAME}(?:\s*,\s*[^,]{{1,60}})?)\s*$"
+)
+_DASHES = "-\u2013—―"
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+_BLOCK_TAGS = ("p", "li", *_HEADINGS, "blockquote", "dd", "dt", "td", "th", "pre")
+_MIN_LINK_TEXT_WORDS = 2
+_MIN_TEASER_WORDS = 6
+# A boilerplate-named container holding more of the page's paragraph text than this
+# is a layout wrapper whose name happens to match ("post-share-enabled").
+_MAX_CONTAINER_SHARE = 0.4
+
+
+class _Hints:
+    """What the markup says about texts, as sets of text keys.
+
+    ``boilerplate``: texts in boilerplate-named containers and captions. ``quotes``:
+    texts of quote elements. ``body``: texts of blocks outside boilerplate containers.
+    ``teasers``: texts of links to where a "Read more" link points (teaser headlines).
+    ``links``: link texts of two words or more. ``body`` and ``links`` are built on
+    first use, since most pages never need them.
+    """
+
+    def __init__(self, root: Any = None) -> None:
+        self.boilerplate: set[str] = set()
+        self.quotes: set[str] = set()
+        self.teasers: set[str] = set()  # headlines linking where a "Read more" links
+        self.inside: set[Any] = set()  # elements within boilerplate containers
+        self._root = root
+
+    @functools.cached_property
+    def body(self) -> set[str]:
+        if self._root is None:
+            return set()
+        blocks = self._root.iter(*_BLOCK_TAGS)
+        return {_key(block.text_content()) for block in blocks if block not in self.inside}
+
+    @functools.cached_property
+    def links(self) -> set[str]:
+        if self._root is None:
+            return set()
+        keys = (_key(link.text_content()) for link in self._root.iter("a"))
+        return {key for key in keys if key.count(" ") + 1 >= _MIN_LINK_TEXT_WORDS}
+
+
+def _unslug(identifier: str | None) -> str:
+    """An id, unless it is a slug of some text (four words or more), which names nothing."""
+    if not identifier or identifier.count("-") + identifier.count("_") >= 3:
+        return ""
+    return identifier
+
+
+def _block_texts(element: Any) -> Iterator[str]:
+    """Keys of the element's text and of each descendant block's text."""
+    yield _key(element.text_content())
+    for child in element.iter(*_BLOCK_TAGS, "div", "span", "a", "figcaption", "cite", "q"):
+        if child is not element:
+            yield _key(child.text_content())
+
+
+def _page_hints(tree: Any) -> _Hints:
+    """Collect the texts the markup marks as boilerplate, quotes or teaser headlines."""
+    body = tree.find("body")
+    root = body if body is not None else tree
+    hints = _Hints(root)
+    hinted: list[Any] = list(root.iter("figcaption"))
+    quotes: list[Any] = list(root.iter("blockquote", "aside", "q"))
+    for element in root.xpath(".//*[@class or @id]"):
+        if element.tag in _HEADINGS:
+            # A heading's id is a slug of its own text ("social-media-tips").
+            continue
+        names = f"{element.get('class') or ''} {_unslug(element.get('id'))}"
+        if _HINT_NAMES.search(names) and not _in_code(element):
+            hinted.append(element)
+        if _QUOTE_NAMES.search(names):
+            quotes.append(element)
+    hints.teasers = _teaser_headlines(root)
+    for element in quotes:
+        hints.quotes.update(_block_texts(element))
+        if match := _TRAILING_ATTRIBUTION.match(" ".join(element.text_content().split())):
+            hints.quotes.add(_key(match.group(1)))
+    total = sum(len(p.text_content()) for p in root.iter("p")) if hinted else 0
+    for element in hinted:
+        if element in hints.inside:
+            continue
+        share = sum(len(p.text_content()) for p in element.iter("p")) / (total or 1)
+        if share > _MAX_CONTAINER_SHARE or element.find(".//h1") is not None:
+            continue
+        hints.inside.update(element.iter())
+        hints.boilerplate.update(_block_texts(element))
+    hints.boilerplate.discard("")
+    hints.quotes.discard("")
+    return hints
+
+
+# Links whose whole text is "Read more", "Continue reading" and the like, found by
+# XPath (lowercasing and prefix tests in C rather than a Python loop over all links).
+_LOWER = "translate(normalize-space(), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+_READ_MORE_LINKS = XPath(
+    f".//a[@href][string-length(normalize-space()) < 30][starts-with({_LOWER}, 'read more')"
+    f" or starts-with({_LOWER}, 'continue reading') or starts-with({_LOWER}, 'read the full')"
+    f" or starts-with({_LOWER}, 'read full')]"
+)
+
+
+def _teaser_headlines(root: Any) -> set[str]:
+    """Texts of links pointing where a "Read more" link points: teaser headlines."""
+    targets = {link.get("href") for link in _READ_MORE_LINKS(root)}
+    if not targets:
+        return set()
+    keys = (_key(link.text_content()) for link in root.iter("a") if link.get("href") in targets)
+    # Article headlines are sentences; shorter link texts to the same place are product
+    # or section names ("Acer Nitro 16"), which "best of" lists keep as headings.
+    return {key for key in keys if key.count(" ") + 1 >= _MIN_TEASER_WORDS}
+
+
+def _in_code(element: Any) -> bool:
+    # Syntax highlighters name code tokens "comment", "share" and the like.
+    return bool(element.xpath("ancestor-or-self::*[self::pre or self::code]"))
+
+
+# --- Line filters -----------------------------------------------------------------
+
+_SHORT = 200  # longer lines are body text whatever their wording
+
+# Whole lines that are page furniture, whatever the markup around them.
+_BOILERPLATE_LINE = re.compile(
+    r"""^(?:
+        skip\s+to\s+(?:the\s+)?(?:main\s+)?(?:content|navigation|search|footer|menu|article)
+        |jump\s+to\s+(?:the\s+)?(?:main\s+)?(?:content|navigation|search)
+        |type\s+(?:to|and\s+(?:hit|press)\s+enter\s+to)\s+search|search\s+for:?
+        |press\s+enter\s+to\s+search|start\s+typing\s+to\s+search
+        |toggle\s+(?:navigation|menu|search)|(?:open|close)\s+(?:the\s+)?(?:menu|search|navigation)
+        |leave\s+a\s+(?:comment|reply)(?:\s+cancel\s+reply)?|cancel\s+reply|post\s+(?:a\s+)?comment
+        |add\s+(?:a\s+)?comment|join\s+the\s+(?:conversation|discussion)
+        |your\s+email\s+address\s+will\s+not\s+be\s+published.*|required\s+fields\s+are\s+marked.*
+        |save\s+my\s+name,?\s+email,?\s+and\s+website.*|notify\s+me\s+of\s+(?:new|follow-up).*
+        |you\s+must\s+be\s+logged\s+in\s+to\s+post\s+a\s+comment.*|comments\s+are\s+closed.*
+        |\d+\s+comments?|no\s+comments(?:\s+yet)?|be\s+the\s+first\s+to\s+comment.*
+        |(?:read|view|see)\s+more(?:\s+(?:stories|articles|news))?|continue\s+reading
+        |read\s+(?:the\s+)?(?:full|rest\s+of\s+the)\s+(?:story|article|post)
+        |share\s+(?:this|on\s+\w+|via\s+\w+|(?:this|the)\s+(?:article|story|post|page))?
+        |click\s+to\s+(?:share|email|print)\b.*|tweet|email|print|copy\s+link
+        |(?:sign\s+up|subscribe)\s+(?:(?:now\s+)?(?:to|for)\s+)?(?:our|the|my)?\s*[\w'\u2019.\s]{0,40}newsletters?.*
+        |stay\s+(?:informed|updated|up\s+to\s+date|in\s+the\s+know)\s+with\s+.{0,60}newsletters?
+        |sign\s+up\s+(?:to|for)\s+(?:get|receive)\s+the\s+latest\b.*
+        |(?:get|receive)\s+(?:the\s+latest|our)\b.{0,80}\b(?:inbox|newsletters?)\b.*
+        |enter\s+your\s+email(?:\s+address)?.*|by\s+(?:entering|submitting|providing)\s+your\s+email.*
+        |thanks?\s+(?:you\s+)?for\s+(?:subscribing|signing\s+up).*|you(?:'|\u2019)re\s+(?:now\s+)?subscribed.*
+        |advertisement|sponsored\s+content|\d+\s+min(?:ute)?s?\s+read|learn\s+more
+        |you\s+(?:might|may)\s+also\s+(?:like|enjoy|be\s+interested\s+in)
+        |(?:related|recommended|more)\s+(?:articles|posts|stories|reading|coverage)
+        |most\s+(?:read|popular|viewed)|trending\s+now|recommended\s+for\s+you
+    )\W*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# Headings opening a list of links to other articles.
+_RELATED_HEADING = re.compile(
+    r"""^(?:you\s+(?:might|may)\s+also\s+(?:like|enjoy)
+    |related(?:\s+(?:articles|posts|stories|coverage|content|reading|news))?
+    |(?:more|recommended)\s+(?:articles|posts|stories|reading)
+    |read\s+next|most\s+(?:read|popular|viewed)|trending\s+now|don'?t\s+miss)\W*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_TOC_HEADING = re.compile(
+    r"^(?:table\s+of\s+contents?|contents|in\s+this\s+(?:article|post|guide|story)|on\s+this\s+page"
+    r"|jump\s+to(?:\s+section)?|quick\s+links|article\s+contents)\W*$",
+    re.IGNORECASE,
+)
+_READ_MORE = re.compile(r"^(?:(?:read|view|see)\s+more|continue\s+reading)\W*$", re.IGNORECASE)
+_READ_MORE_TAIL = re.compile(r"\s*(?:read|view|see)\s+more\s*[»\u203a→>…]+\s*$", re.IGNORECASE)
+_TEASER_PREFIX = re.compile(
+    r"^(?:read\s+more|read\s+also|also\s+read|related|see\s+also|more\s+on\s+this)\s*[:»\u203a→|-]\s*\S",
+    re.IGNORECASE,
+)
+_BYLINE = re.compile(r"^by\s+\S.{0,75}$", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"[.!?…:;][\"'”\u2019)\]]*$")
+_PUBLISHER_WORDS = re.compile(
+    r"\b(?:republish\w*|independent|coverage|journalism|subscribe|support\s+us|newsroom"
+    r"|all\s+rights\s+reserved|copyright|learn\s+more|non-?profit)\b",
+    re.IGNORECASE,
+)
+_COPYRIGHT = re.compile(r"^(?:©|\(c\)|copyright\b).{0,150}$", re.IGNORECASE)
+_BIO_START = re.compile(r"^(?:he|she|they)\s+(?:is|was|has|writes|covers)\b", re.IGNORECASE)
+_MIN_QUOTE_WORDS = 8  # pull quotes are sentences; shorter repeats are headings
+_HEAD_BLOCKS = 4  # the repeated headline and the byline sit among the first blocks
+_TAIL_BLOCKS = 6  # author bio and publisher blurb sit among the last blocks
+
+
+def _filter_lines(
+    lines: list[str], hints: _Hints, title: str | None, author: str | None, sitename: str | None
+) -> list[str | None]:
+    """Say why each line is boilerplate (a short reason), or None for lines to keep."""
+    keys = [_key(line) for line in lines]
+    reasons: list[str | None] = [None] * len(lines)
+    _mark_pull_quotes(lines, keys, hints, reasons)
+    for i, line in enumerate(lines):
+        if not reasons[i]:
+            reasons[i] = _line_reason(line.strip(), keys[i], hints)
+    _mark_read_more(lines, keys, hints, reasons)
+    _mark_link_lists(lines, keys, hints, reasons)
+    # The headline repeated above the text, and the byline there.
+    title_key = _key(title or "")
+    for i in [i for i, reason in enumerate(reasons) if reason is None][:_HEAD_BLOCKS]:
+        if title_key and keys[i] == title_key:
+            reasons[i] = "title"
+        elif _BYLINE.match(lines[i]):
+            reasons[i] = "byline"
+    _mark_page_end(lines, keys, reasons, author, sitename)
+    return reasons
+
+
+def _line_reason(line: str, key: str, hints: _Hints) -> str | None:
+    if not key:
+        # Symbols only ("»", "|", "•"): separators and icons.
+        return "symbols" if len(line) < 4 else None
+    short = len(line) <= _SHORT
+    if short and _BOILERPLATE_LINE.match(line):
+        return "phrase"
+    if key in hints.teasers:
+        return "teaser"
+    # Markup-based rules yield when the same text also stands outside every
+    # boilerplate container (a heading repeated in a sidebar's table of contents).
+    if key in hints.boilerplate and key not in hints.body:
+        return "markup"
+    if short and (_TEASER_PREFIX.match(line) or _READ_MORE_TAIL.search(line)):
+        return None if key in hints.body else "teaser"
+    return None
+
+
+def _mark_pull_quotes(
+    lines: list[str], keys: list[str], hints: _Hints, reasons: list[str | None]
+) -> None:
+    """Pull quotes: quoted text repeating the body, and their "- Name" attribution.
+
+    Both conditions must hold. Repetition alone is legitimate (an interview's
+    recurring question, a recipe's recurring step), and so are quotes (blockquotes
+    hold real quotes and embedded posts): the text must come from a quote element
+    (blockquote, aside, q, a quote-named class) or carry an attribution.
+    """
+    quote_keys: list[str] = []
+    attributed: list[bool] = []
+    for i, line in enumerate(lines):
+        match = _TRAILING_ATTRIBUTION.match(line)
+        quote_keys.append(_key(match.group(1)) if match else keys[i])
+        attributed.append(match is not None or _next_is_attribution(lines, i))
+    for i, key in enumerate(quote_keys):
+        if key.count(" ") + 1 < _MIN_QUOTE_WORDS or len(lines[i]) > 600 or lines[i][0] in _DASHES:
+            continue
+        if key not in hints.quotes and not attributed[i]:
+            continue
+        inside_longer = any(
+            key in other and len(other) > len(key) for j, other in enumerate(keys) if j != i
+        )
+        # Of equal lines drop the attributed one, or else every copy after the first.
+        earlier_copy = any(keys[j] == key and not attributed[j] for j in range(i))
+        equal_elsewhere = any(keys[j] == key for j in range(len(keys)) if j != i)
+        if inside_longer or earlier_copy or (attributed[i] and equal_elsewhere):
+            reasons[i] = "pull-quote"
+            if _next_is_attribution(lines, i):
+                reasons[i + 1] = "pull-quote"
+
+
+def _next_is_attribution(lines: list[str], i: int) -> bool:
+    return i + 1 < len(lines) and len(lines[i + 1]) < 100 and bool(_ATTRIBUTION.match(lines[i + 1]))
+
+
+def _mark_read_more(
+    lines: list[str], keys: list[str], hints: _Hints, reasons: list[str | None]
+) -> None:
+    """A "Read more" marker and the teaser headline before it."""
+    for i, line in enumerate(lines):
+        if not _READ_MORE.match(line.strip()):
+            continue
+        reasons[i] = "teaser"
+        j = i - 1
+        while j >= 0 and reasons[j]:
+            j -= 1
+        if j < 0 or len(lines[j]) > _SHORT:
+            continue
+        headline = not _SENTENCE_END.search(lines[j]) and keys[j] not in hints.body
+        if keys[j] in hints.links or headline:
+            reasons[j] = "teaser"
+
+
+def _mark_link_lists(
+    lines: list[str], keys: list[str], hints: _Hints, reasons: list[str | None]
+) -> None:
+    """Related-articles boxes and tables of contents: heading plus entries."""
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        if len(stripped) <= 80 and _RELATED_HEADING.match(stripped):
+            reasons[i] = "related"
+            j = i + 1
+            while j < len(lines) and len(lines[j]) <= _SHORT and keys[j] in hints.links:
+                reasons[j] = "related"
+                j += 1
+        elif len(stripped) <= 40 and _TOC_HEADING.match(stripped):
+            reasons[i] = "toc"
+            j = i + 1
+            # Entries are links, or repeat a heading further down.
+            while j < len(lines) and len(lines[j]) <= 150:
+                if keys[j] not in hints.links and keys[j] not in keys[j + 1 :]:
+                    break
+                reasons[j] = "toc"
+                j += 1
+
+
+def _mark_page_end(
+    lines: list[str],
+    keys: list[str],
+    reasons: list[str | None],
+    author: str | None,
+    sitename: str | None,
+) -> None:
+    """Author bio and publisher blurb: they close the page, so look at the last blocks."""
+    authors = {_key(name) for name in re.split(r",\s*|\s+and\s+|\s*&\s*", author or "")} - {""}
+    # A bio opens with the person's name or first name: "Jane (Doe) is a reporter".
+    persons = {name for name in authors if " " in name}
+    bio_openings = tuple(
+        f"{subject} {verb} "
+        for subject in persons | {name.split(" ")[0] for name in persons}
+        for verb in ("is", "was", "has", "writes", "covers", "joined")
+    )
+    headings = {f"about {name}" for name in authors} | {"about the author", "about the authors"}
+    site_key = _key(sitename or "")
+    tail = [i for i, reason in enumerate(reasons) if reason is None][-_TAIL_BLOCKS:]
+    for pos, i in enumerate(tail):
+        key = keys[i]
+        if key in authors or key in headings:
+            reasons[i] = "author-bio"
+            if pos + 1 < len(tail):
+                # The bio under the name: "Jane is ...", "She has ...".
+                nxt = tail[pos + 1]
+                if keys[nxt].startswith(bio_openings) or _BIO_START.match(lines[nxt]):
+                    reasons[nxt] = "author-bio"
+        elif key.startswith(bio_openings):
+            # Persons only: a one-word author is usually the organisation, whose
+            # self-description may be the content itself.
+            reasons[i] = "author-bio"
+        elif (
+            site_key
+            and key.startswith(f"{site_key} ")
+            and pos >= len(tail) - 3
+            and _PUBLISHER_WORDS.search(lines[i])
+        ):
+            reasons[i] = "publisher"
+        elif pos >= len(tail) - 2 and _COPYRIGHT.match(lines[i].strip()):
+            reasons[i] = "copyright"
+
+
+# --- Extraction -------------------------------------------------------------------
+
+
+def _trafilatura(tree: Any, url: str, config: ExtractionConfig, *, recall: bool) -> str | None:
+    document = bare_extraction(
+        tree,
+        url=url,
+        favor_precision=config.favor_precision and not recall,
+        favor_recall=config.favor_recall or recall,
+        include_comments=False,
+        include_tables=config.include_tables,
+        # Metadata comes from _page_metadata: trafilatura's costs a third of its time
+        # (htmldate, a byline search on a copy of the tree) and is rarely needed.
+        with_metadata=False,
+    )
+    return document.text if isinstance(document, Document) else None
+
+
+def _lines(text: str | None) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def _link_share(lines: list[str], hints: _Hints) -> float:
+    """Share of the text in lines that are link texts (lists of headlines)."""
+    total = sum(map(len, lines)) or 1
+    # Link lists are runs of short lines; when long paragraphs carry most of the
+    # text, the page's link texts need not be collected.
+    if sum(len(line) for line in lines if len(line) <= _SHORT) < 0.5 * total:
+        return 0.0
+    return sum(len(line) for line in lines if _key(line) in hints.links) / total
+
+
+def extract_article(
+    html: bytes | str, url: str, config: ExtractionConfig | None = None
+) -> Article | None:
+    """Extract the main text and metadata of a news page.
+
+    ``html`` is the response body: bytes are decoded by BOM, then as UTF-8, then by
+    the charset the page declares, then by detection; pass ``str`` when the HTTP
+    header already settled the encoding. ``url`` is the page's URL, used to make the
+    canonical URL absolute and as a date hint.
+
+    Returns None when the page has no article text: empty or unparsable, shorter than
+    ``config.min_text_length`` after filtering, or mostly link texts (a home or section
+    page).
+    """
+    config = config or DEFAULT_CONFIG
+    text = _decode(html) if isinstance(html, bytes) else html
+    tree = load_html(text) if text.strip() else None
+    if tree is None:
+        return None
+    meta = _page_metadata(tree, url)
+    hints = _page_hints(tree) if config.post_filters else _Hints(tree)
+    title = _choose_title(meta)
+    author = _choose_author(meta, tree)
+    sitename = meta.sitename or _hostname(url)
+
+    def filtered(raw: str | None) -> tuple[list[str], int]:
+        lines = _lines(raw)
+        if not config.post_filters:
+            return lines, 0
+        reasons = _filter_lines(lines, hints, title, author, sitename)
+        kept = [line for line, reason in zip(lines, reasons, strict=True) if reason is None]
+        return kept, len(lines) - len(kept)
+
+    lines, removed = filtered(_trafilatura(tree, url, config, recall=False))
+    if sum(map(len, lines)) < config.fallback_length:
+        # trafilatura found next to nothing: retry favouring recall, then take its
+        # baseline (all paragraphs, or the JSON-LD articleBody); keep the longest.
+        _, baseline_text, _ = baseline(tree)
+        retry = _trafilatura(tree, url, config, recall=True)
+        for candidate in (filtered(retry), filtered(baseline_text)):
+            if sum(map(len, candidate[0])) > sum(map(len, lines)):
+                lines, removed = candidate
+    if sum(map(len, lines)) < config.min_text_length:
+        return None
+    if _link_share(lines, hints) > config.max_link_share:
+        return None
+
+    date, date_source = _choose_date(meta, tree, url)
+    return Article(
+        text="\n\n".join(lines),
+        title=title,
+        author=author,
+        date=date,
+        sitename=sitename,
+        language=meta.language,
+        canonical_url=meta.canonical_url,
+        description=meta.description,
+        date_source=date_source,
+        boilerplate_removed=removed,
+    )

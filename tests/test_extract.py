@@ -1,0 +1,657 @@
+"""Extraction on realistic pages built around the two seed articles.
+
+The seed texts (body paragraphs only, one per blank-line-separated block) are read
+from the repository's seeds/ folder; two page templates of different structure wrap
+them in the boilerplate that the seed README lists, and the tests check that every
+boilerplate line goes and every body paragraph stays.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from newstrail.extract import Article, ExtractionConfig, extract_article, looks_like_html
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds" / "iraq-us-troops"
+CT_URL = (
+    "https://citizentruth.org/"
+    "breaking-iraq-says-us-military-has-20000-troops-in-iraq-and-they-have-immunity/"
+)
+CT_TITLE = "Exclusive: Iraq Says US Military Has 20,000 Troops in Iraq, And They Have Immunity"
+MEE_URL = "https://www.middleeasteye.net/news/us-troops-iraq-when-do-they-become-occupation-force"
+MEE_TITLE = "At what point do US troops in Iraq become an occupation force?"
+
+# "- Name, role": the attribution line of a pull quote. An early copy of the MEE seed
+# kept one ("- James Jeffery, US envoy") after its quote was removed; should one come
+# back, it is boilerplate, not a body paragraph.
+ATTRIBUTION = re.compile(r"^[-\u2013\u2014] [A-Z][^.]{0,60}$")
+
+
+def seed_blocks(name: str) -> list[str]:
+    text = (SEEDS / name).read_text(encoding="utf-8")
+    return [" ".join(block.split()) for block in re.split(r"\n\s*\n", text) if block.strip()]
+
+
+def body_paragraphs(name: str) -> list[str]:
+    return [block for block in seed_blocks(name) if not ATTRIBUTION.match(block)]
+
+
+def blocks(article: Article) -> list[str]:
+    return [" ".join(block.split()) for block in article.text.split("\n\n")]
+
+
+def is_heading(paragraph: str) -> bool:
+    return len(paragraph) < 70 and not re.search(r"[.!?\"”]$", paragraph)
+
+
+def esc(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+# --- Template A: a WordPress blog theme (citizentruth.org seed) -------------------
+
+CT_PULL_QUOTE = (
+    "It is shameful for the Iraqi prime minister to accept Trump\u2019s invitation after he "
+    "made a mockery of the Iraqi government."
+)
+CT_BIO = (
+    "Catherine is a Research Fellow at the Henry Jackson Society and a former consultant "
+    "to the UN Security Council on Yemen. Her work has been published in the Times of "
+    "Israel, the Jerusalem Post, the Daily Express, Epoch Times and countless other media."
+)
+CT_RELATED = [
+    "Trump Makes Surprise Visit to US Troops in Iraq",
+    "Iraqi Lawmakers Demand Answers Over US Military Presence",
+    "Pentagon Confirms Syria Withdrawal Timeline",
+]
+CT_CAPTION = "US soldiers at Al Asad Air Base in Anbar province, Iraq. (Photo: US Army)"
+
+
+def citizentruth_page(paragraphs: list[str], *, charset: str = "utf-8") -> str:
+    """Blog theme: meta-tag metadata, figure, Gutenberg quote block as pull quote, and
+    plugins appending related posts and an author box inside the post content."""
+    body: list[str] = []
+    for number, paragraph in enumerate(paragraphs):
+        tag = "h2" if is_heading(paragraph) else "p"
+        body.append(f"<{tag}>{esc(paragraph)}</{tag}>")
+        if number == 6:
+            body.append(
+                f'<blockquote class="wp-block-quote"><p>{esc(CT_PULL_QUOTE)}</p>'
+                "<p>- Hakim Al Zamili</p></blockquote>"
+            )
+    related = "".join(
+        f'<div class="jp-relatedposts-post"><p class="jp-relatedposts-post-title">'
+        f'<a href="/related-{n}/">{esc(title)}</a></p>'
+        f'<p class="jp-relatedposts-post-date">December {20 + n}, 2018</p></div>'
+        for n, title in enumerate(CT_RELATED)
+    )
+    menu = "".join(
+        f'<li class="menu-item"><a href="/category/{slug.lower()}/">{slug}</a></li>'
+        for slug in ("Politics", "World", "Economy", "Environment", "Opinion")
+    )
+    return f"""<!DOCTYPE html>
+<html lang="en-US">
+<head>
+<meta charset="{charset}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{esc(CT_TITLE)} - Citizen Truth</title>
+<link rel="canonical" href="{CT_URL}">
+<meta property="og:type" content="article">
+<meta property="og:title" content="{esc(CT_TITLE)} - Citizen Truth">
+<meta property="og:site_name" content="Citizen Truth">
+<meta property="article:published_time" content="2018-12-28T14:05:31+00:00">
+<meta property="article:modified_time" content="2019-01-02T09:00:00+00:00">
+<meta name="author" content="Catherine Perez-Shakdam">
+<meta name="description"
+  content="Iraqi officials say 20,000 US troops entered Iraq on diplomatic visas.">
+</head>
+<body class="post-template-default single single-post">
+<div id="cookie-notice" role="dialog"><span>We use cookies to ensure that we give you the
+best experience on our website.</span><a href="#" class="cn-button">Ok</a></div>
+<div class="td-header-wrap">
+  <div class="td-header-top-menu"><a href="/">Citizen Truth</a></div>
+  <div class="td-search-wrap"><div class="td-search-form">
+    <form method="get" action="/"><input name="s" type="text" value=""></form>
+    <p class="td-search-label">Type to search</p></div></div>
+  <nav class="td-header-menu-wrap"><ul class="sf-menu">{menu}</ul></nav>
+</div>
+<div class="td-main-content-wrap">
+<article id="post-14837" class="post-14837 post type-post status-publish">
+  <header class="td-post-title">
+    <h1 class="entry-title">{esc(CT_TITLE)}</h1>
+    <div class="td-module-meta-info">
+      <div class="td-post-author-name">By
+        <a href="/author/catherine/">Catherine Perez-Shakdam</a></div>
+      <span class="td-post-date"><time class="entry-date updated"
+        datetime="2018-12-28T14:05:31+00:00">December 28, 2018</time></span>
+    </div>
+  </header>
+  <div class="td-post-content">
+    <figure class="wp-block-image size-large">
+      <img src="/wp-content/uploads/2018/12/us-troops-iraq.jpg" alt="">
+      <figcaption>{esc(CT_CAPTION)}</figcaption></figure>
+    {"".join(body)}
+    <div id="jp-relatedposts" class="jp-relatedposts">
+      <h3 class="jp-relatedposts-headline"><em>You Might also Like</em></h3>
+      <div class="jp-relatedposts-items">{related}</div>
+    </div>
+    <div class="saboxplugin-wrap"><div class="saboxplugin-gravatar">
+      <img src="/avatar/catherine.jpg" alt=""></div>
+      <div class="saboxplugin-name"><a href="/author/catherine/">Catherine Perez-Shakdam</a></div>
+      <div class="saboxplugin-desc"><p>{esc(CT_BIO)}</p></div>
+    </div>
+  </div>
+</article>
+<div id="comments" class="comments-area">
+<div id="respond" class="comment-respond">
+  <h3 id="reply-title" class="comment-reply-title">Leave a Comment</h3>
+  <form action="/wp-comments-post.php" method="post" id="commentform">
+    <p class="comment-notes">Your email address will not be published.
+    Required fields are marked *</p>
+    <p><textarea id="comment" name="comment"></textarea></p>
+    <p><input id="author" name="author" type="text">
+    <input id="email" name="email" type="email"></p>
+    <p class="form-submit"><input name="submit" type="submit" value="Post Comment"></p>
+  </form>
+</div></div>
+</div>
+<footer class="td-footer-wrapper"><p>Copyright © 2018 Citizen Truth. All rights reserved.</p>
+<ul><li><a href="/about/">About us</a></li><li><a href="/contact/">Contact</a></li></ul></footer>
+</body>
+</html>
+"""
+
+
+# --- Template B: a Drupal news site (Middle East Eye seed) ------------------------
+
+MEE_PULL_QUOTES = [
+    ("If we leave, that would mean that Iran would have a much bigger foothold", "- Donald Trump"),
+    (
+        "They asked for negotiators to talk about the terms of withdrawal, which is "
+        "understood or implied that the Iraqis want the US troops out, but they want to do "
+        "it amicably",
+        "- Abbas Kadhim, Atlantic Council",
+    ),
+    (
+        "Any conversations that the Iraqis want to have with us about the United States in "
+        "Iraq, we believe should and must cover the entire gamut of our relationship",
+        "- James Jeffery, US envoy",
+    ),
+]
+MEE_CAPTION = "Thousands of Iraqis gather in Baghdad on Friday to call for US withdrawal (Reuters)"
+MEE_NEWSLETTER = [
+    "Stay informed with MEE's newsletters",
+    "Sign up to get the latest alerts, insights and analysis, starting with Turkey Unpacked",
+]
+MEE_TEASER = "'Withdraw or prepare coffins': Thousands protest in Iraq against US troop presence"
+MEE_BLURB = (
+    "Middle East Eye delivers independent and unrivalled coverage and analysis of the "
+    "Middle East, North Africa and beyond. To learn more about republishing this content "
+    "and the associated fees, please fill out this form. More about MEE can be found here."
+)
+
+
+def mee_page(paragraphs: list[str]) -> str:
+    """News site: JSON-LD metadata, relative canonical link, standfirst, caption,
+    newsletter box and teaser inside the body, blockquote pull quotes with a footer
+    attribution, publisher blurb closing the article."""
+    standfirst, *rest = paragraphs
+    body: list[str] = []
+    quotes = iter(MEE_PULL_QUOTES)
+    for number, paragraph in enumerate(rest):
+        if is_heading(paragraph):
+            body.append(f"<h2>{esc(paragraph)}</h2>")
+        else:
+            body.append(f"<p>{esc(paragraph)}</p>")
+        if number == 4:
+            body.append(
+                '<div class="block block-mee-inline"><div class="field-label">'
+                f"{esc(MEE_NEWSLETTER[0])}</div><p>{esc(MEE_NEWSLETTER[1])}</p>"
+                '<form class="mailing"><input type="email" placeholder="Email address">'
+                "<button>Subscribe</button></form></div>"
+            )
+        if number in (8, 15, 26):
+            quote, attribution = next(quotes)
+            body.append(
+                f'<blockquote class="pull-quote"><p>{esc(quote)}</p>'
+                f"<footer>{esc(attribution)}</footer></blockquote>"
+            )
+        if number == 36:
+            body.append(
+                '<div class="node node--view-mode-inline"><h3>'
+                f'<a href="/news/iraq-protest-us-troops">{esc(MEE_TEASER)}</a></h3>'
+                '<a class="more" href="/news/iraq-protest-us-troops">Read More »</a></div>'
+            )
+    ld = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": MEE_TITLE,
+        "datePublished": "2020-01-17T17:04:00+00:00",
+        "dateModified": "2020-01-18T09:00:00+00:00",
+        "author": [{"@type": "Person", "name": "Ali Harb"}],
+        "publisher": {"@type": "Organization", "name": "Middle East Eye"},
+        "description": standfirst,
+    }
+    return f"""<!DOCTYPE html>
+<html lang="en" dir="ltr">
+<head>
+<meta charset="utf-8">
+<title>{esc(MEE_TITLE)} | Middle East Eye</title>
+<link rel="canonical" href="/news/us-troops-iraq-when-do-they-become-occupation-force">
+<meta property="og:title" content="{esc(MEE_TITLE)}">
+<meta property="og:site_name" content="Middle East Eye">
+<script type="application/ld+json">{json.dumps(ld)}</script>
+</head>
+<body class="path-node page-node-type-article">
+<a href="#main-content" class="visually-hidden focusable skip-link">Skip to main content</a>
+<div class="dialog-off-canvas-main-canvas">
+<header class="site-header"><a class="logo" href="/">MEE</a>
+<ul class="main-menu"><li><a href="/news">News</a></li><li><a href="/opinion">Opinion</a></li>
+<li><a href="/explainers">Explainers</a></li><li><a href="/video">Video</a></li></ul></header>
+<main id="main-content" role="main">
+<article class="node node--type-article">
+  <div class="article-header">
+    <h1 class="page-title">{esc(MEE_TITLE)}</h1>
+    <p class="field--name-field-sub-title">{esc(standfirst)}</p>
+  </div>
+  <div class="field--name-field-image">
+    <picture><img src="/img/baghdad-protest.jpg" alt=""></picture>
+    <div class="image-caption">{esc(MEE_CAPTION)}</div></div>
+  <div class="article-author">
+    <span>By <a href="/users/ali-harb">Ali Harb</a></span> in Washington</div>
+  <div class="article-date"><span>Published date: 17 January 2020 17:04 UTC</span></div>
+  <div class="field--name-body">
+    {"".join(body)}
+    <div class="mee-info"><p>{esc(MEE_BLURB)}</p></div>
+  </div>
+</article>
+</main>
+<footer class="site-footer"><p>© Middle East Eye 2020 - All rights reserved</p>
+<ul><li><a href="/terms">Terms of use</a></li><li><a href="/privacy">Privacy</a></li></ul></footer>
+</div>
+</body>
+</html>
+"""
+
+
+# --- Template C: flat markup, every block a sibling in one container --------------
+
+# Print views and older CMS templates put everything (furniture included) as sibling
+# paragraphs in one container, so trafilatura keeps most of it: this template checks
+# our own filters, block by block.
+
+
+def flat_page(seed: str, paragraphs: list[str]) -> str:
+    """One container of sibling blocks, in the order the seed dumps show them."""
+    p = [
+        f"<p>{esc(text)}</p>" if not is_heading(text) else f"<h2>{esc(text)}</h2>"
+        for text in paragraphs
+    ]
+    if seed == "citizentruth":
+        head = (
+            "<title>Exclusive: Iraq Says US Military Has 20,000 Troops in Iraq</title>"
+            '<meta property="og:site_name" content="Citizen Truth">'
+            '<meta name="author" content="Catherine Perez-Shakdam">'
+        )
+        related = "".join(f'<p><a href="/r{n}">{esc(t)}</a></p>' for n, t in enumerate(CT_RELATED))
+        blocks_ = [
+            "<p>Type to search</p>",
+            f"<h1>{esc(CT_TITLE)}</h1>",
+            *p[:7],
+            f"<blockquote><p>{esc(CT_PULL_QUOTE)}</p></blockquote><p>- Hakim Al Zamili</p>",
+            *p[7:],
+            '<p><a href="/author/catherine/">Catherine Perez-Shakdam</a></p>',
+            f"<p>{esc(CT_BIO)}</p>",
+            "<h3>You Might also Like</h3>",
+            related,
+            "<h3>Leave a Comment</h3>",
+            "<p>Your email address will not be published. Required fields are marked *</p>",
+        ]
+    else:
+        head = (
+            f"<title>{esc(MEE_TITLE)}</title>"
+            '<meta property="og:site_name" content="Middle East Eye">'
+            '<meta name="author" content="Ali Harb">'
+        )
+        quotes = [
+            f"<blockquote><p>{esc(q)}</p></blockquote><p>{esc(a)}</p>" for q, a in MEE_PULL_QUOTES
+        ]
+        blocks_ = [
+            '<p><a href="#main">Skip to main content</a></p>',
+            f"<h1>{esc(MEE_TITLE)}</h1>",
+            p[0],
+            '<div class="wp-caption"><img src="/a.jpg" alt="">'
+            f'<p class="wp-caption-text">{esc(MEE_CAPTION)}</p></div>',
+            '<p>By <a href="/users/ali-harb">Ali Harb</a> in Washington</p>',
+            *p[1:6],
+            f"<h3>{esc(MEE_NEWSLETTER[0])}</h3><p>{esc(MEE_NEWSLETTER[1])}</p>",
+            *p[6:10],
+            quotes[0],
+            *p[10:17],
+            quotes[1],
+            *p[17:27],
+            quotes[2],
+            *p[27:37],
+            f'<p><a href="/news/protest">{esc(MEE_TEASER)}</a></p>'
+            '<p><a href="/news/protest">Read More »</a></p>',
+            *p[37:],
+            f"<p>{esc(MEE_BLURB)}</p>",
+        ]
+    return page(head, f'<div class="content">{"".join(blocks_)}</div>')
+
+
+@dataclass
+class Case:
+    name: str
+    url: str
+    page: str
+    paragraphs: list[str]
+    boilerplate: list[str]  # must not appear anywhere in the text
+    pull_quotes: list[str]  # repeat body text: must not stand as blocks of their own
+    not_blocks: list[str]  # other texts that must not stand as blocks
+
+
+@pytest.fixture(scope="module")
+def cases() -> dict[str, Case]:
+    ct = body_paragraphs("000-citizentruth.txt")
+    mee = body_paragraphs("001-middleeasteye.txt")
+    cases = {
+        "citizentruth": Case(
+            "citizentruth",
+            CT_URL,
+            citizentruth_page(ct),
+            ct,
+            boilerplate=[
+                "Type to search",
+                "You Might also Like",
+                "Leave a Comment",
+                "Your email address will not be published",
+                "Required fields are marked",
+                CT_BIO,
+                CT_CAPTION,
+                *CT_RELATED,
+                "We use cookies",
+                "- Hakim Al Zamili",
+            ],
+            pull_quotes=[CT_PULL_QUOTE],
+            not_blocks=["Catherine Perez-Shakdam", CT_TITLE],
+        ),
+        "middleeasteye": Case(
+            "middleeasteye",
+            MEE_URL,
+            mee_page(mee),
+            mee,
+            boilerplate=[
+                "Skip to main content",
+                *MEE_NEWSLETTER,
+                MEE_CAPTION,
+                MEE_TEASER,
+                "Read More",
+                "Middle East Eye delivers independent and unrivalled coverage",
+                "- Donald Trump",
+                "- Abbas Kadhim",
+                "- James Jeffery",
+                "By Ali Harb",
+            ],
+            pull_quotes=[quote for quote, _ in MEE_PULL_QUOTES],
+            not_blocks=[MEE_TITLE],
+        ),
+    }
+    for name in ("citizentruth", "middleeasteye"):
+        case = cases[name]
+        cases[f"{name}-flat"] = Case(
+            f"{name}-flat",
+            case.url,
+            flat_page(name, case.paragraphs),
+            case.paragraphs,
+            boilerplate=[line for line in case.boilerplate if line != "We use cookies"],
+            pull_quotes=case.pull_quotes,
+            not_blocks=case.not_blocks,
+        )
+    return cases
+
+
+@pytest.fixture(scope="module")
+def extracted(cases: dict[str, Case]) -> dict[str, Article]:
+    results = {}
+    for name, case in cases.items():
+        article = extract_article(case.page.encode("utf-8"), case.url)
+        assert article is not None, name
+        results[name] = article
+    return results
+
+
+CASE_NAMES = ["citizentruth", "middleeasteye", "citizentruth-flat", "middleeasteye-flat"]
+
+
+def test_seed_texts_are_body_paragraphs(cases: dict[str, Case]) -> None:
+    assert len(body_paragraphs("000-citizentruth.txt")) == 11
+    assert len(body_paragraphs("001-middleeasteye.txt")) > 40
+    for case in cases.values():
+        seed = "\n".join(case.paragraphs)
+        assert not [line for line in case.boilerplate if line.strip() in seed]
+
+
+def test_pull_quotes_repeat_the_body(cases: dict[str, Case]) -> None:
+    # The templates' pull quotes are genuine: each repeats text of a body paragraph.
+    for case in cases.values():
+        for quote in case.pull_quotes:
+            assert any(quote in paragraph for paragraph in case.paragraphs), quote
+
+
+@pytest.mark.parametrize("name", CASE_NAMES)
+def test_every_body_paragraph_stays(
+    name: str, cases: dict[str, Case], extracted: dict[str, Article]
+) -> None:
+    got = blocks(extracted[name])
+    missing = [p for p in cases[name].paragraphs if p not in got]
+    assert not missing
+    # ... and in the order of the article.
+    positions = [got.index(p) for p in cases[name].paragraphs]
+    assert positions == sorted(positions)
+
+
+@pytest.mark.parametrize("name", CASE_NAMES)
+def test_boilerplate_goes(name: str, cases: dict[str, Case], extracted: dict[str, Article]) -> None:
+    article = extracted[name]
+    present = [line for line in cases[name].boilerplate if line in article.text]
+    assert not present
+    got = blocks(article)
+    standing = [line for line in cases[name].pull_quotes + cases[name].not_blocks if line in got]
+    assert not standing
+    # Some of it was trafilatura's doing, the pull quotes at least were ours.
+    assert article.boilerplate_removed >= len(cases[name].pull_quotes)
+
+
+@pytest.mark.parametrize("name", CASE_NAMES)
+def test_text_is_exactly_the_body(
+    name: str, cases: dict[str, Case], extracted: dict[str, Article]
+) -> None:
+    # Nothing but the body paragraphs: no leftover byline, date, menu or footer line.
+    assert blocks(extracted[name]) == cases[name].paragraphs
+
+
+def test_metadata_from_meta_tags(extracted: dict[str, Article]) -> None:
+    article = extracted["citizentruth"]
+    assert article.title == CT_TITLE
+    assert article.author == "Catherine Perez-Shakdam"
+    assert article.date == "2018-12-28"
+    assert article.date_source == "meta"
+    assert article.sitename == "Citizen Truth"
+    assert article.language == "en"
+    assert article.canonical_url == CT_URL
+    assert (
+        article.description
+        == "Iraqi officials say 20,000 US troops entered Iraq on diplomatic visas."
+    )
+
+
+def test_metadata_from_json_ld(cases: dict[str, Case], extracted: dict[str, Article]) -> None:
+    article = extracted["middleeasteye"]
+    assert article.title == MEE_TITLE
+    assert article.author == "Ali Harb"
+    assert article.date == "2020-01-17"
+    assert article.date_source == "json-ld"
+    assert article.sitename == "Middle East Eye"
+    assert article.language == "en"
+    assert article.description == cases["middleeasteye"].paragraphs[0]
+
+
+def test_canonical_url_made_absolute(extracted: dict[str, Article]) -> None:
+    assert extracted["middleeasteye"].canonical_url == (
+        "https://www.middleeasteye.net/news/us-troops-iraq-when-do-they-become-occupation-force"
+    )
+
+
+def page(head: str, body: str, *, lang: str = "en") -> str:
+    return f'<!DOCTYPE html><html lang="{lang}"><head>{head}</head><body>{body}</body></html>'
+
+
+ARTICLE_BODY = "".join(
+    f"<p>{esc(p)}</p>" for p in body_paragraphs("000-citizentruth.txt") if not is_heading(p)
+)
+
+
+def test_og_url_when_no_canonical_link_and_dates_from_the_url() -> None:
+    html_page = page(
+        '<meta property="og:url" content="/2019/03/05/story/"><title>Story</title>',
+        f"<article><h1>Troops in Iraq</h1>{ARTICLE_BODY}</article>",
+    )
+    article = extract_article(html_page, "http://news.example.org/2019/03/05/story/?utm=x")
+    assert article is not None
+    assert article.canonical_url == "http://news.example.org/2019/03/05/story/"
+    assert (article.date, article.date_source) == ("2019-03-05", "url")
+    assert article.title == "Troops in Iraq"
+
+
+def test_title_without_site_suffix_and_json_ld_graph_author() -> None:
+    graph = {
+        "@context": "https://schema.org",
+        "@graph": [
+            {"@type": "WebSite", "@id": "https://ex.org/#site", "name": "Example Post"},
+            {
+                "@type": ["Article"],
+                "headline": "Iraq says US troops have immunity",
+                "author": {"@id": "https://ex.org/#/person/1"},
+                "datePublished": "2018-12-30",
+            },
+            {"@type": "Person", "@id": "https://ex.org/#/person/1", "name": "Jane Doe"},
+        ],
+    }
+    html_page = page(
+        "<title>Iraq says US troops have immunity | Example Post</title>"
+        f'<script type="application/ld+json">{json.dumps(graph)}</script>',
+        f"<div class='content'>{ARTICLE_BODY}</div>",
+    )
+    article = extract_article(html_page, "https://ex.org/iraq-immunity")
+    assert article is not None
+    assert article.title == "Iraq says US troops have immunity"
+    assert article.author == "Jane Doe"
+    assert (article.date, article.date_source) == ("2018-12-30", "json-ld")
+    assert article.sitename == "Example Post"
+    assert article.canonical_url is None
+
+
+def test_undeclared_date_found_in_the_page_and_logo_h1_skipped() -> None:
+    html_page = page(
+        "<title>Where are American troops? - The Daily Example</title>",
+        '<header><h1 class="logo">The Daily Example</h1></header><main>'
+        "<h2>Where are American troops?</h2><p class='meta'>Published December 28, 2018</p>"
+        f"{ARTICLE_BODY}</main>",
+    )
+    article = extract_article(html_page, "https://daily.example.com/where-are-american-troops")
+    assert article is not None
+    assert (article.date, article.date_source) == ("2018-12-28", "htmldate")
+    assert article.title == "Where are American troops?"
+    assert article.sitename == "daily.example.com"
+
+
+def test_links_only_page_is_not_an_article() -> None:
+    headlines = [
+        f"Iraq news roundup number {n}: lawmakers, troops and the road ahead" for n in range(40)
+    ]
+    items = "".join(f'<li><a href="/news/story-{n}">{h}</a></li>' for n, h in enumerate(headlines))
+    html_page = page(
+        "<title>News - Example</title>",
+        f"<nav><a href='/'>Home</a></nav><main><h1>Latest news</h1><ul>{items}</ul></main>",
+    )
+    assert extract_article(html_page, "https://news.example.org/news/") is None
+
+
+def test_short_or_empty_pages_are_not_articles() -> None:
+    assert extract_article(b"", "https://ex.org/") is None
+    assert extract_article("   ", "https://ex.org/") is None
+    assert (
+        extract_article(page("<title>Hi</title>", "<p>Hello there.</p>"), "https://ex.org/") is None
+    )
+    strict = ExtractionConfig(min_text_length=10_000)
+    assert (
+        extract_article(citizentruth_page(body_paragraphs("000-citizentruth.txt")), CT_URL, strict)
+        is None
+    )
+
+
+@pytest.mark.parametrize("declared", ["windows-1252", "iso-8859-1"])
+def test_legacy_charset_is_decoded(declared: str) -> None:
+    paragraphs = body_paragraphs("000-citizentruth.txt")
+    raw = citizentruth_page(paragraphs, charset=declared).encode("cp1252")
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("utf-8")
+    article = extract_article(raw, CT_URL)
+    assert article is not None
+    assert blocks(article) == paragraphs
+    assert "America\u2019s presence moot" in article.text
+
+
+def test_utf8_wins_over_a_wrong_declaration_and_bom_is_honoured() -> None:
+    paragraphs = body_paragraphs("000-citizentruth.txt")
+    mislabelled = citizentruth_page(paragraphs, charset="iso-8859-1").encode("utf-8")
+    article = extract_article(mislabelled, CT_URL)
+    assert article is not None and blocks(article) == paragraphs
+    utf16 = citizentruth_page(paragraphs, charset="utf-16").encode("utf-16")
+    article = extract_article(utf16, CT_URL)
+    assert article is not None and blocks(article) == paragraphs
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body", "expected"),
+    [
+        ("text/html; charset=utf-8", b"<!DOCTYPE html><html><head>", True),
+        ("application/xhtml+xml", b'<?xml version="1.0"?>\n<html xmlns="x">', True),
+        (None, b"\n  <!doctype html><html>", True),
+        ("", b"<!-- generated --><html lang='en'>", True),
+        ("application/octet-stream", b"<html><body>", True),
+        ("text/plain", b"\xef\xbb\xbf<!DOCTYPE HTML>", True),
+        ("text/html", b"%PDF-1.7\n%\xe2\xe3", False),
+        ("application/pdf", b"%PDF-1.4", False),
+        ("image/jpeg", b"\xff\xd8\xff\xe0\x00\x10JFIF", False),
+        (None, b"\x89PNG\r\n\x1a\n", False),
+        ("application/rss+xml", b'<?xml version="1.0"?><rss version="2.0">', False),
+        ("text/xml", b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom">', False),
+        ("application/xml", b'<?xml version="1.0"?><urlset xmlns="x">', False),
+        ("text/html; charset=utf-8", b'<?xml version="1.0"?>\n<rss version="2.0">', False),
+        ("application/json", b'{"articles": []}', False),
+        ("text/html", b'{"error": "not found"}', False),
+        ("text/plain", b"Just some words, no markup.", False),
+        ("text/css", b"body { color: red }", False),
+    ],
+)
+def test_looks_like_html(content_type: str | None, body: bytes, expected: bool) -> None:
+    assert looks_like_html(content_type, body) is expected
+
+
+def test_filters_can_be_switched_off(cases: dict[str, Case]) -> None:
+    case = cases["middleeasteye"]
+    raw = extract_article(case.page, case.url, ExtractionConfig(post_filters=False))
+    assert raw is not None
+    assert raw.boilerplate_removed == 0
+    filtered = extract_article(case.page, case.url)
+    assert filtered is not None
+    assert filtered.boilerplate_removed > 0
+    assert len(raw.text) > len(filtered.text)
