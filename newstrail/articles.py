@@ -64,6 +64,7 @@ def article_record(
             "date_source": article.date_source,
             "boilerplate_removed": article.boilerplate_removed,
             "threshold": relevance.threshold,
+            "matched_passages": list(relevance.passages),
         },
     )
 

@@ -14,12 +14,13 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from wordfreq import zipf_frequency
 
 from newstrail.urls import url_tokens
 
-__all__ = ["DEFAULT_THRESHOLD", "Relevance", "RelevanceModel", "tokenize"]
+__all__ = ["DEFAULT_THRESHOLD", "DateWindow", "Relevance", "RelevanceModel", "tokenize"]
 
 # Calibrated on the bundled demo web: its on-topic articles score 0.32-0.45, articles that
 # share the vocabulary but not the story (US troops in Syria, the 2003 anniversary) 0.12-0.23.
@@ -98,6 +99,11 @@ def _normalise(vec: Vector) -> Vector:
     return {t: w / norm for t, w in vec.items() if w > 0}
 
 
+def _clip(text: str, limit: int = 300) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
 def _dot(a: Vector, b: Vector) -> float:
     if len(a) > len(b):
         a, b = b, a
@@ -106,12 +112,37 @@ def _dot(a: Vector, b: Vector) -> float:
 
 @dataclass(frozen=True)
 class Relevance:
-    """A page's score against the seed profile, with the terms that made it."""
+    """A page's score against the seed profile, with what made it: terms and passages."""
 
     score: float
     related: bool
     matched_terms: tuple[str, ...]
     threshold: float
+    passages: tuple[str, ...] = ()
+    # Why a page that scores above the threshold is still not related (date window).
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class DateWindow:
+    """Publication dates a related article may have (either end open)."""
+
+    after: date | None = None
+    before: date | None = None
+
+    def excludes(self, published: str | None) -> str | None:
+        """Why ``published`` (YYYY-MM-DD...) is outside the window, or None."""
+        if not published or (self.after is None and self.before is None):
+            return None
+        try:
+            day = date.fromisoformat(published[:10])
+        except ValueError:
+            return None
+        if self.after is not None and day < self.after:
+            return f"published {day} before {self.after}"
+        if self.before is not None and day > self.before:
+            return f"published {day} after {self.before}"
+        return None
 
 
 class RelevanceModel:
@@ -127,9 +158,11 @@ class RelevanceModel:
         keywords: Sequence[str] = (),
         threshold: float = DEFAULT_THRESHOLD,
         explain_terms: int = 10,
+        window: DateWindow | None = None,
     ) -> None:
         self.threshold = threshold
         self.explain_terms = explain_terms
+        self.window = window or DateWindow()
         self._keywords = _vector(tok for k in keywords for tok in tokenize(k))
         self._seeds: list[Vector] = []
         self._centroid: Vector = {}
@@ -159,9 +192,15 @@ class RelevanceModel:
             return [self._keywords] if self._keywords else []
         return [self._centroid, *self._seeds]
 
-    def score(self, text: str, title: str | None = None) -> Relevance:
-        """Score an article's text (and title, counted twice) against the profile."""
-        tokens = tokenize(text)
+    def score(self, text: str, title: str | None = None, published: str | None = None) -> Relevance:
+        """Score an article's text (and title, counted twice) against the profile.
+
+        An article published outside the seed set's date window keeps its score
+        but is not related; the record says why.
+        """
+        paragraphs = [p for p in text.split("\n") if p.strip()]
+        tokenised = [tokenize(p) for p in paragraphs]
+        tokens = [t for para in tokenised for t in para]
         if title:
             tokens.extend(tokenize(title) * 2)
         vec = _vector(tokens)
@@ -176,12 +215,30 @@ class RelevanceModel:
         )
         terms = tuple(t for c, t in contributions[: self.explain_terms] if c > 0)
         score = round(min(1.0, best), 4)
+        reason = self.window.excludes(published)
         return Relevance(
             score=score,
-            related=score >= self.threshold,
+            related=score >= self.threshold and reason is None,
             matched_terms=terms,
             threshold=self.threshold,
+            passages=self._passages(paragraphs, tokenised, best_profile) if score else (),
+            reason=reason,
         )
+
+    @staticmethod
+    def _passages(
+        paragraphs: list[str], tokenised: list[list[str]], profile: Vector, keep: int = 2
+    ) -> tuple[str, ...]:
+        # Short paragraphs (captions, datelines) match by accident; explain with real ones.
+        scored = sorted(
+            (
+                (_dot(_vector(tokens), profile), i)
+                for i, tokens in enumerate(tokenised)
+                if len(tokens) >= 8
+            ),
+            reverse=True,
+        )[:keep]
+        return tuple(_clip(paragraphs[i]) for cos, i in sorted(scored, key=lambda x: x[1]) if cos)
 
     def score_link(self, anchor: str, url: str) -> float:
         """Expected relevance of an unfetched link from its anchor text and URL slug."""

@@ -8,17 +8,21 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from newstrail.errors import SeedError
+from newstrail.relevance import DateWindow
 from newstrail.urls import is_http_url
 
 __all__ = ["Seed", "SeedSet", "load_seed_set", "seed_set_from_urls", "validate_name"]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+_FULL_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_RELEVANCE_KEYS = {"keywords", "threshold", "published_after", "published_before"}
 
 
 @dataclass(frozen=True)
@@ -43,11 +47,21 @@ class SeedSet:
     keywords: tuple[str, ...] = ()
     threshold: float | None = None
     source: str | None = None
+    published_after: str | None = None
+    published_before: str | None = None
 
     @property
     def urls(self) -> list[str]:
         """The seed URLs to fetch, in file order."""
         return [s.url for s in self.seeds if s.url]
+
+    @property
+    def window(self) -> DateWindow:
+        """The publication-date window of related articles."""
+        return DateWindow(
+            date.fromisoformat(self.published_after) if self.published_after else None,
+            date.fromisoformat(self.published_before) if self.published_before else None,
+        )
 
     @property
     def texts(self) -> list[str]:
@@ -68,14 +82,7 @@ class SeedSet:
                 site=seeds[i].site,
                 text=seeds[i].text,
             )
-        return SeedSet(
-            name=self.name,
-            seeds=tuple(seeds),
-            description=self.description,
-            keywords=self.keywords,
-            threshold=self.threshold,
-            source=self.source,
-        )
+        return replace(self, seeds=tuple(seeds))
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe form, to hand the seed set to the crawler process."""
@@ -85,6 +92,8 @@ class SeedSet:
             "keywords": list(self.keywords),
             "threshold": self.threshold,
             "source": self.source,
+            "published_after": self.published_after,
+            "published_before": self.published_before,
             "seeds": [s.__dict__.copy() for s in self.seeds],
         }
 
@@ -96,6 +105,8 @@ class SeedSet:
             keywords=tuple(data.get("keywords", ())),
             threshold=data.get("threshold"),
             source=data.get("source"),
+            published_after=data.get("published_after"),
+            published_before=data.get("published_before"),
             seeds=tuple(Seed(**s) for s in data["seeds"]),
         )
 
@@ -180,6 +191,20 @@ def load_seed_set(path: str | Path) -> SeedSet:
     ):
         raise SeedError(f"{where}: 'threshold' must be a number between 0 and 1")
 
+    window = {}
+    for key in ("published_after", "published_before"):
+        value = relevance.get(key)
+        if value is None:
+            continue
+        if isinstance(value, date):  # TOML dates arrive as datetime.date
+            value = value.isoformat()
+        if not isinstance(value, str) or not _FULL_DATE.match(value):
+            raise SeedError(f"{where}: '{key}' must be a date, YYYY-MM-DD")
+        window[key] = value
+    unknown_keys = sorted(set(relevance) - _RELEVANCE_KEYS)
+    if unknown_keys:
+        raise SeedError(f"{where}: unknown key '{unknown_keys[0]}'")
+
     entries = data.get("seed")
     if not isinstance(entries, list) or not entries:
         raise SeedError(f"{path}: no [[seed]] entries")
@@ -196,6 +221,7 @@ def load_seed_set(path: str | Path) -> SeedSet:
         keywords=tuple(keywords),
         threshold=float(threshold) if threshold is not None else None,
         source=str(path),
+        **window,
     )
 
 

@@ -1,12 +1,18 @@
-"""The coverage spider: from seed articles to related coverage, most promising links first."""
+"""The coverage spider: from seed articles to related coverage, most promising links first.
+
+Four discovery channels feed one relevance-ordered frontier: outlinks of fetched
+pages, RSS/Atom feeds (announced by pages or at common paths), sitemaps (from
+robots.txt or /sitemap.xml, including indexes and Google News sitemaps) and the
+seeds themselves. Feed and sitemap entries are scored by what the listing says
+(title, summary, date, URL) before anything is fetched.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import heapq
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
 
 from scrapy import Request, Spider
@@ -16,10 +22,13 @@ from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
 from twisted.python.failure import Failure
 
-from newstrail.articles import article_record, extract_and_score, page_canonical_url
+from newstrail.articles import article_record, page_canonical_url
 from newstrail.config import CrawlConfig
-from newstrail.extract import looks_like_html
+from newstrail.discovery import COMMON_FEED_PATHS, Candidate, feed_links, parse_feed, parse_sitemap
+from newstrail.extract import extract_article, looks_like_html
+from newstrail.frontier import TrapGuard, UrlSet, static_trap_reason
 from newstrail.relevance import RelevanceModel
+from newstrail.stories import StoryIndex
 from newstrail.urls import canonical_url, host_key, is_http_url
 from spiders.archive import WARC_META
 from spiders.items import PageItem, Provenance
@@ -31,6 +40,11 @@ logger = logging.getLogger(__name__)
 
 SEED_PRIORITY = 100_000
 _TOP_KEPT = 50
+# A feed or sitemap entry whose title and URL say nothing about the story is not
+# fetched at all: listings are where a crawl would otherwise waste its budget.
+_LISTING_FLOOR = 0.05
+_SITEMAP_ENTRIES_PER_FILE = 500
+_CHILD_SITEMAPS_PER_HOST = 12
 
 
 def link_priority(parent_score: float, link_score: float) -> tuple[float, int]:
@@ -55,18 +69,24 @@ class CoverageSpider(Spider):
         self.config = config
         seeds = config.seeds
         self.model = RelevanceModel(
-            seeds.texts, seeds.keywords, threshold=seeds.threshold or config.threshold
+            seeds.texts,
+            seeds.keywords,
+            threshold=seeds.threshold or config.threshold,
+            window=seeds.window,
         )
         self.seed_urls = seeds.urls
-        # Canonical URLs already requested or captured: links are filtered here,
-        # before any Request object is made.
-        self.seen: set[str] = set()
+        # Canonical URLs already requested: links are filtered here, before any
+        # Request object is made (the redirect dupefilter shares this set).
+        self.seen = UrlSet()
         self.captured: dict[str, str] = {}
-        self._texts: dict[bytes, str] = {}
+        self.stories = StoryIndex()
+        self.traps = TrapGuard()
         self.counts: Counter[str] = Counter()
+        self.channels: Counter[str] = Counter()
         self.seed_status: dict[str, str] = {}
         self._top: list[tuple[float, str, dict[str, Any]]] = []
-        self._profiled_seeds: set[str] = set()
+        self._hosts: dict[str, dict[str, Any]] = {}
+        self._profiled: set[str] = set()
         self.links = LinkExtractor(
             tags=("a", "area"),
             attrs=("href",),
@@ -81,16 +101,32 @@ class CoverageSpider(Spider):
         spider._set_crawler(crawler)
         return spider
 
-    # -- requests ---------------------------------------------------------------
+    # -- the frontier -----------------------------------------------------------
 
-    def _request(self, url: str, provenance: Provenance, priority: int) -> Request:
+    def _request(
+        self, url: str, provenance: Provenance, priority: int, callback: Any = None
+    ) -> Request:
         return Request(
             url,
-            callback=self.parse,
+            callback=callback or self.parse,
             errback=self.on_error,
             priority=priority,
             meta={META_KEY: provenance, "download_slot": host_key(url)},
         )
+
+    def _admit(self, url: str) -> str | None:
+        """The canonical URL if ``url`` is new and not a trap, else None (and it is dropped)."""
+        if not is_http_url(url):
+            return None
+        key = canonical_url(url)
+        if key in self.seen:
+            return None
+        reason = static_trap_reason(key)
+        if reason is not None or not self.traps.allows(key):
+            self.counts["trap_links_dropped"] += 1
+            return None
+        self.seen.add(key)
+        return key
 
     async def start(self) -> AsyncIterator[Request]:
         for url in self.seed_urls:
@@ -110,146 +146,277 @@ class CoverageSpider(Spider):
         sent = self.crawler.stats.get_value("newstrail/pages_requested", 0)
         return bool(sent >= self.config.budget)
 
-    # -- responses --------------------------------------------------------------
+    # -- hosts: robots.txt sitemaps, sitemap.xml, feeds ---------------------------
 
-    def parse(self, response: Response) -> Iterator[PageItem | Request]:
+    def robots_seen(self, host: str, base: str, sitemaps: Iterable[str]) -> None:
+        """Called by the politeness extension with a host's robots.txt Sitemap: lines."""
+        state = self._hosts.setdefault(host, {"base": base})
+        state["sitemaps"] = [u for u in sitemaps if is_http_url(u)]
+
+    def _first_contact(
+        self, response: TextResponse, provenance: Provenance, score: float, feeds: list[str]
+    ) -> Iterator[Request]:
+        host = host_key(response.url)
+        state = self._hosts.setdefault(host, {})
+        if state.get("explored"):
+            return
+        state["explored"] = True
+        base = response.urljoin("/")
+        expected = 0.25 + 0.5 * score
+        sitemaps = state.get("sitemaps") or [response.urljoin("/sitemap.xml")]
+        for url in sitemaps:
+            yield from self._listing(url, provenance, response.url, "sitemap", expected)
+        if not feeds:
+            # Sites that do not announce a feed often still have one where CMSs put it.
+            for path in COMMON_FEED_PATHS:
+                yield from self._listing(
+                    base.rstrip("/") + path, provenance, response.url, "feed", expected * 0.8
+                )
+
+    def _listing(
+        self, url: str, provenance: Provenance, parent: str, kind: str, expected: float
+    ) -> Iterator[Request]:
+        if self._admit(url) is None:
+            return
+        child = provenance.child(
+            url, parent=parent, channel=f"{kind}-listing", hop=provenance.hop, expected=expected
+        )
+        callback = self.parse_feed if kind == "feed" else self.parse_sitemap
+        self.counts[f"{kind}s_queued"] += 1
+        yield self._request(url, child, int(expected * 10_000), callback)
+
+    def _candidates(
+        self,
+        response: Response,
+        provenance: Provenance,
+        candidates: Iterable[Candidate],
+        channel: str,
+        limit: int | None = None,
+    ) -> Iterator[Request]:
+        scored = []
+        for c in candidates:
+            if c.published is not None and self.model.window.excludes(c.published.isoformat()):
+                self.counts[f"{channel}_outside_window"] += 1
+                continue
+            link_score = self.model.score_link(f"{c.title} {c.summary}", c.url)
+            if link_score < _LISTING_FLOOR:
+                self.counts[f"{channel}_entries_skipped"] += 1
+                continue
+            scored.append((link_score, c))
+        scored.sort(key=lambda pair: -pair[0])
+        for link_score, c in scored[:limit]:
+            if self._admit(c.url) is None:
+                continue
+            expected, priority = link_priority(max(provenance.expected, 0.3), link_score)
+            child = provenance.child(
+                c.url,
+                parent=response.url,
+                channel=channel,
+                hop=provenance.hop,
+                expected=expected,
+                anchor=c.title,
+            )
+            self.counts[f"{channel}_entries_queued"] += 1
+            yield self._request(c.url, child, priority)
+
+    def parse_feed(self, response: Response) -> Iterator[PageItem | Request]:
+        """An RSS or Atom feed: queue its entries that look related."""
+        provenance: Provenance = response.meta[META_KEY]
+        item = self._page_item(response, "feed")
+        yield item
+        if response.status >= 400 or self.budget_spent:
+            return
+        candidates = parse_feed(response.body, response.url)
+        requests = list(self._candidates(response, provenance, candidates, "feed"))
+        item.discovered = len(requests)
+        yield from requests
+
+    def parse_sitemap(self, response: Response) -> Iterator[PageItem | Request]:
+        """A sitemap or sitemap index: queue the best entries, never the whole tree."""
+        provenance: Provenance = response.meta[META_KEY]
+        item = self._page_item(response, "sitemap")
+        yield item
+        if response.status >= 400 or self.budget_spent:
+            return
+        pages: list[Candidate] = []
+        children: list[Candidate] = []
+        for c in parse_sitemap(response.body, response.url):
+            (children if c.is_sitemap else pages).append(c)
+        requests = list(
+            self._candidates(
+                response, provenance, pages, "sitemap", limit=_SITEMAP_ENTRIES_PER_FILE
+            )
+        )
+        host = self._hosts.setdefault(host_key(response.url), {})
+        # Child sitemaps inside the date window, newest first, a few per host.
+        in_window = [
+            c
+            for c in children
+            if c.published is None or not self.model.window.excludes(c.published.isoformat())
+        ]
+        in_window.sort(key=lambda c: c.published.isoformat() if c.published else "", reverse=True)
+        for c in in_window:
+            if host.get("child_sitemaps", 0) >= _CHILD_SITEMAPS_PER_HOST:
+                break
+            before = len(requests)
+            requests.extend(
+                self._listing(c.url, provenance, response.url, "sitemap", provenance.expected)
+            )
+            host["child_sitemaps"] = host.get("child_sitemaps", 0) + len(requests) - before
+        item.discovered = len(requests)
+        yield from requests
+
+    # -- pages ------------------------------------------------------------------
+
+    def _page_item(self, response: Response, kind: str) -> PageItem:
         provenance: Provenance = response.meta[META_KEY]
         warc, fetched_at = response.meta.get(WARC_META, (None, ""))
-        is_seed = provenance.channel == "seed"
-        content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
-        item = PageItem(
+        self.counts["pages"] += 1
+        self.channels[provenance.channel] += 1
+        if response.status >= 400:
+            kind = "error"
+            self.counts["errors"] += 1
+        return PageItem(
             url=response.url,
             status=response.status,
-            content_type=content_type,
+            content_type=(response.headers.get(b"Content-Type") or b"").decode("latin-1"),
             fetched_at=fetched_at,
             provenance=provenance,
             warc=warc,
-            kind="page",
+            kind=kind,
             redirected_from=list(response.meta.get("redirect_urls", [])),
         )
-        self.counts["pages"] += 1
-        if response.status >= 400:
-            item.kind = "error"
-            self.counts["errors"] += 1
+
+    def parse(self, response: Response) -> Iterator[PageItem | Request]:
+        provenance: Provenance = response.meta[META_KEY]
+        is_seed = provenance.channel == "seed"
+        item = self._page_item(response, "page")
+        if item.kind == "error":
             if is_seed:
                 self.seed_status[provenance.seed] = f"HTTP {response.status}"
+            self.traps.record(canonical_url(response.url), related=False, new_links=0)
             yield item
             return
         self.seen.add(canonical_url(response.url))
         if not isinstance(response, TextResponse) or not looks_like_html(
-            content_type, response.body[:2048]
+            item.content_type, response.body[:2048]
         ):
             item.kind = "not-html"
             self.counts["not_html"] += 1
             if is_seed:
-                self.seed_status[provenance.seed] = f"not HTML ({content_type or 'no type'})"
+                self.seed_status[provenance.seed] = f"not HTML ({item.content_type or 'no type'})"
             yield item
             return
 
-        scored = extract_and_score(response.body, response.url, self.model)
-        related = False
-        score = 0.0
-        if scored is not None:
-            article, relevance = scored
-            if is_seed and provenance.seed not in self._profiled_seeds:
-                self._profiled_seeds.add(provenance.seed)
-                if not self.config.seeds.texts:
-                    # A seed given only by URL joins the profile once its text is known.
-                    self.model.add_text(article.text)
-                    relevance = self.model.score(article.text, article.title)
+        article = extract_article(response.body, response.url)
+        related, score = False, 0.0
+        if article is not None:
+            if is_seed and not self.config.seeds.texts and provenance.seed not in self._profiled:
+                # A seed given only by URL joins the profile once its text is known.
+                self._profiled.add(provenance.seed)
+                self.model.add_text(article.text)
+            relevance = self.model.score(article.text, article.title, article.date)
             key = page_canonical_url(response.url, article)
-            digest = hashlib.sha256(article.text.encode("utf-8")).digest()
             score = relevance.score
             # A seed is related by definition, whatever its score.
             related = relevance.related or is_seed
             item.relevance, item.related = score, related
             item.matched_terms, item.threshold = list(relevance.matched_terms), relevance.threshold
+            item.not_related_reason = None if related else relevance.reason
+            item.passages = list(relevance.passages)
             if is_seed:
                 self.seed_status[provenance.seed] = "ok"
-            # The same canonical URL, or the very same text under another URL
-            # (/ and /index.html), is a duplicate: archived, but not a second record.
-            first = self.captured.get(key) or self._texts.get(digest)
-            if first is not None:
+            if key in self.captured:
+                # The same page under another URL (an AMP or print variant, a
+                # tracking variant): archived, but not a second text record.
                 item.kind = "duplicate"
-                item.duplicate_of = first
+                item.duplicate_of = self.captured[key]
                 self.counts["duplicates"] += 1
                 yield item
                 return
             self.captured[key] = response.url
-            self._texts[digest] = response.url
             self.seen.add(key)
+            story = self.stories.assign(response.url, article.text)
+            item.story_id, item.duplicate_of = story.story_id, story.duplicate_of
             item.kind = "article"
             self.counts["articles"] += 1
-            if warc is not None:
+            if story.duplicate_of:
+                self.counts["story_copies"] += 1
+            if item.warc is not None:
                 record = article_record(
                     url=response.url,
                     article=article,
                     relevance=relevance,
-                    warc=warc,
-                    fetched_at=fetched_at,
+                    warc=item.warc,
+                    fetched_at=item.fetched_at,
                     status=response.status,
                 )
                 record.related = related
                 record.extra.update(
+                    story_id=story.story_id,
+                    duplicate_of=story.duplicate_of,
+                    not_related_reason=item.not_related_reason,
                     channel=provenance.channel,
                     hop=provenance.hop,
                     parent=provenance.parent,
                     seed=provenance.seed,
+                    chain=list(provenance.chain),
                 )
                 item.record = record
             if related:
                 self.counts["related"] += 1
-                self._keep_top(
-                    score, response.url, article.title, relevance.matched_terms, provenance
-                )
+                self._keep_top(score, response.url, article.title, relevance, provenance)
         elif is_seed:
             self.seed_status[provenance.seed] = "no article text found"
+        assert isinstance(response, TextResponse)
+        feeds = feed_links(response.body, response.url)
+        requests = list(self._follow(response, provenance, related, score))
+        hop = 0 if related else provenance.hop + 1
+        if hop <= self.config.max_hops and not self.budget_spent:
+            for url in feeds:
+                requests.extend(
+                    self._listing(url, provenance, response.url, "feed", 0.25 + 0.5 * score)
+                )
+            requests.extend(self._first_contact(response, provenance, score, feeds))
+        item.discovered = len(requests)
+        self.traps.record(canonical_url(response.url), related=related, new_links=len(requests))
         yield item
-        yield from self._follow(response, provenance, related, score)
+        yield from requests
 
     def _keep_top(
-        self,
-        score: float,
-        url: str,
-        title: str | None,
-        terms: tuple[str, ...],
-        provenance: Provenance,
+        self, score: float, url: str, title: str | None, relevance: Any, provenance: Provenance
     ) -> None:
         entry = {
             "url": url,
             "title": title,
             "score": score,
-            "matched_terms": list(terms),
+            "matched_terms": list(relevance.matched_terms),
+            "passages": list(relevance.passages),
             "channel": provenance.channel,
             "hop": provenance.hop,
             "parent": provenance.parent,
+            "chain": list(provenance.chain),
         }
         heapq.heappush(self._top, (score, url, entry))
         if len(self._top) > _TOP_KEPT:
             heapq.heappop(self._top)
 
     def _follow(
-        self, response: Response, provenance: Provenance, related: bool, score: float
+        self, response: TextResponse, provenance: Provenance, related: bool, score: float
     ) -> Iterator[Request]:
         hop = 0 if related else provenance.hop + 1
         if hop > self.config.max_hops or self.budget_spent:
             return
-        assert isinstance(response, TextResponse)
         for link in self.links.extract_links(response):
-            if not is_http_url(link.url):
+            if self._admit(link.url) is None:
                 continue
-            key = canonical_url(link.url)
-            if key in self.seen:
-                continue
-            self.seen.add(key)
             expected, priority = link_priority(score, self.model.score_link(link.text, link.url))
-            child = Provenance(
-                seed=provenance.seed,
+            child = provenance.child(
+                link.url,
                 parent=response.url,
-                hop=hop,
-                depth=provenance.depth + 1,
                 channel="outlink",
-                expected=round(expected, 4),
+                hop=hop,
+                expected=expected,
                 anchor=link.text,
             )
             self.counts["links_queued"] += 1
@@ -263,9 +430,8 @@ class CoverageSpider(Spider):
             reason = str(failure.value) or "ignored"
         else:
             self.counts["failed"] += 1
-            reason = (
-                f"{failure.type.__name__ if failure.type else 'error'}: {failure.getErrorMessage()}"
-            )
+            kind = failure.type.__name__ if failure.type else "error"
+            reason = f"{kind}: {failure.getErrorMessage()}"
             logger.warning("fetch failed: %s (%s)", request.url, reason)
         if provenance is not None and provenance.channel == "seed":
             self.seed_status[provenance.seed] = reason

@@ -7,12 +7,20 @@ from dataclasses import dataclass, field
 from newstrail.articles import WarcPointer
 from newstrail.records import TextRecord
 
-__all__ = ["PageItem", "Provenance"]
+__all__ = ["CHAIN_LENGTH", "PageItem", "Provenance"]
+
+# How many links back a page's discovery chain is kept (the seed is always kept).
+CHAIN_LENGTH = 6
 
 
-@dataclass
+@dataclass(frozen=True)
 class Provenance:
-    """Why a page was fetched: the seed it descends from, its parent and how it was found."""
+    """Why a page was fetched: its seed, its parent, how it was found and the chain to it.
+
+    ``hop`` counts links since the last related page; ``depth`` since the seed.
+    ``chain`` lists ``channel url`` steps from the seed (the middle is elided
+    on long chains).
+    """
 
     seed: str
     parent: str | None
@@ -21,6 +29,25 @@ class Provenance:
     channel: str
     expected: float
     anchor: str = ""
+    chain: tuple[str, ...] = ()
+
+    def child(
+        self, url: str, *, parent: str, channel: str, hop: int, expected: float, anchor: str = ""
+    ) -> Provenance:
+        """The provenance of a link found on the page this provenance describes."""
+        chain = (*self.chain, f"{self.channel} {parent}")
+        if len(chain) > CHAIN_LENGTH:
+            chain = (chain[0], "…", *chain[-(CHAIN_LENGTH - 2) :])
+        return Provenance(
+            seed=self.seed,
+            parent=parent,
+            hop=hop,
+            depth=self.depth + 1,
+            channel=channel,
+            expected=round(expected, 4),
+            anchor=anchor[:300],
+            chain=chain,
+        )
 
     def fields(self) -> list[tuple[str, str]]:
         """As WARC metadata fields (application/warc-fields)."""
@@ -34,7 +61,8 @@ class Provenance:
         if self.parent:
             out.append(("parent", self.parent))
         if self.anchor:
-            out.append(("anchor-text", self.anchor[:300]))
+            out.append(("anchor-text", " ".join(self.anchor.split())))
+        out.extend(("chain", step) for step in self.chain)
         return out
 
 
@@ -48,14 +76,18 @@ class PageItem:
     fetched_at: str
     provenance: Provenance
     warc: WarcPointer | None
-    kind: str  # article | page | not-html | error | duplicate
+    kind: str  # article | page | feed | sitemap | not-html | error | duplicate
     relevance: float | None = None
     related: bool = False
     matched_terms: list[str] = field(default_factory=list)
     threshold: float | None = None
     record: TextRecord | None = None
     duplicate_of: str | None = None
+    story_id: str | None = None
+    not_related_reason: str | None = None
+    passages: list[str] = field(default_factory=list)
     redirected_from: list[str] = field(default_factory=list)
+    discovered: int = 0
 
     def metadata_fields(self) -> list[tuple[str, str]]:
         out = self.provenance.fields()
@@ -67,7 +99,14 @@ class PageItem:
                 out.append(("relevance-threshold", f"{self.threshold:.4f}"))
             if self.matched_terms:
                 out.append(("matched-terms", " ".join(self.matched_terms)))
+            out.extend(("matched-passage", " ".join(p.split())) for p in self.passages)
+        if self.not_related_reason:
+            out.append(("not-related-because", self.not_related_reason))
+        if self.story_id:
+            out.append(("story-id", self.story_id))
         if self.duplicate_of:
             out.append(("duplicate-of", self.duplicate_of))
+        if self.discovered:
+            out.append(("links-queued", str(self.discovered)))
         out.extend(("redirected-from", u) for u in self.redirected_from)
         return out

@@ -16,7 +16,13 @@ from scrapy.utils.httpobj import urlparse_cached
 from newstrail.config import CrawlConfig
 from newstrail.urls import canonical_url, is_public_address
 
-__all__ = ["META_KEY", "AddressGuardMiddleware", "BudgetMiddleware", "RedirectDupeFilter"]
+__all__ = [
+    "META_KEY",
+    "AddressGuardMiddleware",
+    "BudgetMiddleware",
+    "RedirectDupeFilter",
+    "TrapMiddleware",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +78,26 @@ class AddressGuardMiddleware:
         if not self.allow_private and address is not None and not is_public_address(str(address)):
             raise IgnoreRequest(f"refused {request.url}: came from {response.ip_address}")
         return response
+
+
+class TrapMiddleware:
+    """Drop queued requests whose URL pattern the spider has since closed as a trap."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> TrapMiddleware:
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> None:
+        traps = getattr(self.crawler.spider, "traps", None)
+        if traps is None or META_KEY not in request.meta:
+            return
+        if not traps.allows(canonical_url(request.url)):
+            assert self.crawler.stats is not None
+            self.crawler.stats.inc_value("newstrail/trap_requests_dropped")
+            raise IgnoreRequest("URL pattern closed as a crawler trap")
 
 
 class BudgetMiddleware:

@@ -38,14 +38,20 @@ def crawl_settings(config: CrawlConfig) -> dict[str, Any]:
         "LOG_LEVEL": config.log_level,
         "LOGSTATS_INTERVAL": 0,
         "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
+        # The frontier lives on disk, so a large crawl's memory stays bounded (and a
+        # crawl could be paused and resumed from this folder).
+        "JOBDIR": str(config.crawl_workdir / "frontier"),
         "DOWNLOADER_MIDDLEWARES": {
             # Before robots.txt (100), so not even robots.txt is fetched from a refused address.
             "spiders.middlewares.AddressGuardMiddleware": 50,
-            # After robots.txt, so a disallowed URL does not use up the budget.
+            # After robots.txt, so a disallowed URL does not use up the budget; a URL
+            # whose pattern was closed as a trap since it was queued is dropped first.
+            "spiders.middlewares.TrapMiddleware": 105,
             "spiders.middlewares.BudgetMiddleware": 110,
         },
         "EXTENSIONS": {
             "spiders.archive.WarcArchiver": 100,
+            "spiders.politeness.RobotsPoliteness": 110,
         },
         "ITEM_PIPELINES": {
             "spiders.pipelines.TextRecordPipeline": 300,

@@ -19,9 +19,12 @@ __all__ = ["records_from_warcs"]
 _T = TypeVar("_T")
 
 
-def _crawl_metadata(path: Path) -> dict[str, dict[str, str]]:
+Fields = dict[str, list[str]]
+
+
+def _crawl_metadata(path: Path) -> dict[str, Fields]:
     """The crawl's metadata records (why fetched, relevance), by response record id."""
-    found: dict[str, dict[str, str]] = {}
+    found: dict[str, Fields] = {}
     with path.open("rb") as fh:
         for record in ArchiveIterator(fh):
             if record.rec_type != "metadata":
@@ -29,34 +32,47 @@ def _crawl_metadata(path: Path) -> dict[str, dict[str, str]]:
             target = record.rec_headers.get_header("WARC-Concurrent-To")
             if not target:
                 continue
-            fields: dict[str, str] = {}
+            fields: Fields = {}
             for line in record.content_stream().read().decode("utf-8", "replace").splitlines():
                 name, sep, value = line.partition(":")
                 if sep:
-                    fields[name.strip()] = value.strip()
+                    fields.setdefault(name.strip(), []).append(value.strip())
             found[target] = fields
     return found
 
 
-def _relevance(fields: dict[str, str]) -> Relevance:
-    if "relevance" not in fields:
+def _one(fields: Fields, name: str, default: str | None = None) -> str | None:
+    values = fields.get(name)
+    return values[0] if values else default
+
+
+def _relevance(fields: Fields) -> Relevance:
+    score = _one(fields, "relevance")
+    if score is None:
         return Relevance(0.0, False, (), 0.0)
     return Relevance(
-        score=float(fields["relevance"]),
-        related=fields.get("related") == "true",
-        matched_terms=tuple(fields.get("matched-terms", "").split()),
-        threshold=float(fields.get("relevance-threshold", "0") or 0),
+        score=float(score),
+        related=_one(fields, "related") == "true",
+        matched_terms=tuple((_one(fields, "matched-terms") or "").split()),
+        threshold=float(_one(fields, "relevance-threshold") or 0),
+        passages=tuple(fields.get("matched-passage", [])),
+        reason=_one(fields, "not-related-because"),
     )
 
 
-def _provenance(fields: dict[str, str]) -> dict[str, object]:
+def _provenance(fields: Fields) -> dict[str, object]:
+    """The record fields the crawl added from its provenance, read back from metadata."""
     if "via-channel" not in fields:
         return {}
     return {
-        "channel": fields["via-channel"],
-        "hop": int(fields.get("hop", "0")),
-        "parent": fields.get("parent"),
-        "seed": fields.get("seed"),
+        "story_id": _one(fields, "story-id"),
+        "duplicate_of": _one(fields, "duplicate-of"),
+        "not_related_reason": _one(fields, "not-related-because"),
+        "channel": _one(fields, "via-channel"),
+        "hop": int(_one(fields, "hop") or 0),
+        "parent": _one(fields, "parent"),
+        "seed": _one(fields, "seed"),
+        "chain": fields.get("chain", []),
     }
 
 
@@ -71,7 +87,7 @@ def records_from_warcs(
     metadata record may sit in a later file than its response (files roll over
     while pages are processed), so all files are read for metadata first.
     """
-    metadata: dict[str, dict[str, str]] = {}
+    metadata: dict[str, Fields] = {}
     for path in paths:
         metadata.update(_open_checked(path, _crawl_metadata))
     for path in paths:
@@ -92,7 +108,7 @@ def _open_checked(path: Path, read: Callable[[Path], _T]) -> _T:
 
 
 def _records(
-    path: Path, metadata: dict[str, dict[str, str]], model: RelevanceModel | None
+    path: Path, metadata: dict[str, Fields], model: RelevanceModel | None
 ) -> Iterator[TextRecord]:
     # Every file was opened and read once already, for its metadata records.
     with path.open("rb") as fh:
@@ -116,7 +132,7 @@ def _records(
                     continue
                 fields = metadata.get(record_id, {})
                 if model is not None:
-                    relevance = model.score(article.text, article.title)
+                    relevance = model.score(article.text, article.title, article.date)
                 else:
                     relevance = _relevance(fields)
                 text_record = article_record(

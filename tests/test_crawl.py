@@ -19,7 +19,7 @@ from flows.steps import crawl_direct
 from newstrail.config import Environment
 from newstrail.newsweb import NewsWebServer
 from newstrail.records import TextRecord
-from newstrail.seeds import SeedSet
+from newstrail.seeds import Seed, SeedSet
 from newstrail.urls import canonical_url
 from storage.corpus import read_text_records
 
@@ -140,8 +140,6 @@ def test_every_response_is_archived_with_its_request(crawl: Crawl) -> None:
     assert len(responses) == len(requests) == len(crawl.log)
     statuses = Counter(int(r[3].get_statuscode()) for r in responses)
     assert statuses[200] > 50
-    # The demo web has a redirect, a missing page and robots.txt files: all archived.
-    assert statuses[301] >= 1 and statuses[404] >= 1
     targets = [r[1]["WARC-Target-URI"] for r in responses]
     assert any(t.endswith("/robots.txt") for t in targets)
     # The request records carry the honest User-Agent that was sent.
@@ -253,3 +251,38 @@ def test_gzip_text_is_readable_line_by_line(crawl: Crawl) -> None:
     path = next((crawl.crawl_dir / "text").glob("*.jsonl.gz"))
     with gzip.open(path, "rt", encoding="utf-8") as fh:
         assert sum(1 for _ in fh) == len(crawl.records)
+
+
+def test_redirects_errors_and_non_html_are_archived(
+    newsweb: NewsWebServer, default_seeds: SeedSet, tmp_path: Path
+) -> None:
+    specials = newsweb.specials
+    urls = [specials.redirect_from, specials.not_found, specials.server_error, specials.pdf]
+    seeds = SeedSet(
+        name="specials",
+        seeds=tuple(Seed(url=u) for u in urls),
+        keywords=("Iraq troops",),
+    )
+    summary = crawl_direct(
+        seeds,
+        store=str(tmp_path / "s"),
+        budget=10,
+        max_hops=0,
+        allow_private=True,
+        download_delay=0.0,
+        env=Environment(store=str(tmp_path / "s"), workdir=tmp_path / "w"),
+    )
+    crawl_dir = tmp_path / "s" / "specials" / summary["crawl_id"]
+    statuses: Counter[int] = Counter()
+    targets = []
+    for path in sorted((crawl_dir / "warc").glob("*.warc.gz")):
+        with path.open("rb") as fh:
+            for rec in ArchiveIterator(fh):
+                if rec.rec_type == "response":
+                    statuses[int(rec.http_headers.get_statuscode())] += 1
+                    targets.append(rec.rec_headers.get_header("WARC-Target-URI"))
+    assert statuses[301] == 1 and statuses[404] >= 1 and statuses[500] >= 1
+    assert specials.redirect_to in targets and specials.pdf in targets
+    assert any(t.endswith("/robots.txt") for t in targets)
+    assert summary["seeds"][specials.pdf].startswith("not HTML (application/pdf")
+    assert summary["seeds"][specials.not_found] == "HTTP 404"

@@ -104,3 +104,22 @@ def test_seed_urls_from_command_line() -> None:
         seed_set_from_urls(["ftp://a.org/x"], "mine")
     with pytest.raises(SeedError, match="invalid collection"):
         seed_set_from_urls(["https://a.org/x"], "../up")
+
+
+def test_date_window(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "[collection]\nname='w'\n[relevance]\npublished_after=2018-01-01\n"
+        "published_before='2021-12-31'\n[[seed]]\nurl='https://a.org/'\n",
+    )
+    seeds = load_seed_set(path)
+    assert (seeds.published_after, seeds.published_before) == ("2018-01-01", "2021-12-31")
+    assert seeds.window.excludes("2017-12-31") == "published 2017-12-31 before 2018-01-01"
+    assert seeds.window.excludes("2020-01-05") is None
+    assert type(seeds).from_dict(seeds.to_dict()) == seeds
+    bad = write(tmp_path, "[collection]\nname='w'\n[relevance]\npublished_after='Jan'\n")
+    with pytest.raises(SeedError, match="'published_after' must be a date"):
+        load_seed_set(bad)
+    typo = write(tmp_path, "[collection]\nname='w'\n[relevance]\nkeyword=['x']\n")
+    with pytest.raises(SeedError, match="unknown key 'keyword'"):
+        load_seed_set(typo)

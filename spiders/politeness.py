@@ -1,0 +1,86 @@
+"""Politeness beyond Scrapy's defaults: robots.txt Crawl-delay, and its Sitemap: lines.
+
+Scrapy obeys robots.txt Allow/Disallow but ignores Crawl-delay, and AutoThrottle
+would lower a slot's delay below it. This extension reads every robots.txt the
+crawler fetches (it sees them on ``response_downloaded``), makes the host's
+slot wait at least the requested delay with one request at a time, and hands
+the file's sitemaps to the spider.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from protego import Protego
+from scrapy import Request, Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+
+from newstrail.config import CrawlConfig
+from newstrail.urls import host_key
+
+__all__ = ["RobotsPoliteness"]
+
+logger = logging.getLogger(__name__)
+
+
+class RobotsPoliteness:
+    """Honour Crawl-delay per host and pass robots.txt sitemaps to the spider."""
+
+    def __init__(self, crawler: Crawler, user_agent: str) -> None:
+        self.crawler = crawler
+        self.user_agent = user_agent
+        self.delays: dict[str, float] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RobotsPoliteness:
+        config: CrawlConfig = crawler.settings["NEWSTRAIL_CONFIG"]
+        ext = cls(crawler, config.user_agent)
+        # Connected after AutoThrottle (an extension of lower order), so the clamp
+        # below has the last word on a slot's delay.
+        crawler.signals.connect(ext.response_downloaded, signal=signals.response_downloaded)
+        return ext
+
+    def response_downloaded(self, response: Response, request: Request, spider: Spider) -> None:
+        host = host_key(request.url)
+        if request.url.endswith("/robots.txt") and request.meta.get("dont_obey_robotstxt"):
+            self._read_robots(host, request, response, spider)
+        delay = self.delays.get(host)
+        if delay is not None:
+            self._clamp(host, delay)
+
+    def _read_robots(self, host: str, request: Request, response: Response, spider: Spider) -> None:
+        if response.status != 200:
+            return
+        try:
+            robots = Protego.parse(response.body.decode("utf-8", "replace"))
+        except Exception:  # a malformed robots.txt is treated as absent, as Scrapy does
+            logger.debug("unparsable robots.txt at %s", request.url)
+            return
+        delay = robots.crawl_delay(self.user_agent)
+        if delay:
+            self.delays[host] = float(delay)
+            downloader: Any = self.crawler.engine.downloader if self.crawler.engine else None
+            if downloader is not None:
+                # Slots are made lazily and garbage-collected when idle; per-slot
+                # settings are what a new slot for this host is made from.
+                downloader.per_slot_settings[host] = {
+                    "delay": float(delay),
+                    "concurrency": 1,
+                    "jitter": 0.0,
+                }
+                self._clamp(host, float(delay))
+            assert self.crawler.stats is not None
+            self.crawler.stats.inc_value("newstrail/crawl_delay_hosts")
+        robots_seen = getattr(spider, "robots_seen", None)
+        if robots_seen is not None:
+            robots_seen(host, request.url[: -len("robots.txt")], list(robots.sitemaps))
+
+    def _clamp(self, host: str, delay: float) -> None:
+        engine = self.crawler.engine
+        slot = engine.downloader.slots.get(host) if engine is not None else None
+        if slot is not None:
+            slot.delay = max(slot.delay, delay)
+            slot.jitter = 0.0
+            slot.concurrency = 1

@@ -1,0 +1,117 @@
+"""Discovery helpers: feeds, sitemaps, trap guard, story clustering."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from newstrail.discovery import feed_links, parse_feed, parse_sitemap
+from newstrail.frontier import TrapGuard, UrlSet, static_trap_reason, url_pattern
+from newstrail.stories import StoryIndex
+
+ROOT = Path(__file__).resolve().parent.parent
+
+RSS = b"""<?xml version="1.0"?>
+<rss version="2.0"><channel><title>T</title>
+<item><title>Iraq votes to expel US troops</title><link>/news/iraq-vote</link>
+<description>&lt;p&gt;Lawmakers in &lt;b&gt;Baghdad&lt;/b&gt; voted.&lt;/p&gt;</description>
+<pubDate>Sun, 05 Jan 2020 10:00:00 GMT</pubDate></item>
+<item><title>No link</title></item>
+</channel></rss>"""
+
+NEWS_SITEMAP = b"""<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"
+        xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">
+  <url><loc>https://a.org/2020/01/iraq-vote</loc>
+    <news:news><news:publication>
+    <news:name>A</news:name><news:language>en</news:language></news:publication>
+    <news:publication_date>2020-01-05T10:00:00+03:00</news:publication_date>
+    <news:title>Iraq's parliament votes to expel US troops</news:title></news:news></url>
+  <url><loc>https://a.org/about</loc><lastmod>2019-02-01</lastmod></url>
+</urlset>"""
+
+INDEX = b"""<?xml version="1.0"?>
+<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+<sitemap><loc>https://a.org/sitemap-2020.xml</loc><lastmod>2020-02-01</lastmod></sitemap>
+</sitemapindex>"""
+
+BOMB = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>
+<urlset><url><loc>https://a.org/&lol2;</loc></url></urlset>"""
+
+
+def test_feed_entries_carry_title_summary_date() -> None:
+    entries = parse_feed(RSS, "https://a.org/feed")
+    assert len(entries) == 1
+    entry = entries[0]
+    assert entry.url == "https://a.org/news/iraq-vote"
+    assert entry.title == "Iraq votes to expel US troops"
+    assert entry.summary == "Lawmakers in Baghdad voted."
+    assert entry.published is not None and entry.published.isoformat() == "2020-01-05"
+    assert parse_feed(b"not a feed", "https://a.org/feed") == []
+
+
+def test_news_sitemap_entries_and_indexes() -> None:
+    entries = list(parse_sitemap(NEWS_SITEMAP, "https://a.org/sitemap.xml"))
+    assert [e.url for e in entries] == ["https://a.org/2020/01/iraq-vote", "https://a.org/about"]
+    assert entries[0].title == "Iraq's parliament votes to expel US troops"
+    assert str(entries[0].published) == "2020-01-05"
+    assert str(entries[1].published) == "2019-02-01"
+    index = list(parse_sitemap(INDEX, "https://a.org/sitemap.xml"))
+    assert index[0].is_sitemap and index[0].url == "https://a.org/sitemap-2020.xml"
+
+
+def test_sitemaps_with_entities_are_refused() -> None:
+    assert list(parse_sitemap(BOMB, "https://a.org/s.xml")) == []
+    assert list(parse_sitemap(b"<urlset><url><loc>https://a.org/x", "https://a.org/")) == []
+
+
+def test_feed_autodiscovery() -> None:
+    html = (
+        b'<html><head><link rel="alternate" type="application/rss+xml" href="/feed/">'
+        b'<link rel="alternate" type="text/html" hreflang="fr" href="/fr/">'
+        b'<link rel="stylesheet" href="/s.css"></head><body></body></html>'
+    )
+    assert feed_links(html, "https://a.org/news/x") == ["https://a.org/feed/"]
+
+
+def test_url_patterns_and_static_traps() -> None:
+    assert url_pattern("https://a.org/cal/2020/01/?day=3") == url_pattern(
+        "https://a.org/cal/1999/12/?day=30"
+    )
+    assert url_pattern("https://a.org/x?b=1&a=2") == "a.org/x?a&b"
+    assert static_trap_reason("https://a.org/a/b/a/b/a/b") == "repeating path segments"
+    assert static_trap_reason("https://a.org/s?a=1&b=2&c=3&d=4&e=5") is not None
+    assert static_trap_reason("https://a.org/2020/01/05/iraq-vote") is None
+
+
+def test_trap_guard_closes_barren_patterns_only() -> None:
+    guard = TrapGuard(patience=3)
+    for month in range(1, 4):
+        assert guard.allows(f"https://a.org/cal/2020/{month:02d}/")
+        guard.record(f"https://a.org/cal/2020/{month:02d}/", related=False, new_links=1)
+    assert not guard.allows("https://a.org/cal/2021/07/")
+    # A pattern that produced related pages stays open, however many others it has.
+    for n in range(40):
+        guard.record(f"https://a.org/news/{n}", related=n == 0, new_links=0)
+    assert guard.allows("https://a.org/news/99")
+
+
+def test_url_set() -> None:
+    urls = UrlSet(["https://a.org/1"])
+    urls.add("https://a.org/2")
+    assert "https://a.org/1" in urls and "https://a.org/3" not in urls and len(urls) == 2
+
+
+def test_story_index_clusters_copies() -> None:
+    text = (ROOT / "seeds" / "iraq-us-troops" / "001-middleeasteye.txt").read_text()
+    other = (ROOT / "seeds" / "iraq-us-troops" / "000-citizentruth.txt").read_text()
+    index = StoryIndex()
+    first = index.assign("https://a.org/1", text)
+    copy = index.assign(
+        "https://b.org/1",
+        "Editor's note: this story was updated. " + text.replace("brutal, ", ""),
+    )
+    different = index.assign("https://c.org/1", other)
+    assert first.duplicate_of is None
+    assert copy.story_id == first.story_id and copy.duplicate_of == "https://a.org/1"
+    assert different.story_id != first.story_id and different.duplicate_of is None
