@@ -80,20 +80,22 @@ def _print_summary(summary: dict[str, Any], elapsed: float) -> None:
     )
     top = summary.get("top_related", [])
     if top:
-        table = Table(title="Top related articles", show_lines=False)
+        table = Table(title="Top related articles", show_lines=True)
         table.add_column("score", justify="right")
-        table.add_column("title")
+        table.add_column("article")
         table.add_column("found via")
-        table.add_column("matched terms")
+        table.add_column("why related: matched terms and best passage")
         for entry in top:
             via = entry.get("channel", "")
             if entry.get("parent"):
-                via += f" (hop {entry.get('hop', 0)})"
+                via += f"\nfrom {entry['parent']}\n(hop {entry.get('hop', 0)})"
+            passages = entry.get("passages") or [""]
+            passage = passages[0] if len(passages[0]) <= 160 else passages[0][:159] + "…"
             table.add_row(
                 f"{entry['score']:.3f}",
                 f"{entry.get('title') or ''}\n[dim]{entry['url']}[/dim]",
                 via,
-                ", ".join(entry.get("matched_terms", [])[:6]),
+                f"[bold]{', '.join(entry.get('matched_terms', [])[:6])}[/bold]\n{passage}",
             )
         console.print(table)
     console.print(f"  files: {summary.get('location', '')}")
@@ -183,7 +185,13 @@ def crawl(
 
 @cli.command()
 @store_option
-@click.option("--budget", type=click.IntRange(min=1), default=400, show_default=True)
+@click.option(
+    "--budget",
+    type=click.IntRange(min=1),
+    default=100,
+    show_default=True,
+    help="Pages to fetch at most.",
+)
 def demo(store: str | None, budget: int) -> None:
     """Crawl the bundled offline news web from the default seeds (no internet needed)."""
     from newstrail.demo import run_demo
