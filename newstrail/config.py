@@ -92,6 +92,11 @@ class CrawlConfig:
     warc_max_size: int = 1_000_000_000
     workdir: Path = Path(".newstrail-work")
     log_level: str = "WARNING"
+    # Incremental re-crawls: the collection's latest captures (a captures file in
+    # the staging folder), and the known related articles and feeds to revisit.
+    prior: str | None = None
+    known_urls: tuple[str, ...] = ()
+    known_feeds: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -133,6 +138,7 @@ class CrawlConfig:
             "user_agent": self.user_agent,
             "allow_private": self.allow_private,
             "warc_max_size": self.warc_max_size,
+            "incremental": self.prior is not None,
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -146,6 +152,8 @@ class CrawlConfig:
         data = dict(data)
         data["seeds"] = SeedSet.from_dict(data["seeds"])
         data["workdir"] = Path(data["workdir"])
+        data["known_urls"] = tuple(data.get("known_urls", ()))
+        data["known_feeds"] = tuple(data.get("known_feeds", ()))
         return cls(**data)
 
     def evolve(self, **changes: Any) -> CrawlConfig:

@@ -19,6 +19,7 @@ __all__ = [
     "host_key",
     "is_http_url",
     "is_public_address",
+    "strip_params",
     "url_tokens",
 ]
 
@@ -50,7 +51,7 @@ TRACKING_PARAMS = frozenset(
         "amp;utm_source",
     }
 )
-TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_")
+TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "itm_")
 
 # ";jsessionid=..." style path parameters (Java servlet containers, some CMSs).
 _PATH_SESSION = re.compile(r";(?:jsessionid|phpsessid|sid|sessionid)=[^/?#]*", re.IGNORECASE)
@@ -132,6 +133,15 @@ def is_public_address(address: str) -> bool:
         or ip.is_reserved
         or ip.is_unspecified
     )
+
+
+def strip_params(url: str, names: frozenset[str] | set[str]) -> str:
+    """``url`` without the query parameters in ``names``."""
+    parts = urlsplit(url)
+    query = urlencode(
+        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in names]
+    )
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
 
 
 _SLUG_SPLIT = re.compile(r"[^0-9A-Za-z]+")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import http
 import logging
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,23 +18,36 @@ from typing import Any
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response
+from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.defer import Deferred
+from twisted.internet.threads import deferToThread
 
 from newstrail import __version__
 from newstrail.articles import WarcPointer
 from newstrail.config import CrawlConfig
+from newstrail.urls import canonical_url
+from spiders.distributed import worker_file, worker_tag
 from spiders.items import PageItem
 from storage import open_store
+from storage.captures import CAPTURES_NAME, Capture, CaptureLog, payload_digest
 from storage.cdxj import write_cdxj
 from storage.staging import CrawlOutputs
 from storage.warc import RollingWarcWriter, warc_date
 
-__all__ = ["WARC_META", "WarcArchiver"]
+__all__ = ["REVISIT_META", "WARC_META", "WarcArchiver"]
 
 logger = logging.getLogger(__name__)
 
 # request.meta key under which the archiver leaves (WarcPointer, fetch time) for the spider.
 WARC_META = "newstrail_warc"
+# request.meta key set when the response was archived as a revisit of an earlier capture.
+REVISIT_META = "newstrail_revisit"
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
 
 
 def _header_pairs(headers: Any) -> list[tuple[str, str]]:
@@ -58,12 +72,14 @@ class WarcArchiver:
         self.index_dir.mkdir(parents=True, exist_ok=True)
         self.writer = RollingWarcWriter(
             self.workdir / "warc",
-            prefix=f"newstrail-{config.collection}-{config.crawl_id}",
+            prefix=f"newstrail-{config.collection}-{config.crawl_id}{worker_tag(config)}",
             max_size=config.warc_max_size,
             warcinfo=self._warcinfo(),
             on_close=self._file_finished,
         )
         self.records = 0
+        self._storing: Deferred[None] | None = None
+        self.captures = CaptureLog(self.index_dir / worker_file(CAPTURES_NAME, config))
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcArchiver:
@@ -88,6 +104,15 @@ class WarcArchiver:
         }
 
     def _file_finished(self, path: Path) -> None:
+        # Indexing and storing a finished file take long enough to hold up the
+        # reactor, whose timers pace requests to each host: they run in a thread,
+        # one file after another, and the crawl waits for them when it closes.
+        previous = self._storing
+        self._storing = deferToThread(self._store_finished, path, previous)
+
+    def _store_finished(self, path: Path, previous: Deferred[None] | None) -> None:
+        while previous is not None and not previous.called:
+            time.sleep(0.01)
         # Index the file while it is still local, then store it: the store is the
         # archive, the staging folder only ever holds what is not yet stored.
         with (self.index_dir / (path.name + ".cdxj")).open("wb") as out:
@@ -97,6 +122,7 @@ class WarcArchiver:
 
     def response_downloaded(self, response: Response, request: Request, spider: Spider) -> None:
         now = datetime.now(UTC)
+        when = warc_date(now)
         parsed = urlparse_cached(request)
         req_headers = _header_pairs(request.headers)
         if not any(name.lower() == "host" for name, _ in req_headers):
@@ -105,25 +131,72 @@ class WarcArchiver:
             reason = http.HTTPStatus(response.status).phrase
         except ValueError:
             reason = ""
-        _, response_ref = self.writer.write_exchange(
-            url=request.url,
-            method=request.method,
-            request_headers=req_headers,
-            request_body=request.body,
-            status=response.status,
-            reason=reason,
-            protocol=response.protocol or "HTTP/1.1",
-            response_headers=_header_pairs(response.headers),
-            response_body=response.body,
-            ip=str(response.ip_address) if response.ip_address is not None else None,
-            date=now,
+        ip = str(response.ip_address) if response.ip_address is not None else None
+        headers = _header_pairs(response.headers)
+        canonical = canonical_url(request.url)
+        prior_captures: dict[str, Capture] = getattr(spider, "prior", {})
+        prior = prior_captures.get(canonical)
+        digest = payload_digest(response.body) if response.status != 304 else ""
+        if prior is not None and (
+            response.status == 304 or (200 <= response.status < 300 and digest == prior.digest)
+        ):
+            # The same payload as an earlier capture: a revisit record, not a second copy.
+            ref = self.writer.write_revisit(
+                request.url,
+                refers_to_record_id=prior.record_id,
+                refers_to_uri=prior.url,
+                refers_to_date=prior.date,
+                payload_digest=prior.digest,
+                status=response.status,
+                reason=reason,
+                protocol=response.protocol or "HTTP/1.1",
+                headers=headers,
+                ip=ip,
+                date=now,
+            )
+            request.meta[REVISIT_META] = prior.record_id
+            kind, digest = "revisit", prior.digest
+            self.records += 1
+            assert self.crawler.stats is not None
+            self.crawler.stats.inc_value("newstrail/warc_revisits")
+        else:
+            _, ref = self.writer.write_exchange(
+                url=request.url,
+                method=request.method,
+                request_headers=req_headers,
+                request_body=request.body,
+                status=response.status,
+                reason=reason,
+                protocol=response.protocol or "HTTP/1.1",
+                response_headers=headers,
+                response_body=response.body,
+                ip=ip,
+                date=now,
+            )
+            request.meta.pop(REVISIT_META, None)
+            kind = "response"
+            self.records += 2
+            assert self.crawler.stats is not None
+            self.crawler.stats.inc_value("newstrail/warc_responses")
+        self.captures.write(
+            Capture(
+                url=request.url,
+                canonical_url=canonical,
+                kind=kind,
+                date=when,
+                status=response.status,
+                mime=(response.headers.get(b"Content-Type") or b"").decode("latin-1"),
+                digest=digest,
+                record_id=ref.record_id,
+                filename=ref.filename,
+                offset=ref.offset,
+                etag=_header(response, b"ETag"),
+                last_modified=_header(response, b"Last-Modified"),
+                refers_to=prior.record_id if kind == "revisit" and prior else None,
+            )
         )
-        self.records += 2
-        pointer = WarcPointer(response_ref.filename, response_ref.offset, response_ref.record_id)
-        # fetched_at is the response record's WARC-Date, so re-extraction gives the same value.
-        request.meta[WARC_META] = (pointer, warc_date(now))
-        assert self.crawler.stats is not None
-        self.crawler.stats.inc_value("newstrail/warc_responses")
+        # fetched_at is the record's WARC-Date, so re-extraction gives the same value.
+        request.meta[WARC_META] = (WarcPointer(ref.filename, ref.offset, ref.record_id), when)
 
     def item_scraped(self, item: Any, response: Response, spider: Spider) -> None:
         if not isinstance(item, PageItem) or item.warc is None:
@@ -133,11 +206,15 @@ class WarcArchiver:
         )
         self.records += 1
 
-    def spider_closed(self, spider: Spider, reason: str) -> None:
+    async def spider_closed(self, spider: Spider, reason: str) -> None:
         self.writer.close()
+        if self._storing is not None:
+            await maybe_deferred_to_future(self._storing)
+        self.captures.close()
+        self.outputs.store_file(self.captures.path, "index")
         parts = sorted(self.index_dir.glob("*.cdxj"))
         if parts:
-            merged = self.workdir / "index.cdxj"
+            merged = self.workdir / worker_file("index.cdxj", self.config)
             lines: list[bytes] = []
             for part in parts:
                 lines.extend(part.read_bytes().splitlines(keepends=True))

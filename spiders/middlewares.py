@@ -15,6 +15,7 @@ from scrapy.utils.httpobj import urlparse_cached
 
 from newstrail.config import CrawlConfig
 from newstrail.urls import canonical_url, is_public_address
+from spiders.distributed import SharedBudget, shared_budget
 
 __all__ = [
     "META_KEY",
@@ -103,15 +104,17 @@ class TrapMiddleware:
 class BudgetMiddleware:
     """Send at most ``budget`` page requests; robots.txt requests do not count."""
 
-    def __init__(self, crawler: Crawler, budget: int) -> None:
+    def __init__(self, crawler: Crawler, budget: int, shared: SharedBudget | None = None) -> None:
         self.crawler = crawler
         self.budget = budget
         self.sent = 0
+        # A distributed crawl counts its budget across all workers, in Redis.
+        self.shared = shared
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BudgetMiddleware:
         config: CrawlConfig = crawler.settings["NEWSTRAIL_CONFIG"]
-        return cls(crawler, config.budget)
+        return cls(crawler, config.budget, shared_budget(config))
 
     @property
     def exhausted(self) -> bool:
@@ -120,7 +123,11 @@ class BudgetMiddleware:
     def process_request(self, request: Request) -> None:
         if META_KEY not in request.meta:
             return
-        if self.exhausted:
+        # Seeds are always fetched: they may wait on their host's robots.txt while
+        # pages discovered meanwhile spend the budget.
+        is_seed = getattr(request.meta[META_KEY], "channel", None) == "seed"
+        spent = self.exhausted if self.shared is None else not self.shared.take()
+        if spent and not is_seed:
             assert self.crawler.stats is not None
             self.crawler.stats.inc_value("newstrail/over_budget_dropped")
             raise IgnoreRequest("page budget spent")

@@ -7,6 +7,7 @@ from typing import Any
 from scrapy.crawler import Crawler
 
 from newstrail.config import CrawlConfig
+from spiders.distributed import worker_file
 from spiders.items import PageItem
 from storage import open_store
 from storage.corpus import TextRecordWriter
@@ -20,7 +21,9 @@ class TextRecordPipeline:
 
     def __init__(self, config: CrawlConfig) -> None:
         self.config = config
-        self.path = config.crawl_workdir / "text" / f"{config.crawl_id}.jsonl.gz"
+        # Each worker of a distributed crawl writes its own file (merged when the crawl ends).
+        name = worker_file(f"{config.crawl_id}.jsonl.gz", config)
+        self.path = config.crawl_workdir / "text" / name
         self.writer: TextRecordWriter | None = None
         self.written = 0
 

@@ -25,6 +25,12 @@ __all__ = ["RobotsPoliteness"]
 logger = logging.getLogger(__name__)
 
 
+# Scrapy measures a slot's delay from when a request leaves the slot's queue, not
+# from when it reaches the server; callbacks that hold the reactor can shift a
+# send by up to ~0.1 s, so a host that asks for a Crawl-delay gets this much more.
+_SEND_MARGIN = 0.15
+
+
 class RobotsPoliteness:
     """Honour Crawl-delay per host and pass robots.txt sitemaps to the spider."""
 
@@ -58,19 +64,20 @@ class RobotsPoliteness:
         except Exception:  # a malformed robots.txt is treated as absent, as Scrapy does
             logger.debug("unparsable robots.txt at %s", request.url)
             return
-        delay = robots.crawl_delay(self.user_agent)
-        if delay:
-            self.delays[host] = float(delay)
+        asked = robots.crawl_delay(self.user_agent)
+        if asked:
+            delay = float(asked) + _SEND_MARGIN
+            self.delays[host] = delay
             downloader: Any = self.crawler.engine.downloader if self.crawler.engine else None
             if downloader is not None:
                 # Slots are made lazily and garbage-collected when idle; per-slot
                 # settings are what a new slot for this host is made from.
                 downloader.per_slot_settings[host] = {
-                    "delay": float(delay),
+                    "delay": delay,
                     "concurrency": 1,
                     "jitter": 0.0,
                 }
-                self._clamp(host, float(delay))
+                self._clamp(host, delay)
             assert self.crawler.stats is not None
             self.crawler.stats.inc_value("newstrail/crawl_delay_hosts")
         robots_seen = getattr(spider, "robots_seen", None)

@@ -53,6 +53,8 @@ def run_crawl(config: CrawlConfig) -> dict[str, Any]:
             "robots_forbidden": int(stats.get("robotstxt/forbidden", 0)),
             "refused_addresses": int(stats.get("newstrail/refused_address", 0)),
             **{k: int(v) for k, v in sorted(spider.counts.items())},
+            # Every revisit record (pages, feeds, robots.txt), as the archiver wrote them.
+            "revisits": int(stats.get("newstrail/warc_revisits", 0)),
         },
         "seeds": spider.seed_status,
         "top_related": spider.top_related(10),

@@ -10,7 +10,17 @@ __all__ = ["crawl_settings"]
 
 
 def crawl_settings(config: CrawlConfig) -> dict[str, Any]:
-    """Scrapy settings for one crawl: polite by default, every response archived."""
+    """Scrapy settings for one crawl: polite by default, every response archived.
+
+    A worker of a distributed crawl (a frontier in Redis) gets the shared frontier,
+    seen-set, budget and politeness on top (``spiders.distributed``).
+    """
+    from spiders.distributed import distributed_settings
+
+    return distributed_settings(config, _local_settings(config))
+
+
+def _local_settings(config: CrawlConfig) -> dict[str, Any]:
     return {
         "NEWSTRAIL_CONFIG": config,
         "BOT_NAME": "newstrail",
@@ -44,6 +54,10 @@ def crawl_settings(config: CrawlConfig) -> dict[str, Any]:
         "DOWNLOADER_MIDDLEWARES": {
             # Before robots.txt (100), so not even robots.txt is fetched from a refused address.
             "spiders.middlewares.AddressGuardMiddleware": 50,
+            # Scrapy's own lets requests that wait together for a host's robots.txt
+            # through unchecked, all but the first (Scrapy 2.19).
+            "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+            "spiders.distributed.RobotsTxtMiddleware": 100,
             # After robots.txt, so a disallowed URL does not use up the budget; a URL
             # whose pattern was closed as a trap since it was queued is dropped first.
             "spiders.middlewares.TrapMiddleware": 105,

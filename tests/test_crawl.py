@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import itertools
 import json
 import subprocess
 import sys
@@ -286,3 +287,45 @@ def test_redirects_errors_and_non_html_are_archived(
     assert any(t.endswith("/robots.txt") for t in targets)
     assert summary["seeds"][specials.pdf].startswith("not HTML (application/pdf")
     assert summary["seeds"][specials.not_found] == "HTTP 404"
+
+
+def test_politeness_robots_and_crawl_delay(crawl: Crawl) -> None:
+    """No disallowed path is fetched, and robots.txt Crawl-delay holds between requests."""
+    server = crawl.server
+    assert not [e.path for e in crawl.log if server.is_disallowed(e)]
+    assert server.crawl_delays, "the demo web has a site that asks for a Crawl-delay"
+    for site, delay in server.crawl_delays.items():
+        times = sorted(
+            e.time for e in crawl.log if e.site == site and not e.path.endswith("robots.txt")
+        )
+        gaps = sorted(b - a for a, b in itertools.pairwise(times))
+        assert len(gaps) >= 5, f"too few pages fetched from {site}"
+        # Times are taken by the fixture's server threads, which share one Python
+        # interpreter with five other sites' servers: a request can be logged up to
+        # ~0.1 s late, which shortens one gap and lengthens the next. So: at most one
+        # gap in twenty below the delay, none far below it.
+        assert gaps[max(1, len(gaps) // 20)] >= delay, (site, delay, gaps[:5])
+        assert gaps[0] >= delay * 0.5, (site, delay, gaps[:5])
+
+
+def test_traps_take_few_fetches(crawl: Crawl) -> None:
+    fetches = [e for e in crawl.log if not e.path.endswith("robots.txt")]
+    traps = [e for e in fetches if crawl.server.is_trap(e)]
+    assert len(traps) <= max(3, 0.05 * len(fetches)), Counter(str(e.trap) for e in traps)
+
+
+def test_records_carry_story_ids_and_channels(crawl: Crawl) -> None:
+    channels = Counter(str(r.extra["channel"]) for r in crawl.records)
+    assert channels["seed"] == 2 and channels["outlink"] > 0
+    assert channels["sitemap"] + channels["feed"] > 0, channels
+    for record in crawl.records:
+        assert record.extra["story_id"]
+        assert record.extra["chain"] or record.extra["channel"] == "seed"
+    by_story: dict[str, set[str]] = {}
+    for record in crawl.records:
+        story = crawl.server.story_of(record.url)
+        if story is not None:
+            by_story.setdefault(story, set()).add(str(record.extra["story_id"]))
+    # Copies of one story (syndicated, AMP, print) never get different story ids.
+    split = {story: ids for story, ids in by_story.items() if len(ids) > 1}
+    assert not split, split

@@ -1,0 +1,247 @@
+"""Re-crawls: conditional requests, revisit records, edit tracking, scheduled Prefect runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from warcio.archiveiterator import ArchiveIterator
+
+from newstrail.newsweb import NewsWebServer
+from newstrail.seeds import SeedSet
+from storage import open_store
+from storage.captures import load_prior
+from tests.conftest import prefect_env
+
+BIN = Path(sys.executable).parent
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def write_seeds(path: Path, newsweb: NewsWebServer, seeds: SeedSet) -> Path:
+    texts = []
+    for i, (url, seed) in enumerate(zip(newsweb.seed_urls, seeds.seeds, strict=False)):
+        text_file = path.parent / f"seed{i}.txt"
+        text_file.write_text(seed.text or "", encoding="utf-8")
+        texts.append(f"[[seed]]\nurl = {url!r}\ntext_file = {text_file.name!r}\n")
+    path.write_text("[collection]\nname = 'story'\n\n" + "\n".join(texts), encoding="utf-8")
+    return path
+
+
+def run(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    full = {**os.environ, "NEWSTRAIL_WORKDIR": str(cwd / "work")}
+    full.pop("PREFECT_API_URL", None)
+    full.update(env or {})
+    return subprocess.run(
+        [str(BIN / "newstrail"), *args],
+        cwd=cwd,
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+
+
+def warc_records(crawl_dir: Path) -> list[Any]:
+    out = []
+    for path in sorted((crawl_dir / "warc").glob("*.warc.gz")):
+        with path.open("rb") as fh:
+            for rec in ArchiveIterator(fh):
+                out.append((rec.rec_type, dict(rec.rec_headers.headers)))
+    return out
+
+
+def edit_a_related_article(newsweb: NewsWebServer, store: Path) -> str:
+    prior = load_prior(open_store(str(store)), "story")
+    target = next(u for u in prior.related_urls if u in newsweb.on_topic_urls)
+    article = newsweb.article(target)
+    paragraphs = list(article.paragraphs)
+    newsweb.set_article_text(
+        target, [paragraphs[0] + " (This article was corrected.)", *paragraphs[2:]]
+    )
+    return target
+
+
+def test_recrawl_archives_revisits_and_lists_edits(
+    tmp_path: Path, newsweb: NewsWebServer, default_seeds: SeedSet
+) -> None:
+    seeds = write_seeds(tmp_path / "story.toml", newsweb, default_seeds)
+    options = ["--budget", "40", "--allow-private", "--delay", "0"]
+    first = run("crawl", str(seeds), *options, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    store = tmp_path / "newstrail-data"
+    edited = edit_a_related_article(newsweb, store)
+    newsweb.reset_log()
+    second = run("recrawl", "story", *options, cwd=tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert "revisits (unchanged, not archived again)" in second.stdout
+
+    # Known pages were asked for conditionally, and most answered 304.
+    conditional = [e for e in newsweb.request_log if "If-None-Match" in e.headers]
+    assert len(conditional) >= 10
+    assert Counter(e.status for e in conditional)[304] >= len(conditional) // 2
+
+    crawls = sorted(p for p in (store / "story").iterdir() if (p / "manifest.json").exists())
+    assert len(crawls) == 2
+    records = warc_records(crawls[1])
+    revisits = [h for kind, h in records if kind == "revisit"]
+    assert revisits
+    first_ids = {
+        h["WARC-Record-ID"]: h for kind, h in warc_records(crawls[0]) if kind == "response"
+    }
+    for headers in revisits:
+        assert headers["WARC-Profile"].endswith("/revisit/identical-payload-digest")
+        original = first_ids[headers["WARC-Refers-To"]]
+        assert headers["WARC-Refers-To-Target-URI"] == original["WARC-Target-URI"]
+        assert headers["WARC-Refers-To-Date"] == original["WARC-Date"]
+        assert headers["WARC-Payload-Digest"] == original["WARC-Payload-Digest"]
+    # The edited article is a full capture again, not a revisit.
+    assert edited not in {h["WARC-Target-URI"] for h in revisits}
+    check = subprocess.run(
+        [str(BIN / "warcio"), "check", *map(str, (crawls[1] / "warc").glob("*.gz"))],
+        capture_output=True,
+    )
+    assert check.returncode == 0
+
+    listing = run("edits", "story", "--json", cwd=tmp_path)
+    assert listing.returncode == 0, listing.stderr
+    found = [json.loads(line) for line in listing.stdout.splitlines()]
+    assert [e["url"] for e in found] == [edited]
+    change = found[0]["changes"]
+    assert {c["op"] for c in change} == {"changed", "removed"}
+    assert any("(This article was corrected.)" in line for c in change for line in c["new"])
+    human = run("edits", "story", cwd=tmp_path)
+    assert edited in human.stdout and "+ " in human.stdout
+
+
+def _flow_runs(api: str, deployment_name: str) -> list[dict[str, Any]]:
+    body = {"deployments": {"name": {"any_": [deployment_name]}}, "sort": "EXPECTED_START_TIME_ASC"}
+    request = urllib.request.Request(
+        f"{api}/flow_runs/filter",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        runs: list[dict[str, Any]] = json.load(response)
+    return runs
+
+
+def _wait_for_completed(api: str, name: str, count: int, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 150
+    while True:
+        runs = _flow_runs(api, name)
+        states = [r["state"]["type"] for r in runs if r.get("state")]
+        if states.count("COMPLETED") >= count:
+            return
+        assert "FAILED" not in states and "CRASHED" not in states, states
+        assert proc.poll() is None, "the schedule process ended"
+        assert time.monotonic() < deadline, f"only {states} after waiting"
+        time.sleep(1)
+
+
+def test_scheduled_deployment_fires_twice(
+    tmp_path: Path, newsweb: NewsWebServer, default_seeds: SeedSet, prefect_api: str
+) -> None:
+    seeds = write_seeds(tmp_path / "story.toml", newsweb, default_seeds)
+    env = {
+        **os.environ,
+        **prefect_env(tmp_path / "prefect-client"),
+        "PREFECT_API_URL": prefect_api,
+        "NEWSTRAIL_WORKDIR": str(tmp_path / "work"),
+    }
+    proc = subprocess.Popen(
+        [
+            str(BIN / "newstrail"),
+            "schedule",
+            str(seeds),
+            "--interval",
+            "15s",
+            "--collection",
+            "scheduled",
+            "--budget",
+            "30",
+            "--allow-private",
+            "--delay",
+            "0",
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        _wait_for_completed(prefect_api, "scheduled", 1, proc)
+        store = tmp_path / "newstrail-data"
+        prior = load_prior(open_store(str(store)), "scheduled")
+        target = next(u for u in prior.related_urls if u in newsweb.on_topic_urls)
+        paragraphs = list(newsweb.article(target).paragraphs)
+        newsweb.set_article_text(target, [*paragraphs, "Update: a reader pointed out an error."])
+        _wait_for_completed(prefect_api, "scheduled", 2, proc)
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    crawls = sorted(
+        (p for p in (store / "scheduled").iterdir() if (p / "manifest.json").exists()),
+        key=lambda p: json.loads((p / "manifest.json").read_text())["started"],
+    )
+    assert len(crawls) >= 2
+    second = json.loads((crawls[1] / "manifest.json").read_text())
+    assert second["settings"]["incremental"] is True
+    assert second["counts"]["revisits"] > 0
+    kinds = Counter(kind for kind, _ in warc_records(crawls[1]))
+    assert kinds["revisit"] == second["counts"]["revisits"]
+    edits = [
+        json.loads(line)
+        for crawl in crawls[1:]
+        if (crawl / "edits" / "edits.jsonl").exists()
+        for line in (crawl / "edits" / "edits.jsonl").read_text().splitlines()
+    ]
+    assert target in {e["url"] for e in edits}
+
+
+def test_prefect_yaml_deploys_a_scheduled_deployment(tmp_path: Path, prefect_api: str) -> None:
+    env = {
+        **os.environ,
+        **prefect_env(tmp_path / "prefect-client"),
+        "PREFECT_API_URL": prefect_api,
+    }
+    prefect = str(BIN / "prefect")
+    pool = subprocess.run(
+        [prefect, "work-pool", "create", "newstrail-process", "--type", "process"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert pool.returncode == 0 or "already exists" in pool.stdout + pool.stderr, pool.stderr
+    deploy = subprocess.run(
+        [prefect, "--no-prompt", "deploy", "--all", "--prefect-file", "flows/prefect.yaml"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert deploy.returncode == 0, deploy.stdout[-2000:] + deploy.stderr[-2000:]
+    url = f"{prefect_api}/deployments/name/crawl_coverage/iraq-us-troops"
+    with urllib.request.urlopen(url, timeout=10) as response:
+        deployment = json.load(response)
+    assert deployment["parameters"]["incremental"] is True
+    assert deployment["schedules"][0]["schedule"]["cron"] == "0 */6 * * *"
+    assert deployment["work_pool_name"] == "newstrail-process"
