@@ -1,0 +1,419 @@
+"""Scale-out: one crawl of the offline news web on several workers sharing a real Redis."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from warcio.archiveiterator import ArchiveIterator
+
+from flows.scaleout_steps import crawl_scaleout
+from newstrail.config import Environment
+from newstrail.newsweb import NewsWebServer
+from newstrail.records import TextRecord
+from newstrail.seeds import SeedSet
+from newstrail.urls import canonical_url
+from spiders.distributed import (
+    CrawlKeys,
+    HostGate,
+    RedisBloomSet,
+    RedisUrlSet,
+    SharedBudget,
+)
+from storage.corpus import read_text_records
+from tests.conftest import prefect_env
+
+BIN = Path(sys.executable).parent
+DELAY = 0.3
+# A worker takes a host's turn on Redis's clock, then its event loop may be busy
+# for a moment (extracting another page) before the request leaves: the slack
+# allowed, once, over any run of requests.
+LOOP_LATENCY = 0.25
+_WARC_WORKER = re.compile(r"-(?P<worker>[^-]+-\d+-[0-9a-f]{4})-\d{14}-\d{5}\.warc\.gz$")
+
+
+@dataclass
+class Scaled:
+    summary: dict[str, Any]
+    root: Path
+    server: NewsWebServer
+    log: list[Any]
+
+    @property
+    def crawl_dir(self) -> Path:
+        return self.root / "store" / "scaled" / str(self.summary["crawl_id"])
+
+    def warcs(self) -> list[Path]:
+        return sorted((self.crawl_dir / "warc").glob("*.warc.gz"))
+
+
+def _responses(warcs: list[Path]) -> list[tuple[str, str, str]]:
+    """(target URI, record id, file name) of every response record."""
+    out = []
+    for path in warcs:
+        with path.open("rb") as fh:
+            for rec in ArchiveIterator(fh):
+                if rec.rec_type == "response":
+                    headers = rec.rec_headers
+                    out.append(
+                        (
+                            headers.get_header("WARC-Target-URI"),
+                            headers.get_header("WARC-Record-ID"),
+                            path.name,
+                        )
+                    )
+    return out
+
+
+def _records(crawl_dir: Path) -> list[TextRecord]:
+    records: list[TextRecord] = []
+    for path in sorted((crawl_dir / "text").glob("*.jsonl.gz")):
+        with path.open("rb") as fh:
+            records.extend(read_text_records(fh, compressed=True))
+    return records
+
+
+def _worker_of(name: str) -> str:
+    match = _WARC_WORKER.search(name)
+    assert match, name
+    return match["worker"]
+
+
+@pytest.fixture(scope="module")
+def scaled(
+    newsweb: NewsWebServer,
+    default_seeds: SeedSet,
+    redis_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Scaled:
+    """One crawl of the demo web by two workers sharing Redis, with small WARC files."""
+    root = tmp_path_factory.mktemp("scaleout")
+    newsweb.reset_log()
+    summary = crawl_scaleout(
+        default_seeds.with_urls(newsweb.seed_urls),
+        frontier=redis_url,
+        workers=2,
+        store=str(root / "store"),
+        collection="scaled",
+        budget=70,
+        allow_private=True,
+        download_delay=DELAY,
+        warc_max_size=100_000,
+        env=Environment(store=str(root / "store"), workdir=root / "work"),
+    )
+    return Scaled(summary, root, newsweb, list(newsweb.request_log))
+
+
+def test_no_url_is_fetched_twice_across_workers(scaled: Scaled) -> None:
+    robots = Counter(e.site for e in scaled.log if e.path.endswith("/robots.txt"))
+    assert robots and set(robots.values()) == {1}, "robots.txt is fetched once for the crawl"
+    assert not [e.path for e in scaled.log if e.disallowed], "robots.txt is obeyed by every worker"
+    pages = Counter(
+        (e.site, canonical_url("http://x" + e.path))
+        for e in scaled.log
+        if not e.path.endswith("/robots.txt")
+    )
+    # The page that answers 500 is retried once; nothing else is fetched twice.
+    retried = canonical_url(scaled.server.specials.server_error)
+    twice = {
+        key: n
+        for key, n in pages.items()
+        if n > 1 and canonical_url(scaled.server.url(key[0], key[1][len("http://x") :])) != retried
+    }
+    assert not twice
+    assert len(pages) >= 60
+
+
+def test_every_fetched_page_is_in_exactly_one_warc(scaled: Scaled) -> None:
+    responses = _responses(scaled.warcs())
+    assert len(responses) == len(scaled.log)
+    ids = Counter(record_id for _, record_id, _ in responses)
+    assert set(ids.values()) == {1}
+    retried = scaled.server.specials.server_error
+    targets = Counter(uri for uri, _, _ in responses if uri != retried)
+    assert set(targets.values()) == {1}
+    # Both workers fetched and wrote their own WARC files, rolled over as they filled.
+    by_worker = Counter(_worker_of(name) for _, _, name in responses)
+    assert len(by_worker) == 2 and min(by_worker.values()) >= 10, by_worker
+    assert len(scaled.warcs()) > 2
+    check = subprocess.run(
+        [str(BIN / "warcio"), "check", *map(str, scaled.warcs())], capture_output=True, text=True
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_one_manifest_one_text_file_and_one_index(scaled: Scaled) -> None:
+    crawl_dir = scaled.crawl_dir
+    assert [p.name for p in (crawl_dir / "text").iterdir()] == [
+        f"{scaled.summary['crawl_id']}.jsonl.gz"
+    ]
+    assert sorted(p.name for p in (crawl_dir / "index").iterdir()) == [
+        "captures.jsonl.gz",
+        "index.cdxj",
+    ]
+    manifest = json.loads((crawl_dir / "manifest.json").read_text())
+    listed = {o["key"]: o for o in manifest["objects"]}
+    on_disk = {
+        str(p.relative_to(crawl_dir))
+        for p in crawl_dir.rglob("*")
+        if p.is_file() and p.name != "manifest.json"
+    }
+    assert set(listed) == on_disk
+    for key, obj in listed.items():
+        data = (crawl_dir / key).read_bytes()
+        assert obj["size"] == len(data)
+        assert obj["sha256"] == hashlib.sha256(data).hexdigest()
+    counts = manifest["counts"]
+    assert counts["workers"] == 2 and counts["workers_lost"] == 0
+    assert manifest["settings"]["workers"] == 2
+    assert manifest["finish_reason"] in {"finished", "budget_spent"}
+    # The index covers every response of every worker, sorted as one.
+    lines = (crawl_dir / "index" / "index.cdxj").read_bytes().splitlines()
+    assert lines == sorted(lines)
+    assert len(lines) == len(_responses(scaled.warcs()))
+
+
+def test_text_records_are_one_per_page_and_point_into_the_warcs(scaled: Scaled) -> None:
+    records = _records(scaled.crawl_dir)
+    assert len(records) >= 25
+    urls = [canonical_url(r.canonical_url) for r in records]
+    assert len(urls) == len(set(urls))
+    responses = {(name, record_id) for _, record_id, name in _responses(scaled.warcs())}
+    for record in records:
+        assert (record.warc_filename, record.warc_record_id) in responses
+        assert record.extra.get("story_id")
+    # Relevance first across workers: most off-topic articles are never fetched.
+    truth = {canonical_url(u): label for u, label in scaled.server.truth.items()}
+    related = {canonical_url(r.url) for r in records if r.related}
+    assert related
+    off = {u for u, label in truth.items() if label == "off_topic"}
+    assert len(set(urls) & off) < 0.5 * len(off)
+
+
+def test_per_host_delay_holds_across_workers(scaled: Scaled) -> None:
+    by_site: dict[str, list[float]] = {}
+    for entry in scaled.log:
+        by_site.setdefault(entry.site, []).append(entry.time)
+    assert max(len(times) for times in by_site.values()) >= 10
+    for site, times in by_site.items():
+        times.sort()
+        # Any k+1 requests in a row span at least k delays (less the slack):
+        # two workers each keeping the delay on their own would send twice as fast.
+        for i, j in itertools.combinations(range(len(times)), 2):
+            span = times[j] - times[i]
+            assert span >= (j - i) * DELAY - LOOP_LATENCY, (site, j - i, span)
+
+
+def test_the_crawl_leaves_nothing_in_redis(scaled: Scaled, redis_url: str) -> None:
+    client = redis.Redis.from_url(redis_url)
+    prefix = CrawlKeys("scaled", str(scaled.summary["crawl_id"])).prefix
+    assert list(client.scan_iter(match=prefix + "*")) == []
+
+
+def test_a_killed_worker_loses_nothing(
+    newsweb: NewsWebServer, default_seeds: SeedSet, redis_url: str, tmp_path: Path
+) -> None:
+    newsweb.reset_log()
+    result: dict[str, Any] = {}
+
+    def crawl() -> None:
+        result["summary"] = crawl_scaleout(
+            default_seeds.with_urls(newsweb.seed_urls),
+            frontier=redis_url,
+            workers=2,
+            store=str(tmp_path / "store"),
+            collection="killed",
+            budget=60,
+            allow_private=True,
+            download_delay=0.0,
+            env=Environment(store=str(tmp_path / "store"), workdir=tmp_path / "work"),
+        )
+
+    thread = threading.Thread(target=crawl)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while True:
+        pids = sorted((tmp_path / "work").glob("*/*/workers/*/*/*/crawler.pid"))
+        if len(pids) == 2 and len(newsweb.request_log) >= 15:
+            break
+        assert time.monotonic() < deadline and thread.is_alive(), "the crawl did not get going"
+        time.sleep(0.05)
+    victim = pids[0].parent.parent.parent.name
+    os.kill(int(pids[0].read_text()), signal.SIGKILL)
+    thread.join(timeout=120)
+    assert not thread.is_alive()
+    summary = result["summary"]
+    assert summary["finish_reason"] in {"finished", "budget_spent"}
+    assert summary["counts"]["workers_lost"] == 1
+    crawl_dir = tmp_path / "store" / "killed" / summary["crawl_id"]
+    assert (crawl_dir / "manifest.json").exists()
+    warcs = sorted((crawl_dir / "warc").glob("*.warc.gz"))
+    assert any(victim in p.name for p in warcs), "what the killed worker archived is stored"
+    check = subprocess.run(
+        [str(BIN / "warcio"), "check", *map(str, warcs)], capture_output=True, text=True
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+    # Every page the server answered is archived: the killed worker's in-flight
+    # requests went back to the frontier and the other worker fetched them.
+    archived = {uri for uri, _, _ in _responses(warcs)}
+    answered = {newsweb.url(e.site, e.path) for e in newsweb.request_log if e.status < 400}
+    assert answered - archived == set()
+    records = _records(crawl_dir)
+    assert any(victim in r.warc_filename for r in records), "its text is rebuilt from its WARCs"
+    assert len(records) >= 25
+
+
+def test_seen_set_lets_only_one_worker_queue_a_url(redis_url: str) -> None:
+    client = redis.Redis.from_url(redis_url)
+    a, b = RedisUrlSet(client, "test:seen"), RedisUrlSet(client, "test:seen")
+    url = "http://example.org/news/1"
+    # Both workers meet the link at once: both find it new, both insert it...
+    assert url not in a and url not in b
+    a.add(url)
+    b.add(url)
+    # ...and only the one whose insert added it may queue it.
+    assert [a.take_claim(url), b.take_claim(url)] == [True, False]
+    assert url in b and len(a) == 1
+    assert a.claim("http://example.org/redirected") and not b.claim("http://example.org/redirected")
+    client.delete("test:seen")
+
+
+def test_bloom_seen_set_has_no_false_negatives_and_few_false_positives(redis_url: str) -> None:
+    client = redis.Redis.from_url(redis_url)
+    bloom = RedisBloomSet(client, "test:bloom", capacity=5000, error_rate=0.001)
+    added = [f"http://example.org/a/{i}" for i in range(5000)]
+    for url in added:
+        bloom.add(url)
+    assert all(url in bloom for url in added)
+    others = sum(f"http://example.org/b/{i}" in bloom for i in range(5000))
+    assert others <= 25  # 0.1 % expected: 5; a broken filter gives hundreds
+    assert abs(len(bloom) - 5000) < 250
+    assert int(client.strlen("test:bloom")) <= 5000 * 2  # about 1.8 bytes a URL
+    client.delete("test:bloom")
+
+
+def test_host_turns_follow_the_larger_of_delay_and_crawl_delay(redis_url: str) -> None:
+    client = redis.Redis.from_url(redis_url)
+    keys = CrawlKeys("gate", "test")
+    gate = HostGate(client, keys, 0.05)
+    client.hset(keys("crawl-delay"), "slow:80", "0.5")
+    assert gate.try_send("fast:80") == 0.0
+    assert 0.03 < gate.try_send("fast:80") <= 0.05
+    assert gate.try_send("slow:80") == 0.0
+    assert 0.45 < gate.try_send("slow:80") <= 0.5
+    # Another worker's gate sees the same turns.
+    assert 0.4 < HostGate(client, keys, 0.05).try_send("slow:80") <= 0.5
+    client.delete(*client.keys(keys.prefix + "*"))
+
+
+def test_budget_is_counted_across_workers(redis_url: str) -> None:
+    client = redis.Redis.from_url(redis_url)
+    a, b = SharedBudget(client, "test:budget", 7), SharedBudget(client, "test:budget", 7)
+    taken = [w.take() for _ in range(5) for w in (a, b)]
+    assert taken.count(True) == 7 and taken[:7] == [True] * 7
+    assert a.spent and b.spent and b.used == 7
+    client.delete("test:budget")
+
+
+def test_worker_command_joins_a_crawl_from_another_machine(
+    tmp_path: Path, newsweb: NewsWebServer, redis_url: str
+) -> None:
+    env = {**os.environ, "NEWSTRAIL_WORKDIR": str(tmp_path / "work")}
+    env.pop("PREFECT_API_URL", None)
+    log = (tmp_path / "crawl.err").open("w")
+    crawl = subprocess.Popen(
+        [
+            *(str(BIN / "newstrail"), "crawl", *newsweb.seed_urls, "--collection", "joined"),
+            *("--frontier", redis_url, "--budget", "40", "--delay", "0.3", "--allow-private"),
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=log,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while not (match := re.search(r"--crawl (\S+)", (tmp_path / "crawl.err").read_text())):
+        assert time.monotonic() < deadline and crawl.poll() is None
+        time.sleep(0.05)
+    crawl_id = match[1]
+    # The other machine: its own working folder, the same store and Redis.
+    other = tmp_path / "other"
+    other.mkdir()
+    worker = subprocess.run(
+        [str(BIN / "newstrail"), "worker", "--frontier", redis_url, "--crawl", crawl_id],
+        cwd=other,
+        env={**env, "NEWSTRAIL_WORKDIR": str(other / "work")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    out, _ = crawl.communicate(timeout=120)
+    log.close()
+    assert crawl.returncode == 0, (tmp_path / "crawl.err").read_text()[-3000:]
+    assert worker.returncode == 0, worker.stderr[-3000:]
+    fetched = int(re.search(r"(\d+) pages fetched", worker.stdout)[1])  # type: ignore[index]
+    assert fetched >= 1
+    crawl_dir = tmp_path / "newstrail-data" / "joined" / crawl_id
+    manifest = json.loads((crawl_dir / "manifest.json").read_text())
+    assert manifest["counts"]["workers"] == 2
+    names = {_worker_of(o["key"]) for o in manifest["objects"] if o["key"].startswith("warc/")}
+    assert len(names) == 2
+    assert "Crawl joined/" + crawl_id in out
+
+
+def test_crawl_fans_out_as_a_prefect_flow(
+    tmp_path: Path, newsweb: NewsWebServer, redis_url: str, prefect_api: str
+) -> None:
+    env = {
+        **os.environ,
+        **prefect_env(tmp_path / "prefect-client"),
+        "PREFECT_API_URL": prefect_api,
+        "NEWSTRAIL_WORKDIR": str(tmp_path / "work"),
+    }
+    result = subprocess.run(
+        [
+            *(str(BIN / "newstrail"), "crawl", *newsweb.seed_urls, "--collection", "fanned"),
+            *("--frontier", redis_url, "--workers", "2", "--budget", "30", "--delay", "0"),
+            *("--allow-private", "--seen", "bloom"),
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    manifests = list((tmp_path / "newstrail-data" / "fanned").glob("*/manifest.json"))
+    assert len(manifests) == 1
+    manifest = json.loads(manifests[0].read_text())
+    assert manifest["settings"]["seen_set"] == "bloom"
+    assert manifest["counts"]["workers"] == 2
+    request = urllib.request.Request(
+        f"{prefect_api}/artifacts/filter",
+        data=json.dumps({"artifacts": {"key": {"any_": ["crawl-fanned"]}}}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        artifacts = json.load(response)
+    assert len(artifacts) == 1
+    flow_run_id = artifacts[0]["flow_run_id"]
+    with urllib.request.urlopen(f"{prefect_api}/flow_runs/{flow_run_id}", timeout=10) as response:
+        flow_run = json.load(response)
+    assert flow_run["state"]["type"] == "COMPLETED"
