@@ -18,6 +18,7 @@ from newstrail.errors import StoreError
 
 __all__ = [
     "STORE_SCHEMES",
+    "ChecksumMismatchError",
     "ObjectInfo",
     "ObjectNotFoundError",
     "Store",
@@ -38,6 +39,10 @@ _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 
 class ObjectNotFoundError(StoreError):
     """The store has no object under the requested key."""
+
+
+class ChecksumMismatchError(StoreError):
+    """An object's bytes are not the ones its recorded sha256 (or size) vouches for."""
 
 
 @dataclass(frozen=True)
@@ -80,8 +85,14 @@ class Store(Protocol):
         """Open the object under ``key`` for reading, as a binary stream."""
         ...
 
-    def get_file(self, key: str, dest_path: Path) -> None:
-        """Copy the object under ``key`` to the local file ``dest_path``, atomically."""
+    def get_file(
+        self, key: str, dest_path: Path, *, progress: Callable[[int], None] | None = None
+    ) -> ObjectInfo:
+        """Copy the object under ``key`` to the local file ``dest_path``, atomically.
+
+        Returns the size and sha256 of the bytes written; ``progress`` is called with
+        the number of bytes of each chunk as it is written.
+        """
         ...
 
     def stat(self, key: str) -> ObjectInfo | None:
@@ -145,11 +156,19 @@ def _open_file_store(uri: str) -> Store:
     return FileStore.from_uri(uri)
 
 
+def _open_s3_store(uri: str) -> Store:
+    # Imported here: boto3 takes a while to import and local stores do not need it.
+    from storage.s3 import open_s3_store
+
+    return open_s3_store(uri)
+
+
 #: URI scheme -> factory taking the full URI. ``""`` is a plain local path.
-#: Another backend registers itself here (``STORE_SCHEMES["s3"] = ...``).
+#: Another backend registers itself here (``STORE_SCHEMES["gs"] = ...``).
 STORE_SCHEMES: dict[str, Callable[[str], Store]] = {
     "": _open_file_store,
     "file": _open_file_store,
+    "s3": _open_s3_store,
 }
 
 
@@ -157,7 +176,8 @@ def open_store(uri: str) -> Store:
     """Open the store named by ``uri``.
 
     ``file:///abs/path`` and plain paths (relative or absolute) are local folders;
-    other schemes are looked up in :data:`STORE_SCHEMES`.
+    ``s3://bucket/prefix`` is a bucket (see :mod:`storage.s3`); other schemes are
+    looked up in :data:`STORE_SCHEMES`.
     """
     if not uri or not uri.strip():
         raise StoreError("empty store URI")

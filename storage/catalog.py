@@ -38,6 +38,15 @@ class CrawlListing:
     manifest: Manifest | None = None
     problem: str | None = None
 
+    @property
+    def status(self) -> str:
+        """``complete``, ``interrupted`` (complete, but its crawler was killed), ``incomplete``."""
+        if not self.complete:
+            return "incomplete"
+        if self.manifest is not None and self.manifest.finish_reason == "interrupted":
+            return "interrupted"
+        return "complete"
+
 
 def _is_name(name: str) -> bool:
     try:

@@ -6,7 +6,7 @@ import contextlib
 import hashlib
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import unquote, urlsplit
@@ -39,7 +39,9 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _atomic_copy(stream: BinaryIO, dest: Path) -> tuple[int, str]:
+def _atomic_copy(
+    stream: BinaryIO, dest: Path, progress: Callable[[int], None] | None = None
+) -> tuple[int, str]:
     """Copy ``stream`` to ``dest`` through a temporary file beside it.
 
     Returns size and sha256 hex digest. ``dest``'s folder must exist.
@@ -54,6 +56,8 @@ def _atomic_copy(stream: BinaryIO, dest: Path) -> tuple[int, str]:
                 out.write(chunk)
                 digest.update(chunk)
                 size += len(chunk)
+                if progress is not None:
+                    progress(len(chunk))
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, dest)
@@ -142,15 +146,18 @@ class FileStore:
         """Open the object under ``key`` for reading."""
         return self._open(key)
 
-    def get_file(self, key: str, dest_path: Path) -> None:
+    def get_file(
+        self, key: str, dest_path: Path, *, progress: Callable[[int], None] | None = None
+    ) -> ObjectInfo:
         """Copy the object under ``key`` to ``dest_path`` (temp file, fsync, rename)."""
         dest_path = Path(dest_path)
         with self.open(key) as src:
             try:
                 dest_path.parent.mkdir(parents=True, exist_ok=True)
-                _atomic_copy(src, dest_path)
+                size, sha256 = _atomic_copy(src, dest_path, progress)
             except OSError as exc:
                 raise StoreError(f"cannot write {dest_path}: {_reason(exc)}") from None
+        return ObjectInfo(key, size, sha256)
 
     def stat(self, key: str) -> ObjectInfo | None:
         """Size of the object under ``key`` (sha256 unknown: it would need a read)."""

@@ -100,6 +100,10 @@ class Manifest:
     settings: dict[str, Any] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
     objects: list[ObjectInfo] = field(default_factory=list)
+    #: Why the crawl ended, as Scrapy says (``finished``, ``closespider_pagecount``),
+    #: or ``interrupted`` when the crawler was killed and only what it had archived
+    #: was stored afterwards (``newstrail crawl --resume``).
+    finish_reason: str = ""
 
     def __post_init__(self) -> None:
         validate_name(self.collection)
@@ -117,6 +121,7 @@ class Manifest:
             "software": self.software,
             "software_version": self.software_version,
             "seed_set": self.seed_set,
+            "finish_reason": self.finish_reason,
             "settings": self.settings,
             "counts": self.counts,
             "objects": [{"key": o.key, "size": o.size, "sha256": o.sha256} for o in self.objects],
@@ -155,6 +160,9 @@ class Manifest:
                 raise TypeError(f"{name} must be an object")
             return value
 
+        finish_reason = data.get("finish_reason", "")
+        if not isinstance(finish_reason, str):
+            raise TypeError("finish_reason must be a string")
         counts = mapping("counts")
         for name, count in counts.items():
             if not isinstance(count, int) or isinstance(count, bool):
@@ -184,6 +192,7 @@ class Manifest:
             settings=mapping("settings"),
             counts=counts,
             objects=objects,
+            finish_reason=finish_reason,
         )
 
     @classmethod

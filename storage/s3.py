@@ -1,0 +1,683 @@
+"""A store in an S3 bucket (AWS S3, Ceph RADOS Gateway, MinIO, R2, ...): ``s3://bucket/prefix``.
+
+Credentials come only from the standard AWS chain (environment, shared
+credentials and config files, profiles); the endpoint from ``NEWSTRAIL_S3_ENDPOINT``
+(what ``--s3-endpoint`` sets), else from botocore's own ``AWS_ENDPOINT_URL_S3``,
+``AWS_ENDPOINT_URL`` or the AWS config. Neither ever goes into a message.
+
+Uploads stream in parts of ``NEWSTRAIL_S3_PART_SIZE`` bytes, several at a time,
+hashing the data once on the way: SHA-256 for the object's identity, MD5 per part
+because that is the checksum every S3 server verifies (``Content-MD5``). After the
+upload the object's ETag must be the one those MD5s imply, its size the size sent,
+and its ``x-amz-meta-sha256`` the SHA-256 computed; anything else removes the object
+and raises. A multipart upload learns its SHA-256 only at the end, so it is then
+added by copying the object onto itself with new metadata (a metadata-only
+operation on radosgw and MinIO), conditional on the ETag just verified.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import io
+import logging
+import os
+import re
+import secrets
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn
+from urllib.parse import urlsplit
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    PartialCredentialsError,
+    ReadTimeoutError,
+)
+
+from newstrail.errors import StoreError
+from storage.base import (
+    CHUNK_SIZE,
+    TEMP_PREFIX,
+    ChecksumMismatchError,
+    ObjectInfo,
+    ObjectNotFoundError,
+    validate_key,
+    validate_prefix,
+)
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
+
+__all__ = ["S3Settings", "S3Store"]
+
+# botocore's DEBUG records show signed request headers, access key id included; a
+# crawler logging at DEBUG must not copy them into its log. Still adjustable by hand.
+if logging.getLogger("botocore").level == logging.NOTSET:
+    logging.getLogger("botocore").setLevel(logging.INFO)
+
+MIB = 1024 * 1024
+DEFAULT_PART_SIZE = 8 * MIB
+#: S3's limits: parts of at least 5 MiB (but the last), at most 10,000 of them,
+#: and at most 5 GiB copied by one CopyObject.
+MIN_PART_SIZE = 5 * MIB
+MAX_PART_SIZE = 5 * 1024 * MIB
+MAX_PARTS = 10_000
+MAX_COPY_SIZE = 5 * 1024 * MIB
+#: Object metadata key (``x-amz-meta-sha256``) holding the object's SHA-256.
+SHA256_META = "sha256"
+
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_DENIED = {
+    "AccessDenied",
+    "InvalidAccessKeyId",
+    "SignatureDoesNotMatch",
+    "InvalidToken",
+    "ExpiredToken",
+    "AllAccessDisabled",
+}
+_UNREACHABLE = (EndpointConnectionError, ConnectTimeoutError, ConnectionClosedError)
+_CONTENT_TYPES = (
+    (".warc.gz", "application/warc"),
+    (".warc", "application/warc"),
+    (".json", "application/json"),
+    (".jsonl", "application/jsonl"),
+    (".gz", "application/gzip"),
+    (".cdxj", "text/plain; charset=utf-8"),
+)
+
+
+def _env_int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name, "")
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise StoreError(f"{name}={raw!r} is not a whole number") from None
+    if not low <= value <= high:
+        raise StoreError(f"{name}={raw!r} must be between {low} and {high}")
+    return value
+
+
+@dataclass(frozen=True)
+class S3Settings:
+    """The NEWSTRAIL_S3_* settings, read once.
+
+    ``endpoint_url`` None leaves the endpoint to botocore (``AWS_ENDPOINT_URL_S3``,
+    ``AWS_ENDPOINT_URL``, the AWS config file, then AWS itself).
+    """
+
+    endpoint_url: str | None = None
+    part_size: int = DEFAULT_PART_SIZE
+    concurrency: int = 10
+    max_attempts: int = 5
+    retry_mode: str = "standard"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> S3Settings:
+        env = os.environ if env is None else env
+        endpoint = env.get("NEWSTRAIL_S3_ENDPOINT") or None
+        if endpoint is not None:
+            parts = urlsplit(endpoint)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise StoreError(f"S3 endpoint {endpoint!r} is not an http(s) URL")
+            if parts.username or parts.password:
+                raise StoreError("an S3 endpoint URL may not carry credentials")
+        mode = env.get("NEWSTRAIL_S3_RETRY_MODE") or "standard"
+        if mode not in ("standard", "adaptive"):
+            raise StoreError(f"NEWSTRAIL_S3_RETRY_MODE={mode!r}: use standard or adaptive")
+        return cls(
+            endpoint_url=endpoint,
+            part_size=_env_int(
+                env, "NEWSTRAIL_S3_PART_SIZE", DEFAULT_PART_SIZE, MIN_PART_SIZE, MAX_PART_SIZE
+            ),
+            concurrency=_env_int(env, "NEWSTRAIL_S3_CONCURRENCY", 10, 1, 64),
+            max_attempts=_env_int(env, "NEWSTRAIL_S3_MAX_ATTEMPTS", 5, 1, 20),
+            retry_mode=mode,
+        )
+
+    def client_config(self, path_style: bool) -> Config:
+        return Config(
+            retries={"mode": self.retry_mode, "total_max_attempts": self.max_attempts},
+            max_pool_connections=self.concurrency + 4,
+            connect_timeout=10,
+            read_timeout=60,
+            # We send Content-MD5 ourselves, which every S3 server checks; the newer
+            # CRC checksums are unknown to many S3-compatible servers.
+            request_checksum_calculation="when_required",
+            response_checksum_validation="when_required",
+            s3={"addressing_style": "path"} if path_style else None,
+        )
+
+
+def _content_type(key: str) -> str:
+    for suffix, ctype in _CONTENT_TYPES:
+        if key.endswith(suffix):
+            return ctype
+    return "application/octet-stream"
+
+
+def _read_full(stream: BinaryIO, size: int) -> bytes:
+    """Up to ``size`` bytes; fewer only at the end of the stream."""
+    data = stream.read(size)
+    if not data or len(data) == size:
+        return bytes(data or b"")
+    chunks = [data]
+    got = len(data)
+    while got < size:
+        more = stream.read(size - got)
+        if not more:
+            break
+        chunks.append(more)
+        got += len(more)
+    return b"".join(chunks)
+
+
+def _b64(digest: bytes) -> str:
+    return base64.b64encode(digest).decode("ascii")
+
+
+def _etag(response: Mapping[str, Any]) -> str:
+    return str(response.get("ETag", "")).strip('"')
+
+
+class _Body(io.RawIOBase):
+    """A GetObject body as a raw stream whose errors are StoreErrors."""
+
+    def __init__(self, body: Any, fail: Callable[[Exception], NoReturn]) -> None:
+        self._body = body
+        self._fail = fail
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        view = memoryview(buffer).cast("B")
+        try:
+            data = self._body.read(len(view))
+        except (BotoCoreError, OSError) as exc:
+            self._fail(exc)
+        view[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self._body.close()
+        super().close()
+
+
+class S3Store:
+    """A :class:`~storage.base.Store` under ``prefix`` in the S3 bucket ``bucket``."""
+
+    def __init__(
+        self,
+        bucket: str,
+        prefix: str = "",
+        *,
+        settings: S3Settings | None = None,
+        client: Any = None,
+    ) -> None:
+        if not _BUCKET.match(bucket) or ".." in bucket:
+            raise StoreError(f"invalid S3 bucket name {bucket!r}")
+        prefix = prefix.strip("/")
+        if prefix:
+            validate_key(prefix)
+        self.bucket = bucket
+        self.prefix = prefix
+        self.uri = f"s3://{bucket}/{prefix}" if prefix else f"s3://{bucket}"
+        self.settings = settings or S3Settings.from_env()
+        if client is None:
+            endpoint = self.settings.endpoint_url
+            # A server of one's own rarely has per-bucket DNS names: address by path.
+            path_style = bool(
+                endpoint
+                or os.environ.get("AWS_ENDPOINT_URL_S3")
+                or os.environ.get("AWS_ENDPOINT_URL")
+            )
+            try:
+                # A session of its own: boto3's default session is not thread-safe.
+                client = boto3.session.Session().client(
+                    "s3", endpoint_url=endpoint, config=self.settings.client_config(path_style)
+                )
+            except BotoCoreError as exc:
+                raise StoreError(f"cannot open store {self.uri}: {exc}") from None
+        self.client = client
+
+    @classmethod
+    def from_uri(cls, uri: str, settings: S3Settings | None = None) -> S3Store:
+        """A store for ``s3://bucket`` or ``s3://bucket/prefix``."""
+        parts = urlsplit(uri)
+        if parts.scheme.lower() != "s3" or not parts.netloc:
+            raise StoreError(f"invalid store URI {uri!r}: use s3://bucket/prefix")
+        if "@" in parts.netloc:
+            raise StoreError(
+                "credentials in a store URI are not accepted: use the AWS credential chain"
+                " (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE)"
+            )
+        if parts.query or parts.fragment or ":" in parts.netloc:
+            raise StoreError(f"invalid store URI {uri!r}: s3://bucket/prefix, nothing more")
+        prefix = parts.path.strip("/")
+        try:
+            validate_prefix(prefix)
+        except StoreError as exc:
+            raise StoreError(f"invalid store URI {uri!r}: {exc}") from None
+        return cls(parts.netloc, prefix, settings=settings)
+
+    def __repr__(self) -> str:
+        return f"S3Store({self.uri!r})"
+
+    @property
+    def endpoint(self) -> str:
+        """The endpoint in use (for messages: it carries no credentials)."""
+        return str(self.client.meta.endpoint_url)
+
+    # -- errors ------------------------------------------------------------
+
+    def _error(self, exc: Exception, action: str, key: str | None = None) -> StoreError:
+        what = f"{action} {key!r}" if key else action
+        if isinstance(exc, ClientError):
+            error = exc.response.get("Error", {})
+            code = str(error.get("Code", ""))
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            if code == "NoSuchBucket":
+                return StoreError(f"{self.uri}: no such bucket {self.bucket!r} at {self.endpoint}")
+            if code in ("NoSuchKey", "404") and key is not None:
+                return ObjectNotFoundError(f"no object {key!r} in store {self.uri}")
+            if code in _DENIED or status == 403:
+                # Only the code: some servers echo request details in the message.
+                return StoreError(
+                    f"{self.uri}: access denied ({code or status}) when trying to {what};"
+                    " check the AWS credentials and the bucket's permissions"
+                )
+            return StoreError(
+                f"{self.uri}: cannot {what}: {code or 'error'} (HTTP {status}) from {self.endpoint}"
+            )
+        if isinstance(exc, _UNREACHABLE):
+            return StoreError(f"{self.uri}: cannot reach the S3 endpoint {self.endpoint}")
+        if isinstance(exc, ReadTimeoutError):
+            return StoreError(f"{self.uri}: the S3 endpoint {self.endpoint} timed out")
+        if isinstance(exc, NoCredentialsError | PartialCredentialsError):
+            return StoreError(
+                f"{self.uri}: no AWS credentials found (set AWS_ACCESS_KEY_ID and"
+                " AWS_SECRET_ACCESS_KEY, or AWS_PROFILE)"
+            )
+        if isinstance(exc, OSError):
+            return StoreError(f"{self.uri}: cannot {what}: {exc.strerror or exc}")
+        return StoreError(f"{self.uri}: cannot {what}: {exc}")
+
+    def _call(self, method: str, action: str, key: str | None, **params: Any) -> Any:
+        try:
+            return getattr(self.client, method)(Bucket=self.bucket, **params)
+        except (BotoCoreError, ClientError) as exc:
+            raise self._error(exc, action, key) from None
+
+    def _full(self, key: str) -> str:
+        validate_key(key)
+        return f"{self.prefix}/{key}" if self.prefix else key
+
+    # -- writing -----------------------------------------------------------
+
+    def put(self, key: str, stream: BinaryIO) -> ObjectInfo:
+        """Stream ``stream`` to ``key`` (multipart past one part), then verify it."""
+        return self._put(key, stream, self.settings.part_size)
+
+    def put_file(self, key: str, path: Path) -> ObjectInfo:
+        """Store the local file ``path`` under ``key``."""
+        try:
+            with open(path, "rb") as src:
+                size = os.fstat(src.fileno()).st_size
+                # A file of more than 10,000 parts gets larger parts.
+                part_size = max(self.settings.part_size, -(-size // MAX_PARTS))
+                return self._put(key, src, part_size)
+        except OSError as exc:
+            raise StoreError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+    def _read(self, stream: BinaryIO, size: int, key: str) -> bytes:
+        try:
+            return _read_full(stream, size)
+        except OSError as exc:
+            raise StoreError(f"cannot store {key!r} in {self.uri}: {exc.strerror or exc}") from None
+
+    def _put(self, key: str, stream: BinaryIO, part_size: int) -> ObjectInfo:
+        full = self._full(key)
+        ctype = _content_type(key)
+        first = self._read(stream, part_size, key)
+        if len(first) < part_size:
+            sha256 = hashlib.sha256(first).hexdigest()
+            md5 = hashlib.md5(first)
+            response = self._call(
+                "put_object",
+                "store",
+                key,
+                Key=full,
+                Body=first,
+                ContentMD5=_b64(md5.digest()),
+                ContentType=ctype,
+                Metadata={SHA256_META: sha256},
+            )
+            etag = _etag(response)
+            if etag != md5.hexdigest():
+                self._reject(key, full, f"the server's ETag {etag} is not the data's MD5")
+            self._verify(key, full, len(first), sha256, {etag})
+            return ObjectInfo(key, len(first), sha256)
+        return self._put_multipart(key, full, ctype, stream, first, part_size)
+
+    def _upload_part(self, key: str, full: str, upload_id: str, number: int, data: bytes) -> bytes:
+        md5 = hashlib.md5(data).digest()
+        response = self._call(
+            "upload_part",
+            "store",
+            key,
+            Key=full,
+            UploadId=upload_id,
+            PartNumber=number,
+            Body=data,
+            ContentMD5=_b64(md5),
+        )
+        if _etag(response) != md5.hex():
+            raise StoreError(f"{self.uri}: part {number} of {key!r} was not stored intact")
+        return md5
+
+    def _put_multipart(
+        self, key: str, full: str, ctype: str, stream: BinaryIO, first: bytes, part_size: int
+    ) -> ObjectInfo:
+        created = self._call("create_multipart_upload", "store", key, Key=full, ContentType=ctype)
+        upload_id = str(created["UploadId"])
+        sha256 = hashlib.sha256()
+        size = 0
+        futures: list[Future[bytes]] = []
+        in_flight: set[Future[bytes]] = set()
+        pool = ThreadPoolExecutor(self.settings.concurrency, thread_name_prefix="s3-put")
+        try:
+            part = first
+            while part:
+                if len(futures) >= MAX_PARTS:
+                    raise StoreError(
+                        f"cannot store {key!r} in {self.uri}: more than {MAX_PARTS} parts;"
+                        " raise NEWSTRAIL_S3_PART_SIZE"
+                    )
+                sha256.update(part)
+                size += len(part)
+                future = pool.submit(
+                    self._upload_part, key, full, upload_id, len(futures) + 1, part
+                )
+                futures.append(future)
+                in_flight.add(future)
+                del part
+                # At most `concurrency` parts in memory, waiting or on the wire.
+                while len(in_flight) >= self.settings.concurrency:
+                    done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+                    for finished in done:
+                        finished.result()
+                part = self._read(stream, part_size, key)
+            digests = [future.result() for future in futures]
+            completed = self._call(
+                "complete_multipart_upload",
+                "store",
+                key,
+                Key=full,
+                UploadId=upload_id,
+                MultipartUpload={
+                    "Parts": [
+                        {"ETag": f'"{d.hex()}"', "PartNumber": n}
+                        for n, d in enumerate(digests, start=1)
+                    ]
+                },
+            )
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            pool.shutdown(wait=True, cancel_futures=True)
+            with contextlib.suppress(Exception):
+                self.client.abort_multipart_upload(Bucket=self.bucket, Key=full, UploadId=upload_id)
+            raise
+        pool.shutdown(wait=True)
+        expected = hashlib.md5(b"".join(digests)).hexdigest() + f"-{len(digests)}"
+        # radosgw (Pacific at least) answers CompleteMultipartUpload with an empty ETag.
+        etag = _etag(completed) or _etag(self._call("head_object", "verify", key, Key=full))
+        if etag != expected:
+            self._reject(key, full, f"the server's ETag {etag} is not the parts' {expected}")
+        hex_sha = sha256.hexdigest()
+        etags = {etag}
+        if size <= MAX_COPY_SIZE:
+            copied = self._call(
+                "copy_object",
+                "store",
+                key,
+                Key=full,
+                CopySource={"Bucket": self.bucket, "Key": full},
+                CopySourceIfMatch=f'"{etag}"',
+                MetadataDirective="REPLACE",
+                Metadata={SHA256_META: hex_sha},
+                ContentType=ctype,
+            )
+            # AWS gives a copied object an ETag of its own; radosgw and MinIO keep it.
+            etags.add(_etag(copied.get("CopyObjectResult", {})))
+            self._verify(key, full, size, hex_sha, etags)
+        else:
+            # Too big for CopyObject: the SHA-256 is kept by the manifest only.
+            self._verify(key, full, size, None, etags)
+        return ObjectInfo(key, size, hex_sha)
+
+    def _verify(self, key: str, full: str, size: int, sha256: str | None, etags: set[str]) -> None:
+        head = self._call("head_object", "verify", key, Key=full)
+        problems = []
+        if int(head.get("ContentLength", -1)) != size:
+            problems.append(f"{head.get('ContentLength')} bytes, not {size}")
+        if _etag(head) not in etags:
+            problems.append(f"ETag {_etag(head)}, not {' or '.join(sorted(etags))}")
+        if sha256 is not None and head.get("Metadata", {}).get(SHA256_META) != sha256:
+            problems.append("its recorded sha256 is not the data's")
+        if problems:
+            self._reject(key, full, "; ".join(problems))
+
+    def _reject(self, key: str, full: str, problem: str) -> NoReturn:
+        # Never leave an object that failed verification looking stored.
+        with contextlib.suppress(Exception):
+            self.client.delete_object(Bucket=self.bucket, Key=full)
+        raise StoreError(f"{self.uri}: {key!r} failed verification after upload: {problem}")
+
+    # -- reading -----------------------------------------------------------
+
+    def _head(self, key: str) -> dict[str, Any] | None:
+        try:
+            response: dict[str, Any] = self.client.head_object(
+                Bucket=self.bucket, Key=self._full(key)
+            )
+        except ClientError as exc:
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            if status == 404 and exc.response.get("Error", {}).get("Code") != "NoSuchBucket":
+                return None
+            raise self._error(exc, "read", key) from None
+        except BotoCoreError as exc:
+            raise self._error(exc, "read", key) from None
+        return response
+
+    @contextlib.contextmanager
+    def _open(self, key: str) -> Iterator[BinaryIO]:
+        response = self._call("get_object", "read", key, Key=self._full(key))
+
+        def fail(exc: Exception) -> NoReturn:
+            raise self._error(exc, "read", key) from None
+
+        with io.BufferedReader(_Body(response["Body"], fail), CHUNK_SIZE) as stream:
+            yield stream
+
+    def open(self, key: str) -> contextlib.AbstractContextManager[BinaryIO]:
+        """Open the object under ``key`` for reading, streamed from the server."""
+        return self._open(key)
+
+    def _get_range(self, key: str, full: str, etag: str, start: int, end: int) -> bytes:
+        response = self._call(
+            "get_object",
+            "read",
+            key,
+            Key=full,
+            Range=f"bytes={start}-{end - 1}",
+            IfMatch=f'"{etag}"',
+        )
+        try:
+            data: bytes = response["Body"].read()
+        except (BotoCoreError, OSError) as exc:
+            raise self._error(exc, "read", key) from None
+        if len(data) != end - start:
+            raise StoreError(f"{self.uri}: {key!r} changed or was cut short while being read")
+        return data
+
+    def _download(
+        self, key: str, head: Mapping[str, Any], out: BinaryIO, progress: Callable[[int], None]
+    ) -> tuple[int, str]:
+        """Write the object into ``out``; return the bytes written and their sha256.
+
+        Beyond one part, ranges are fetched several at a time while this thread writes
+        and hashes them in order.
+        """
+        digest = hashlib.sha256()
+        size = int(head["ContentLength"])
+        part = self.settings.part_size
+        written = 0
+        if size <= part:
+            with self.open(key) as stream:
+                while chunk := stream.read(CHUNK_SIZE):
+                    out.write(chunk)
+                    digest.update(chunk)
+                    written += len(chunk)
+                    progress(len(chunk))
+            out.flush()
+            return written, digest.hexdigest()
+        full, etag = self._full(key), _etag(head)
+        ranges = deque((start, min(start + part, size)) for start in range(0, size, part))
+        pending: deque[Future[bytes]] = deque()
+        with ThreadPoolExecutor(self.settings.concurrency, thread_name_prefix="s3-get") as pool:
+            try:
+                while ranges or pending:
+                    # Twice as many parts in flight as threads: a thread that is done
+                    # starts on the next part while this one writes and hashes in order.
+                    while ranges and len(pending) < 2 * self.settings.concurrency:
+                        start, end = ranges.popleft()
+                        pending.append(pool.submit(self._get_range, key, full, etag, start, end))
+                    data = pending.popleft().result()
+                    out.write(data)
+                    digest.update(data)
+                    written += len(data)
+                    progress(len(data))
+            finally:
+                for future in pending:
+                    future.cancel()
+        out.flush()
+        return written, digest.hexdigest()
+
+    def get_file(
+        self, key: str, dest_path: Path, *, progress: Callable[[int], None] | None = None
+    ) -> ObjectInfo:
+        """Copy the object to ``dest_path`` atomically, checking its size and recorded sha256."""
+        head = self._head(key)
+        if head is None:
+            raise ObjectNotFoundError(f"no object {key!r} in store {self.uri}")
+        dest_path = Path(dest_path)
+        size = int(head["ContentLength"])
+        tmp = dest_path.with_name(f"{TEMP_PREFIX}{secrets.token_hex(8)}-{dest_path.name}")
+        try:
+            dest_path.parent.mkdir(parents=True, exist_ok=True)
+            with open(tmp, "xb") as out:
+                written, sha256 = self._download(key, head, out, progress or (lambda n: None))
+            # No fsync, unlike the local store's writes: a download is checked against
+            # its sha256 again before it is ever trusted, so a crash costs a re-fetch.
+            recorded = head.get("Metadata", {}).get(SHA256_META)
+            if written != size:
+                raise ChecksumMismatchError(f"{self.uri}: {key!r} has {written} bytes, not {size}")
+            if recorded is not None and recorded != sha256:
+                raise ChecksumMismatchError(
+                    f"{self.uri}: {key!r} is corrupt: its sha256 is {sha256}, not the recorded"
+                    f" {recorded}"
+                )
+            os.replace(tmp, dest_path)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise StoreError(f"cannot write {dest_path}: {exc.strerror or exc}") from None
+        except BaseException:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise
+        return ObjectInfo(key, size, sha256)
+
+    def stat(self, key: str) -> ObjectInfo | None:
+        """Size and recorded sha256 of the object under ``key`` (one HEAD request)."""
+        head = self._head(key)
+        if head is None:
+            return None
+        recorded = head.get("Metadata", {}).get(SHA256_META)
+        sha256 = recorded if isinstance(recorded, str) and _SHA256.match(recorded) else None
+        return ObjectInfo(key, int(head["ContentLength"]), sha256)
+
+    def exists(self, key: str) -> bool:
+        """Whether an object is stored under ``key``."""
+        return self._head(key) is not None
+
+    def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
+        """Objects whose key starts with ``prefix``, sorted by key; sha256 is ``None``."""
+        validate_prefix(prefix)
+        base = f"{self.prefix}/" if self.prefix else ""
+        found: list[ObjectInfo] = []
+        try:
+            pages = self.client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=base + prefix
+            )
+            for page in pages:
+                for entry in page.get("Contents", []):
+                    key = str(entry["Key"])[len(base) :]
+                    try:
+                        validate_key(key)
+                    except StoreError:
+                        continue  # put there by other means, and no key could address it
+                    found.append(ObjectInfo(key, int(entry["Size"]), None))
+        except (BotoCoreError, ClientError) as exc:
+            raise self._error(exc, "list", prefix or None) from None
+        found.sort(key=lambda info: info.key)
+        yield from found
+
+    def delete(self, key: str) -> None:
+        """Remove the object under ``key``; an absent key is not an error."""
+        self._call("delete_object", "delete", key, Key=self._full(key))
+
+    def abort_incomplete_uploads(self, prefix: str) -> int:
+        """Abort the unfinished multipart uploads under ``prefix`` (left by a killed upload).
+
+        Their parts are invisible but stored (and billed) until aborted. Returns how
+        many were aborted.
+        """
+        validate_prefix(prefix)
+        base = f"{self.prefix}/" if self.prefix else ""
+        aborted = 0
+        try:
+            pages = self.client.get_paginator("list_multipart_uploads").paginate(
+                Bucket=self.bucket, Prefix=base + prefix
+            )
+            for page in pages:
+                for upload in page.get("Uploads", []):
+                    self.client.abort_multipart_upload(
+                        Bucket=self.bucket, Key=upload["Key"], UploadId=upload["UploadId"]
+                    )
+                    aborted += 1
+        except (BotoCoreError, ClientError) as exc:
+            raise self._error(exc, "abort unfinished uploads under", prefix or None) from None
+        return aborted
+
+
+def open_s3_store(uri: str) -> S3Store:
+    """Factory registered in :data:`storage.base.STORE_SCHEMES` for ``s3://``."""
+    return S3Store.from_uri(uri)
