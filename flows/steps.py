@@ -18,23 +18,45 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from flows.recrawl import prepare_recrawl, write_crawl_extras
 from newstrail import __version__
 from newstrail.config import CrawlConfig, Environment, new_crawl_id
 from newstrail.errors import NewstrailError
+from newstrail.records import TextRecord
 from newstrail.relevance import DEFAULT_THRESHOLD
 from newstrail.seeds import SeedSet, load_seed_set, validate_name
 from storage import open_store
-from storage.manifest import Manifest, crawl_prefix, parse_utc, write_manifest
-from storage.staging import CrawlOutputs
+from storage.base import ObjectInfo
+from storage.cdxj import write_cdxj
+from storage.corpus import TextRecordWriter, read_text_records
+from storage.manifest import Manifest, crawl_prefix, format_utc, parse_utc, write_manifest
+from storage.staging import (
+    CrawlOutputs,
+    file_sha256,
+    merge_index_parts,
+    salvage_open_warc,
+)
 
 __all__ = [
+    "INTERRUPTED",
     "crawl_direct",
     "finalize_crawl",
+    "finish_upload",
     "plan_crawl",
     "preflight_store",
+    "resume_crawl",
     "run_crawler",
+    "staged_config",
+    "staged_crawls",
+    "store_pending",
     "summary_markdown",
 ]
+
+#: The finish reason of a crawl whose crawler was killed: what it had archived was
+#: stored afterwards by ``resume_crawl``, and nothing was fetched again.
+INTERRUPTED = "interrupted"
+JOB_NAME = "job.json"
+PID_NAME = "crawler.pid"
 
 
 def plan_crawl(
@@ -92,18 +114,22 @@ def run_crawler(config: CrawlConfig) -> dict[str, Any]:
     """Run the Scrapy crawl in a child process and return its summary."""
     workdir = config.crawl_workdir
     workdir.mkdir(parents=True, exist_ok=True)
-    job = workdir / "job.json"
+    job = workdir / JOB_NAME
     job.write_text(json.dumps(config.to_dict(), indent=2))
     env = dict(os.environ)
     # The child imports spiders/ and storage/ from wherever this process found them.
     root = str(Path(__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
-    proc = subprocess.run([sys.executable, "-m", "spiders.run", str(job)], env=env, check=False)
+    with subprocess.Popen([sys.executable, "-m", "spiders.run", str(job)], env=env) as proc:
+        # So that --resume can tell a crawl that is still running from one that died.
+        (workdir / PID_NAME).write_text(f"{proc.pid}\n")
+        returncode = proc.wait()
     summary_path = config.summary_path
-    if proc.returncode != 0 or not summary_path.exists():
+    if returncode != 0 or not summary_path.exists():
         raise NewstrailError(
-            f"the crawler process failed (exit {proc.returncode}); what it archived is kept "
-            f"in the store and in {workdir}"
+            f"the crawler process failed (exit {returncode}); what it archived is kept in the "
+            f"store and in {workdir}; newstrail crawl --resume "
+            f"{config.collection}/{config.crawl_id} stores the rest and marks it interrupted"
         )
     summary: dict[str, Any] = json.loads(summary_path.read_text())
     return summary
@@ -113,6 +139,7 @@ def finalize_crawl(config: CrawlConfig, summary: dict[str, Any]) -> dict[str, An
     """Check every stored object, write the manifest (last), and clear the staging folder."""
     store = open_store(config.store)
     outputs = CrawlOutputs(store, config.collection, config.crawl_id, config.crawl_workdir)
+    extras = write_crawl_extras(config, outputs)
     objects = outputs.stored()
     for obj in objects:
         found = store.stat(f"{outputs.prefix}/{obj.key}")
@@ -125,7 +152,7 @@ def finalize_crawl(config: CrawlConfig, summary: dict[str, Any]) -> dict[str, An
         raise NewstrailError(
             f"{len(leftovers)} WARC file(s) were not stored; kept in {config.crawl_workdir}"
         )
-    counts = dict(summary.get("counts", {}))
+    counts = {**summary.get("counts", {}), **extras}
     counts["warc_files"] = sum(1 for o in objects if o.key.startswith("warc/"))
     manifest = Manifest(
         collection=config.collection,
@@ -137,6 +164,7 @@ def finalize_crawl(config: CrawlConfig, summary: dict[str, Any]) -> dict[str, An
         settings=config.settings_summary(),
         counts=counts,
         objects=objects,
+        finish_reason=str(summary.get("finish_reason") or ""),
     )
     write_manifest(store, manifest)
     shutil.rmtree(config.crawl_workdir, ignore_errors=True)
@@ -176,10 +204,13 @@ def summary_markdown(summary: dict[str, Any]) -> str:
         "",
         f"Stored at `{summary.get('location', '')}`.",
         "",
-        "| pages fetched | articles | related | duplicates | errors | robots-forbidden |",
-        "|---|---|---|---|---|---|",
+        "| pages fetched | new articles | related | revisits | edits | duplicates "
+        "| failures | robots-forbidden |",
+        "|---|---|---|---|---|---|---|---|",
         f"| {counts.get('pages', 0)} | {counts.get('articles', 0)} | {counts.get('related', 0)} "
-        f"| {counts.get('duplicates', 0)} | {counts.get('errors', 0)} "
+        f"| {counts.get('revisits', 0)} | {counts.get('edits', 0)} "
+        f"| {counts.get('duplicates', 0)} "
+        f"| {counts.get('errors', 0) + counts.get('failed', 0)} "
         f"| {counts.get('robots_forbidden', 0)} |",
         "",
         "## Top related articles",
@@ -196,8 +227,229 @@ def summary_markdown(summary: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def crawl_direct(seeds: str | Mapping[str, Any] | SeedSet, **params: Any) -> dict[str, Any]:
-    """The flow's steps in order, without Prefect: what ``crawl_coverage`` runs when untracked."""
+def staged_crawls(workdir: Path) -> list[str]:
+    """``collection/crawl-id`` of every crawl with a staging folder in ``workdir``."""
+    found = []
+    for job in sorted(workdir.glob(f"*/*/{JOB_NAME}")):
+        found.append(f"{job.parent.parent.name}/{job.parent.name}")
+    return found
+
+
+def staged_config(crawl: str | None, env: Environment | None = None) -> CrawlConfig:
+    """The configuration a staged crawl was started with (its ``job.json``).
+
+    ``crawl`` is ``collection/crawl-id``; ``None`` picks the only staged crawl.
+    """
+    env = env or Environment.from_env()
+    if not crawl:
+        staged = staged_crawls(env.workdir)
+        if not staged:
+            raise NewstrailError(f"no interrupted crawl to resume in {env.workdir}")
+        if len(staged) > 1:
+            raise NewstrailError(
+                f"{len(staged)} interrupted crawls in {env.workdir}; name one: {', '.join(staged)}"
+            )
+        crawl = staged[0]
+    collection, _, crawl_id = crawl.partition("/")
+    prefix = crawl_prefix(collection, crawl_id)  # validates both names
+    job = env.workdir / prefix / JOB_NAME
+    try:
+        data = json.loads(job.read_text(encoding="utf-8"))
+        config = CrawlConfig.from_dict(data)
+    except FileNotFoundError:
+        raise NewstrailError(
+            f"no staging folder for crawl {crawl} in {env.workdir} (NEWSTRAIL_WORKDIR); "
+            "its upload is finished or it ran elsewhere"
+        ) from None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise NewstrailError(f"cannot read {job}: {exc}") from None
+    # The staging folder is where it was found, even if NEWSTRAIL_WORKDIR was relative.
+    return config.evolve(workdir=env.workdir)
+
+
+def _refuse_if_running(config: CrawlConfig) -> None:
+    try:
+        pid = int((config.crawl_workdir / PID_NAME).read_text())
+    except (OSError, ValueError):
+        return
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return
+    if b"spiders.run" in cmdline and config.crawl_id.encode() in cmdline:
+        raise NewstrailError(
+            f"crawl {config.collection}/{config.crawl_id} is still running (process {pid})"
+        )
+
+
+def _text_in_archive(
+    config: CrawlConfig, warc_names: set[str], cut: dict[str, int]
+) -> list[TextRecord]:
+    """Text records of a killed crawl that point into what was archived, rewritten in place."""
+    records: list[TextRecord] = []
+    for path in sorted((config.crawl_workdir / "text").glob("*.jsonl.gz")):
+        with path.open("rb") as fh:
+            kept = [
+                r
+                for r in read_text_records(fh, compressed=True, allow_truncated=True)
+                if r.warc_filename in warc_names
+                and r.warc_record_offset < cut.get(r.warc_filename, r.warc_record_offset + 1)
+            ]
+        tmp = path.with_name(path.name + ".tmp")
+        with TextRecordWriter(tmp) as writer:
+            for record in kept:
+                writer.write(record)
+        tmp.replace(path)
+        records.extend(kept)
+    return records
+
+
+def _salvage(config: CrawlConfig) -> dict[str, Any]:
+    """Make a killed crawler's staging folder storable and summarise it as interrupted.
+
+    The unfinished WARC file is cut after its last complete record and finished;
+    every finished WARC file is indexed; text records that point past what was
+    archived (the crawler died before writing their response) are dropped.
+    """
+    workdir = config.crawl_workdir
+    warc_dir, index_dir = workdir / "warc", workdir / "index"
+    index_dir.mkdir(parents=True, exist_ok=True)
+    cut: dict[str, int] = {}
+    for part in sorted(warc_dir.glob("*.warc.gz.open")):
+        salvaged = salvage_open_warc(part)
+        if salvaged is not None:
+            cut[salvaged[0].name] = salvaged[1]
+    for path in sorted(warc_dir.glob("*.warc.gz")):
+        index = index_dir / f"{path.name}.cdxj"
+        if not index.exists():
+            with index.open("wb") as out:
+                write_cdxj([path], out)
+    parts = sorted(index_dir.glob("*.cdxj"))
+    responses = pages = 0
+    if parts:
+        merge_index_parts(parts, workdir / "index.cdxj")
+        for line in (workdir / "index.cdxj").read_bytes().splitlines():
+            responses += 1
+            pages += b"/robots.txt " not in line
+    outputs = CrawlOutputs(open_store(config.store), config.collection, config.crawl_id, workdir)
+    warc_names = {p.name for p in warc_dir.glob("*.warc.gz")}
+    warc_names |= {o.key[5:] for o in outputs.stored() if o.key.startswith("warc/")}
+    records = _text_in_archive(config, warc_names, cut)
+    related = sorted((r for r in records if r.related), key=lambda r: -r.relevance)
+    staged = [p for p in workdir.rglob("*") if p.is_file()]
+    job = workdir / JOB_NAME
+    return {
+        "collection": config.collection,
+        "crawl_id": config.crawl_id,
+        "finish_reason": INTERRUPTED,
+        # The job file is written as the crawl starts; the last file touched, as it died.
+        "started": format_utc(datetime.fromtimestamp(job.stat().st_mtime, UTC)),
+        "finished": format_utc(datetime.fromtimestamp(max(p.stat().st_mtime for p in staged), UTC)),
+        "counts": {
+            "responses_archived": responses,
+            "pages": pages,
+            "articles": len(records),
+            "related": len(related),
+        },
+        "seeds": {},
+        "top_related": [
+            {
+                "url": r.url,
+                "title": r.title,
+                "score": r.relevance,
+                "matched_terms": r.matched_terms,
+                "channel": r.extra.get("channel", ""),
+            }
+            for r in related[:10]
+        ],
+    }
+
+
+def store_pending(config: CrawlConfig) -> list[ObjectInfo]:
+    """Store every finished file left in the crawl's staging folder; return what was stored.
+
+    A file already in the store with the same size and sha256 (as the store
+    records it, or as the ledger does) is not uploaded again, only entered in the
+    ledger. The local copy goes once the store has it.
+    """
+    workdir = config.crawl_workdir
+    outputs = CrawlOutputs(open_store(config.store), config.collection, config.crawl_id, workdir)
+    # An upload killed midway leaves an unfinished multipart upload behind (S3 stores).
+    abort = getattr(outputs.store, "abort_incomplete_uploads", None)
+    if abort is not None:
+        abort(outputs.prefix + "/")
+    ledger = {o.key: o for o in outputs.stored()}
+    pending = [(p, "warc") for p in sorted((workdir / "warc").glob("*.warc.gz"))]
+    pending += [(p, "text") for p in sorted((workdir / "text").glob("*.jsonl.gz"))]
+    if (workdir / "index.cdxj").exists():
+        pending.append((workdir / "index.cdxj", "index"))
+    uploaded = []
+    for path, kind in pending:
+        relative = f"{kind}/{path.name}"
+        size, sha256 = path.stat().st_size, file_sha256(path)
+        remote = outputs.store.stat(outputs.key(kind, path.name))
+        known = ledger.get(relative)
+        recorded = remote.sha256 if remote is not None and remote.sha256 else None
+        if recorded is None and known is not None:
+            recorded = known.sha256
+        if remote is not None and remote.size == size and recorded == sha256:
+            if known is None or known.sha256 != sha256:
+                outputs.record(ObjectInfo(relative, size, sha256))
+            path.unlink()
+            continue
+        uploaded.append(outputs.store_file(path, kind))
+    return uploaded
+
+
+def finish_upload(config: CrawlConfig) -> dict[str, Any]:
+    """Finish storing a crawl from its staging folder and write its manifest.
+
+    Safe to run again after any failure (what is stored is not uploaded twice). When
+    the crawler finished, its summary is used; when it was killed, what it had
+    archived is stored and the manifest says ``finish_reason: interrupted``.
+    Nothing is ever fetched again.
+    """
+    _refuse_if_running(config)
+    if config.summary_path.exists():
+        summary: dict[str, Any] = json.loads(config.summary_path.read_text())
+    else:
+        summary = _salvage(config)
+        config.summary_path.write_text(json.dumps(summary, indent=2))
+    store_pending(config)
+    return finalize_crawl(config, summary)
+
+
+def resume_crawl(
+    crawl: str | None = None, *, store: str | None = None, env: Environment | None = None
+) -> dict[str, Any]:
+    """``newstrail crawl --resume``: finish the upload of an interrupted crawl.
+
+    ``crawl`` is ``collection/crawl-id`` (``None``: the only one staged in
+    NEWSTRAIL_WORKDIR). ``store``, when given, must be the crawl's own.
+    """
+    config = staged_config(crawl, env)
+    if store is not None and store != config.store:
+        raise NewstrailError(
+            f"crawl {config.collection}/{config.crawl_id} was started with store "
+            f"{config.store}, not {store}"
+        )
+    return finish_upload(config)
+
+
+def crawl_direct(
+    seeds: str | Mapping[str, Any] | SeedSet,
+    *,
+    incremental: bool = False,
+    since: datetime | None = None,
+    **params: Any,
+) -> dict[str, Any]:
+    """The flow's steps in order, without Prefect: what ``crawl_coverage`` runs when untracked.
+
+    ``incremental`` makes it a re-crawl of what the collection already holds
+    (captured since ``since``), when it holds anything.
+    """
     config = plan_crawl(seeds, **params)
     preflight_store(config)
+    if incremental:
+        config = prepare_recrawl(config, since)
     return finalize_crawl(config, run_crawler(config))

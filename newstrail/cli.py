@@ -28,13 +28,27 @@ console = Console(width=None if sys.stdout.isatty() else 200)
 err_console = Console(stderr=True)
 
 
+def _set_s3_endpoint(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    # Through the environment, so that the crawler's own process uses it too.
+    if value:
+        os.environ["NEWSTRAIL_S3_ENDPOINT"] = value
+
+
 def store_option(func: F) -> F:
+    func = click.option(
+        "--s3-endpoint",
+        metavar="URL",
+        expose_value=False,
+        callback=_set_s3_endpoint,
+        help="S3 endpoint for s3:// stores (default $NEWSTRAIL_S3_ENDPOINT, $AWS_ENDPOINT_URL "
+        "or the AWS config).",
+    )(func)
     return click.option(
         "--store",
         metavar="URI",
         default=None,
-        help="Where collections live: a folder or file:// URI (default $NEWSTRAIL_STORE "
-        "or ./newstrail-data).",
+        help="Where collections live: a folder, file:// or s3://bucket/prefix URI (default "
+        "$NEWSTRAIL_STORE or ./newstrail-data).",
     )(func)
 
 
@@ -59,11 +73,68 @@ def _run_crawl(seeds: Any, **params: Any) -> dict[str, Any]:
 
         if not isinstance(seeds, str | dict):
             seeds = seeds.to_dict()
+        if isinstance(params.get("since"), datetime):
+            params["since"] = params["since"].isoformat()
         result: dict[str, Any] = crawl_coverage(seeds=seeds, **params)
         return result
     from flows.steps import crawl_direct
 
     return crawl_direct(seeds, **params)
+
+
+def frontier_options(func: F) -> F:
+    func = click.option(
+        "--seen",
+        type=click.Choice(["set", "bloom"]),
+        default="set",
+        show_default=True,
+        help="Shared seen-set in Redis: a set (about 64 MB per million URLs) or a Bloom filter "
+        "(18 MB for 10 million URLs, 0.1% of new URLs wrongly taken for seen).",
+    )(func)
+    func = click.option(
+        "--workers",
+        type=click.IntRange(min=1),
+        default=1,
+        show_default=True,
+        help="Crawler processes on this machine sharing the --frontier.",
+    )(func)
+    return click.option(
+        "--frontier",
+        metavar="URL",
+        help="Share the crawl through this Redis (redis://HOST:PORT/DB): many worker processes, "
+        "and machines with `newstrail worker`, crawl it together.",
+    )(func)
+
+
+def _scaleout(frontier: str, workers: int, seen: str) -> Callable[..., dict[str, Any]]:
+    def run(seeds: Any, **params: Any) -> dict[str, Any]:
+        if os.environ.get("PREFECT_API_URL"):
+            from flows.scaleout import crawl_coverage_scaleout
+
+            if not isinstance(seeds, str | dict):
+                seeds = seeds.to_dict()
+            result: dict[str, Any] = crawl_coverage_scaleout(
+                seeds=seeds, frontier=frontier, workers=workers, seen=seen, **params
+            )
+            return result
+        from flows.scaleout_steps import crawl_scaleout
+
+        return crawl_scaleout(seeds, frontier=frontier, workers=workers, seen=seen, **params)
+
+    return run
+
+
+def _run_resume(crawl: str | None, store: str | None) -> dict[str, Any]:
+    if os.environ.get("PREFECT_API_URL"):
+        from flows.crawl import resume_crawl_flow
+        from flows.steps import staged_config
+
+        config = staged_config(crawl)
+        result: dict[str, Any] = resume_crawl_flow(config.collection, config.crawl_id, store)
+        return result
+    from flows.steps import resume_crawl
+
+    return resume_crawl(crawl, store=store)
 
 
 def _print_summary(summary: dict[str, Any], elapsed: float) -> None:
@@ -108,7 +179,7 @@ def _seed_problems(summary: dict[str, Any]) -> list[str]:
 
 
 @cli.command()
-@click.argument("seeds", nargs=-1, required=True)
+@click.argument("seeds", nargs=-1)
 @click.option("--collection", metavar="NAME", help="Collection name (default: the seed set's).")
 @store_option
 @click.option(
@@ -143,6 +214,16 @@ def _seed_problems(summary: dict[str, Any]) -> list[str]:
     type=click.FloatRange(0, 1, min_open=True, max_open=True),
     help="Relevance score from which an article counts as related.",
 )
+@click.option(
+    "--resume",
+    metavar="[COLLECTION/CRAWL_ID]",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    help="Finish storing an interrupted crawl from its staging folder and write its manifest "
+    "(default: the only one in $NEWSTRAIL_WORKDIR). Fetches nothing.",
+)
+@frontier_options
 def crawl(
     seeds: tuple[str, ...],
     collection: str | None,
@@ -152,10 +233,26 @@ def crawl(
     allow_private: bool,
     download_delay: float,
     threshold: float | None,
+    resume: str | None,
+    frontier: str | None,
+    workers: int,
+    seen: str,
 ) -> None:
     """Crawl related coverage from a seed file (SEEDS.toml) or from seed URLs."""
     from newstrail.seeds import load_seed_set, seed_set_from_urls
 
+    if frontier is None and (workers != 1 or seen != "set"):
+        raise click.UsageError("--workers and --seen need --frontier redis://HOST:PORT/DB")
+    if resume is not None:
+        if frontier is not None:
+            raise click.UsageError("--resume finishes a one-process crawl; it takes no --frontier")
+        if seeds:
+            raise click.UsageError("--resume takes no seeds: it finishes a crawl already made")
+        started = time.monotonic()
+        _print_summary(_run_resume(resume or None, store), time.monotonic() - started)
+        return
+    if not seeds:
+        raise click.UsageError("give a seed file or seed URLs (or --resume)")
     if len(seeds) == 1 and (seeds[0].endswith(".toml") or Path(seeds[0]).is_file()):
         seed_set = load_seed_set(seeds[0])
     else:
@@ -165,8 +262,19 @@ def crawl(
             raise SeedError("seed URLs need --collection NAME")
         seed_set = seed_set_from_urls(seeds, collection)
     started = time.monotonic()
-    summary = _run_crawl(
+    run, extra = _run_crawl, {}
+    if frontier is not None:
+        from newstrail.config import new_crawl_id
+
+        run, extra = _scaleout(frontier, workers, seen), {"crawl_id": new_crawl_id()}
+        click.echo(
+            f"newstrail: crawl {collection or seed_set.name}/{extra['crawl_id']} is open; other "
+            f"machines join it with: newstrail worker --frontier URL --crawl {extra['crawl_id']}",
+            err=True,
+        )
+    summary = run(
         seed_set,
+        **extra,
         store=_store(store),
         collection=collection,
         budget=budget,
@@ -181,6 +289,40 @@ def crawl(
         click.echo(f"newstrail: seed not captured: {problem}", err=True)
     if problems and len(problems) == len(summary.get("seeds", {})):
         raise NewstrailError("no seed could be captured; see the lines above")
+
+
+@cli.command()
+@click.option("--frontier", metavar="URL", required=True, help="The crawl's Redis (redis://...).")
+@click.option(
+    "--crawl",
+    "crawl_id",
+    metavar="[COLLECTION/]ID",
+    required=True,
+    help="The crawl to join, as `newstrail crawl --frontier` printed it.",
+)
+@store_option
+def worker(frontier: str, crawl_id: str, store: str | None) -> None:
+    """Join a distributed crawl from this machine: one more worker until the crawl ends.
+
+    The store is the crawl's own unless --store names how this machine reaches it.
+    """
+    from flows.scaleout_steps import join_crawl
+
+    started = time.monotonic()
+    summary = join_crawl(frontier, crawl_id, store=store)
+    counts = summary.get("counts", {})
+    state = "died" if summary.get("died") else "done"
+    console.print(
+        f"[bold]Worker {summary.get('worker')}[/bold] of crawl {crawl_id} {state} after "
+        f"{time.monotonic() - started:.1f} s: {counts.get('pages', 0)} pages fetched, "
+        f"{counts.get('articles', 0)} articles; the machine that started the crawl writes "
+        "its manifest"
+    )
+    if summary.get("died"):
+        raise NewstrailError(
+            f"the crawler process failed (exit {summary.get('returncode')}); what it archived "
+            "is stored and its unfinished requests went back to the frontier"
+        )
 
 
 @cli.command()
@@ -234,7 +376,7 @@ def list_crawls_cmd(store: str | None, collection: str | None) -> None:
                         str(counts.get("articles", "")),
                         str(counts.get("related", "")),
                         str(c.total_bytes),
-                        "complete" if c.complete else "incomplete",
+                        c.status,
                     ]
                 )
             )
@@ -266,9 +408,122 @@ def list_crawls_cmd(store: str | None, collection: str | None) -> None:
             str(counts.get("articles", "")),
             str(counts.get("related", "")),
             _size(c.total_bytes),
-            "complete" if c.complete else "[yellow]incomplete[/yellow]",
+            c.status if c.status == "complete" else f"[yellow]{c.status}[/yellow]",
         )
     console.print(table)
+
+
+def _since(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    from datetime import UTC
+
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a date (YYYY-MM-DD)", param_hint="--since"
+        ) from None
+    # A date alone, or a time without a zone, is UTC.
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when
+
+
+@cli.command(name="download")
+@click.argument("collection")
+@click.option("--crawl", "crawl_id", metavar="ID", help="Only this crawl (it must be complete).")
+@click.option(
+    "--since", metavar="DATE", help="Only crawls started on or after DATE (YYYY-MM-DD, UTC)."
+)
+@click.option(
+    "--only",
+    metavar="KINDS",
+    help="Comma-separated kinds of files to fetch: warc, text, index (default: every file "
+    "of the crawl).",
+)
+@click.option(
+    "--merge",
+    is_flag=True,
+    help="Also write COLLECTION/corpus.jsonl: one text record per canonical URL (the latest).",
+)
+@store_option
+@click.option(
+    "--to",
+    "dest",
+    required=True,
+    metavar="DIR",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to download into (created if needed).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary line.")
+def download_cmd(
+    collection: str,
+    crawl_id: str | None,
+    since: str | None,
+    only: str | None,
+    merge: bool,
+    store: str | None,
+    dest: Path,
+    quiet: bool,
+) -> None:
+    """Download the complete crawls of a collection, verifying every file's sha256."""
+    from storage import open_store
+    from storage.download import CORPUS_NAME, download, merge_corpus, plan_download, safe_path
+
+    kinds = None if only is None else [k.strip() for k in only.split(",") if k.strip()]
+    if merge and kinds is not None and "text" not in kinds:
+        raise click.UsageError("--merge needs the text records: include text in --only")
+    if crawl_id and since:
+        raise click.UsageError("give --crawl or --since, not both")
+    uri = _store(store)
+    source = open_store(uri)
+    plan = plan_download(source, collection, crawl_id=crawl_id, since=_since(since), only=kinds)
+    if not plan.manifests:
+        incomplete = f" ({len(plan.incomplete)} incomplete)" if plan.incomplete else ""
+        raise NewstrailError(f"no complete crawl of {collection} to download in {uri}{incomplete}")
+    if sys.stderr.isatty() and not quiet:
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            Progress,
+            TimeRemainingColumn,
+            TransferSpeedColumn,
+        )
+
+        with Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+            console=err_console,
+            transient=True,
+        ) as bar:
+            task = bar.add_task(collection, total=plan.total_bytes)
+            result = download(source, plan, dest, progress=lambda n: bar.advance(task, n))
+    else:
+        result = download(source, plan, dest)
+    if result.failures:
+        raise NewstrailError(
+            f"{len(result.failures)} file(s) failed verification and were not kept; "
+            f"first: {result.failures[0]}"
+        )
+    merged = ""
+    if merge:
+        text_files = [
+            dest / item.collection / item.crawl_id / item.key
+            for item in plan.items
+            if item.key.startswith("text/")
+        ]
+        out = safe_path(dest, [collection, CORPUS_NAME])
+        merged = f"; {merge_corpus(text_files, out)} records merged into {out}"
+    if not quiet:
+        left_out = len(plan.incomplete)
+        skipped = f", {left_out} incomplete crawl(s) left out" if left_out else ""
+        click.echo(
+            f"{len(plan.manifests)} crawl(s) of {collection} in {dest}: {result.downloaded} "
+            f"file(s) downloaded ({_size(result.bytes_downloaded)}), {result.skipped} already "
+            f"present and verified{skipped}{merged}"
+        )
 
 
 def _when(value: datetime | None) -> str:
@@ -284,6 +539,188 @@ def _size(n: int | None) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1000
     return f"{size:.1f} TB"
+
+
+def _crawl_options(func: F) -> F:
+    """The options a re-crawl and a schedule share with ``crawl``."""
+    options = [
+        click.option(
+            "--budget",
+            type=click.IntRange(min=1),
+            default=500,
+            show_default=True,
+            help="Pages to fetch at most.",
+        ),
+        click.option(
+            "--max-hops",
+            type=click.IntRange(min=0),
+            default=3,
+            show_default=True,
+            help="How far to follow links away from the last related page.",
+        ),
+        click.option(
+            "--allow-private",
+            is_flag=True,
+            help="Allow loopback, private and link-local addresses.",
+        ),
+        click.option(
+            "--delay",
+            "download_delay",
+            type=click.FloatRange(min=0),
+            default=1.0,
+            show_default=True,
+            help="Seconds between requests to one host.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@cli.command()
+@click.argument("collection")
+@store_option
+@click.option(
+    "--since",
+    metavar="DATE",
+    help="Only revisit what crawls started on or after DATE captured (YYYY-MM-DD).",
+)
+@_crawl_options
+def recrawl(
+    collection: str,
+    store: str | None,
+    since: str | None,
+    budget: int,
+    max_hops: int,
+    allow_private: bool,
+    download_delay: float,
+) -> None:
+    """Re-crawl a collection: new coverage in full, unchanged pages as revisits, edits listed."""
+    from flows.recrawl import collection_seeds
+    from storage import open_store
+
+    uri = _store(store)
+    seeds = collection_seeds(open_store(uri), collection)
+    after = _since(since)
+    started = time.monotonic()
+    summary = _run_crawl(
+        seeds,
+        store=uri,
+        collection=collection,
+        budget=budget,
+        max_hops=max_hops,
+        allow_private=allow_private,
+        download_delay=download_delay,
+        incremental=True,
+        since=after,
+    )
+    _print_summary(summary, time.monotonic() - started)
+    counts = summary.get("counts", {})
+    console.print(
+        f"  revisits (unchanged, not archived again): {counts.get('revisits', 0)} · "
+        f"edited articles: {counts.get('edits', 0)}"
+    )
+
+
+@cli.command()
+@click.argument("collection")
+@store_option
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per edit, with the diff.")
+def edits(collection: str, store: str | None, as_json: bool) -> None:
+    """List the edits found in a collection's articles: what changed between captures."""
+    import json
+
+    from flows.recrawl import iter_edits
+    from storage import open_store
+
+    found = 0
+    for edit in iter_edits(open_store(_store(store)), collection):
+        found += 1
+        if as_json:
+            print(json.dumps(edit, ensure_ascii=False))
+            continue
+        console.print(
+            f"[bold]{edit['url']}[/bold]  {edit['previous_date']} → {edit['new_date']} "
+            f"(crawl {edit['crawl_id']})",
+            highlight=False,
+        )
+        title = edit.get("title_change")
+        if title:
+            console.print(f"  title: {title['from']!r} → {title['to']!r}", highlight=False)
+        for change in edit["changes"]:
+            for old in change["old"]:
+                console.print(f"  [red]- {old}[/red]", highlight=False)
+            for new in change["new"]:
+                console.print(f"  [green]+ {new}[/green]", highlight=False)
+    if not found and not as_json:
+        console.print(f"no edits recorded in {collection}")
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _interval(value: str) -> int:
+    number, unit = value[:-1], value[-1:].lower()
+    if unit not in _UNITS or not number.isdigit() or int(number) == 0:
+        raise click.BadParameter(
+            f"{value!r} is not an interval like 45s, 30m, 6h or 1d", param_hint="--interval"
+        )
+    return int(number) * _UNITS[unit]
+
+
+@cli.command()
+@click.argument("seeds")
+@click.option("--cron", metavar="EXPR", help='A cron schedule, e.g. "0 */6 * * *".')
+@click.option("--interval", metavar="N[smhd]", help="A fixed interval, e.g. 30m.")
+@click.option("--collection", metavar="NAME", help="Collection name (default: the seed set's).")
+@store_option
+@_crawl_options
+def schedule(
+    seeds: str,
+    cron: str | None,
+    interval: str | None,
+    collection: str | None,
+    store: str | None,
+    budget: int,
+    max_hops: int,
+    allow_private: bool,
+    download_delay: float,
+) -> None:
+    """Serve a scheduled, incremental crawl of a seed set from this process (Prefect)."""
+    from newstrail.seeds import load_seed_set
+
+    if (cron is None) == (interval is None):
+        raise click.UsageError("give exactly one of --cron and --interval")
+    seconds = _interval(interval) if interval else None
+    if not os.environ.get("PREFECT_API_URL"):
+        raise NewstrailError(
+            "schedules need a Prefect server (its ephemeral mode never fires them): run "
+            "'prefect server start' and set PREFECT_API_URL, see the README"
+        )
+    seed_set = load_seed_set(seeds)
+    name = collection or seed_set.name
+    from flows.crawl import crawl_coverage
+
+    console.print(
+        f"serving deployment crawl_coverage/{name} ({cron or interval}); Ctrl-C or TERM to stop"
+    )
+    crawl_coverage.serve(
+        name=name,
+        cron=cron,
+        interval=seconds,
+        global_limit=1,
+        parameters={
+            "seeds": seed_set.to_dict(),
+            "store": _store(store),
+            "collection": name,
+            "budget": budget,
+            "max_hops": max_hops,
+            "allow_private": allow_private,
+            "download_delay": download_delay,
+            "incremental": True,
+        },
+        print_starting_message=False,
+    )
 
 
 @cli.command()

@@ -48,6 +48,9 @@ def prefect_env(home: Path) -> dict[str, str]:
         "DO_NOT_TRACK": "1",
         "PREFECT_UI_ENABLED": "false",
         "PREFECT_LOGGING_LEVEL": "WARNING",
+        # Schedules fire within seconds in tests instead of the default minute.
+        "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "2",
+        "PREFECT_RUNNER_POLL_FREQUENCY": "2",
     }
 
 
@@ -89,3 +92,7 @@ def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             proc.kill()
             proc.wait()
         log.close()
+
+
+from tests.redis_fixtures import *  # noqa: E402, F403 - a real Redis for the scale-out tests
+from tests.s3_fixtures import *  # noqa: E402, F403 - the S3 server fixtures, for every test module

@@ -213,7 +213,14 @@ def test_crawl_as_a_prefect_flow_run(
 
 @pytest.mark.parametrize(
     "argv",
-    [["--help"], ["crawl", "--help"], ["ls", "--help"], ["extract", "--help"], ["demo", "--help"]],
+    [
+        ["--help"],
+        ["crawl", "--help"],
+        ["ls", "--help"],
+        ["extract", "--help"],
+        ["demo", "--help"],
+        ["download", "--help"],
+    ],
 )
 def test_every_command_is_documented_in_the_readme(argv: list[str], tmp_path: Path) -> None:
     result = run(*argv, cwd=tmp_path)
