@@ -138,50 +138,62 @@ class Crawl:
     inlinks_from_articles: dict[str, set[str]] = field(default_factory=dict)
     linked: set[str] = field(default_factory=set)
     """Every same-web link target seen, queries included."""
+    traps: dict[str, str] = field(default_factory=dict)
+    """Link targets in a trap (not followed) -> the trap's kind."""
+    fetched_from: dict[str, str] = field(default_factory=dict)
+    """URL -> how the crawl found it: ``link``, ``feed`` or ``sitemap`` (first seen)."""
 
 
 @pytest.fixture(scope="module")
 def crawl(server: NewsWebServer) -> Crawl:
     """Breadth-first over every site from the home pages, feeds and robots
-    sitemaps, following query-free links (and Drupal's ?page=)."""
+    sitemaps, following query-free links (and Drupal's ?page=), never into a trap."""
     truth = server.truth
     origins = set(server.base_urls.values())
     result = Crawl()
-    queue = deque(server.url(site, "/") for site in server.base_urls)
-    queue.extend(server.feed_urls.values())
+    queue: deque[tuple[str, str]] = deque(
+        (server.url(site, "/"), "link") for site in server.base_urls
+    )
+    queue.extend((url, "feed") for url in server.feed_urls.values())
     for site in server.base_urls:
         robots = fetch(server.url(site, "/robots.txt")).text
-        queue.extend(re.findall(r"^Sitemap: (\S+)$", robots, flags=re.M))
+        queue.extend((u, "sitemap") for u in re.findall(r"^Sitemap: (\S+)$", robots, flags=re.M))
     while queue:
-        url = queue.popleft()
+        url, via = queue.popleft()
         if url in result.statuses:
             continue
         page = fetch(url, follow=False)
         result.statuses[url] = page.status
+        result.fetched_from.setdefault(url, via)
         content_type = page.headers.get("Content-Type", "")
         if page.status in (301, 302):
-            queue.append(page.headers["Location"])
+            queue.append((page.headers["Location"], via))
         elif content_type.startswith("text/html") and page.status == 200:
             for href in parse_links(page).hrefs:
                 target = urljoin(url, href).split("#")[0]
                 parts = urlsplit(target)
-                if f"{parts.scheme}://{parts.netloc}" not in origins:
+                if f"{parts.scheme}://{parts.netloc}" not in origins or target == url:
+                    # A page's links to itself ("#respond") do not make it reachable.
                     continue
                 result.linked.add(target)
                 clean = target.split("?")[0]
                 if url in truth and clean != url.split("?")[0]:
                     result.inlinks_from_articles.setdefault(clean, set()).add(url)
-                if not parts.query or re.fullmatch(r"page=\d+", parts.query):
-                    queue.append(target)
+                trap = server.trap_of(target)
+                if trap is not None:
+                    result.traps[target] = trap
+                elif not parts.query or re.fullmatch(r"page=\d+", parts.query):
+                    queue.append((target, "link"))
         elif "xml" in content_type:
+            # Entries of a feed are found through the feed, sitemaps through sitemaps.
             root = ET.fromstring(page.body)
             for element in root.iter():
                 if element.tag.endswith("}loc") or element.tag in ("link", "guid"):
-                    queue.append((element.text or "").strip())
+                    queue.append(((element.text or "").strip(), via))
                 elif element.tag.endswith("}link") and element.get("rel") == "alternate":
-                    queue.append(element.get("href", ""))
+                    queue.append((element.get("href", ""), via))
                 elif element.tag.endswith("}id") and (element.text or "").startswith("http"):
-                    queue.append((element.text or "").strip())
+                    queue.append(((element.text or "").strip(), via))
     return result
 
 
@@ -207,10 +219,12 @@ def test_counts_at_scale_one(web: NewsWeb) -> None:
     counts = web.label_counts()
     assert set(counts) == set(LABELS)
     assert counts["seed"] == 2
-    assert counts["on_topic"] == 31  # 30 stories plus the syndicated copy
+    assert counts["on_topic"] == 33  # 30 stories plus three copies of a wire story
     assert counts["hard_negative"] == 10
     assert counts["off_topic"] > sum(counts.values()) / 2
-    assert 150 <= web.page_count() <= 250
+    assert 380 <= web.page_count() <= 460
+    stories = web.stories()
+    assert sum(1 for label in stories.values() if label == "on_topic") == 30
     per_site = {site: len(web.site_articles(site)) for site in web.sites}
     assert len(per_site) == 6 and min(per_site.values()) >= 15
     on_topic_sites = {a.site for a in web.articles.values() if a.label == "on_topic"}
@@ -221,7 +235,8 @@ def test_counts_at_scale_one(web: NewsWeb) -> None:
 
 def test_scale_multiplies_counts(seeds: list[SeedArticle]) -> None:
     counts = build_web(seeds, seed=0, scale=2).label_counts()
-    assert counts == {"seed": 2, "on_topic": 61, "off_topic": 240, "hard_negative": 20}
+    # Two wire stories with three copies each.
+    assert counts == {"seed": 2, "on_topic": 66, "off_topic": 516, "hard_negative": 20}
 
 
 def test_generated_text_is_complete_and_sized(web: NewsWeb) -> None:
@@ -347,7 +362,9 @@ def test_feeds_and_sitemaps_list_the_articles(server: NewsWebServer) -> None:
             links = [e.get("href", "") for e in root.findall("a:entry/a:link", ns)]
         else:
             links = [e.text or "" for e in root.findall("channel/item/link")]
-        assert len(links) == 20 and all(truth.get(u) for u in links)
+        only_here = [a for a in server.web.site_articles(site) if a.only == "feed"]
+        assert len(links) == 20 + len(only_here) and all(truth.get(u) for u in links)
+        assert {server.url(a.site, a.path) for a in only_here} <= set(links)
         robots = fetch(server.url(site, "/robots.txt")).text
         pending = re.findall(r"^Sitemap: (\S+)$", robots, flags=re.M)
         while pending:
@@ -362,7 +379,9 @@ def test_feeds_and_sitemaps_list_the_articles(server: NewsWebServer) -> None:
             if "news" in sitemap.url:
                 news = "{http://www.google.com/schemas/sitemap-news/0.9}"
                 assert root.findall(f".//{news}publication_date")
-    assert set(truth) <= from_sitemaps
+    feed_only = {url for url in truth if server.reachable_by(url) == {"feed"}}
+    assert feed_only and not feed_only & from_sitemaps
+    assert set(truth) - feed_only <= from_sitemaps
 
 
 def test_seed_pages_carry_seed_text_and_boilerplate(
@@ -418,7 +437,7 @@ def test_truth_covers_every_article(server: NewsWebServer, crawl: Crawl) -> None
     truth = server.truth
     assert set(truth.values()) == set(LABELS)
     assert len(truth) == len(server.web.articles)
-    assert len(server.on_topic_urls) == 31
+    assert len(server.on_topic_urls) == 33
     for url in truth:
         assert crawl.statuses.get(url) == 200, url
     # Some story articles are reachable only through listings, feeds, sitemaps.
@@ -569,3 +588,230 @@ def test_module_serves_in_foreground() -> None:
             process.communicate()
     assert process.returncode == 0, err
     assert err == ""
+
+
+# -- traps ----------------------------------------------------------------------
+
+
+def _links_of(url: str) -> list[str]:
+    page = fetch(url)
+    assert page.status == 200, url
+    return [urljoin(page.url, html.unescape(h)).split("#")[0] for h in parse_links(page).hrefs]
+
+
+def test_every_trap_is_linked_from_an_ordinary_page(server: NewsWebServer, crawl: Crawl) -> None:
+    from newstrail.newsweb import TRAP_KINDS
+
+    sources = server.trap_sources
+    assert set(sources) == set(TRAP_KINDS)
+    for kind, source in sources.items():
+        assert not server.is_trap_url(source)
+        assert kind in {server.trap_of(u) for u in _links_of(source)}, kind
+    # An ordinary crawl of the web runs into every kind of trap.
+    assert set(crawl.traps.values()) == set(TRAP_KINDS)
+    # ...and none of the pages it fetched is in one.
+    assert not [u for u in crawl.statuses if server.is_trap_url(u)]
+
+
+def test_calendar_goes_on_forever(server: NewsWebServer) -> None:
+    url = next(u for u in _links_of(server.trap_sources["calendar"]) if "/calendar/" in u)
+    seen = {url}
+    for _ in range(6):
+        page = fetch(url)
+        assert page.status == 200 and "Events for" in page.text
+        following = re.search(r'rel="next" href="([^"]+)"', page.text)
+        assert following is not None
+        url = urljoin(url, html.unescape(following.group(1)))
+        assert server.trap_of(url) == "calendar" and url not in seen
+        seen.add(url)
+    far = server.url("citizentruth", "/calendar/9999/12/")
+    assert fetch(far).status == 200 and 'rel="next"' not in fetch(far).text
+    assert fetch(server.url("citizentruth", "/calendar/2020/13/")).status == 404
+
+
+def test_pagination_never_ends(server: NewsWebServer) -> None:
+    from newstrail.newsweb._traps import ENDLESS_PAGE_SIZE
+
+    listed = server.web.listed_articles("capitalledger")
+    last = -(-len(listed) // ENDLESS_PAGE_SIZE)
+    real = fetch(server.url("capitalledger", f"/latest?page={last}"))
+    assert listed[-1].title in html.unescape(real.text)
+    assert server.trap_of(real.url) is None
+    for page in (last + 1, last + 2, 500):
+        url = server.url("capitalledger", f"/latest?page={page}")
+        beyond = fetch(url)
+        assert beyond.status == 200 and "No more stories" in beyond.text
+        assert f"/latest?page={page + 1}" in beyond.text
+        assert server.trap_of(url) == "pagination"
+
+
+def test_facets_link_to_ever_more_combinations(server: NewsWebServer) -> None:
+    url = next(u for u in _links_of(server.trap_sources["facets"]) if "/browse" in u)
+    seen = {url}
+    for step in ("filter=news", "filter=news,sport", "view=list", "page=2"):
+        found = [u for u in _links_of(url) if "/browse" in u and u not in seen]
+        assert len(found) >= 8, url
+        assert all(server.trap_of(u) == "facets" for u in found)
+        seen.update(found)
+        # Filters stack and pages go on: every step opens combinations not seen before.
+        url = next(u for u in found if step in u)
+    assert fetch(server.url("mee", "/browse?sort=az&filter=sport&view=list&page=90")).status == 200
+
+
+def test_session_ids_are_fresh_in_every_response(server: NewsWebServer) -> None:
+    source = server.trap_sources["session"]
+    first = {u for u in _links_of(source) if ";jsessionid=" in u}
+    second = {u for u in _links_of(source) if ";jsessionid=" in u}
+    assert first and second and not first & second
+    variant = sorted(first)[0]
+    assert server.trap_of(variant) == "session"
+    page = fetch(variant)
+    clean = variant.split(";")[0]
+    assert page.status == 200 and parse_links(page).canonical == clean
+    assert server.story_of(variant) == server.story_of(clean) is not None
+    # The ETag leaves the session ids out, so conditional requests still work.
+    etag = fetch(source).headers["ETag"]
+    assert fetch(source, {"If-None-Match": etag}).status == 304
+
+
+def test_redirect_loop(server: NewsWebServer) -> None:
+    source = server.trap_sources["redirect_loop"]
+    a = next(u for u in _links_of(source) if server.trap_of(u) == "redirect_loop")
+    to_b = fetch(a, follow=False)
+    assert to_b.status == 302
+    b = to_b.headers["Location"]
+    back = fetch(b, follow=False)
+    assert back.status == 302 and back.headers["Location"] == a and b != a
+    assert server.trap_of(b) == "redirect_loop"
+
+
+def test_tracking_parameters_mint_new_urls(server: NewsWebServer) -> None:
+    articles = [
+        a for a in server.web.listed_articles("capitalledger") if a.related and a.copy_of is None
+    ][:2]
+    variants = []
+    for article in articles:
+        url = server.url("capitalledger", article.path)
+        links = [u for u in _links_of(url) if "itm_content=" in u]
+        assert len(links) == len(article.related)
+        assert all(f"itm_content={article.number}" in u for u in links)
+        variants.extend(links)
+    assert all(server.trap_of(u) == "tracking" for u in variants)
+    page = fetch(variants[0])
+    assert parse_links(page).canonical == variants[0].split("?")[0]
+    assert server.trap_of(server.url("capitalledger", "/world/x?utm_source=a")) == "tracking"
+
+
+def test_request_log_flags_traps_and_robots(server: NewsWebServer) -> None:
+    server.reset_log()
+    urls = [
+        server.url("citizentruth", "/calendar/2020/05/"),
+        server.url("mee", "/about"),
+        server.url("capitalledger", "/latest?page=1"),
+        server.url("capitalledger", "/latest?page=999"),
+        server.url("meridian", "/account/subscribe"),
+        server.url("citizentruth", "/wp-admin/admin-ajax.php"),
+        server.url("capitalledger", "/world/x?print=1"),
+    ]
+    for url in urls:
+        fetch(url, follow=False)
+    log = server.request_log
+    assert [e.trap for e in log] == ["calendar", None, None, "pagination", None, None, None]
+    assert [e.disallowed for e in log] == [False, False, False, False, True, False, True]
+    assert all(server.is_trap(e) == (e.trap is not None) for e in log)
+    assert all(server.is_disallowed(e) == e.disallowed for e in log)
+    server.reset_log()
+
+
+def test_robots_txt_asks_one_site_for_a_crawl_delay(server: NewsWebServer) -> None:
+    assert server.crawl_delays == {"meridian": 0.2}
+    robots = fetch(server.url("meridian", "/robots.txt")).text
+    group = robots.split("\n\n")[0]
+    assert "User-agent: *" in group and "Crawl-delay: 0.2" in group
+
+
+# -- channels and syndication -----------------------------------------------------
+
+
+def test_some_articles_are_only_in_a_feed_or_a_sitemap(server: NewsWebServer, crawl: Crawl) -> None:
+    channels = {url: server.reachable_by(url) for url in server.truth}
+    feed_only = [u for u, c in channels.items() if c == {"feed"}]
+    sitemap_only = [u for u, c in channels.items() if c == {"sitemap"}]
+    assert feed_only and sitemap_only
+    for url in feed_only + sitemap_only:
+        assert server.truth[url] == "on_topic"
+        assert url not in crawl.linked, url
+        assert crawl.statuses[url] == 200
+    assert {crawl.fetched_from[u] for u in feed_only} == {"feed"}
+    assert {crawl.fetched_from[u] for u in sitemap_only} == {"sitemap"}
+    # Everything else is linked from some HTML page.
+    assert all("link" in c for u, c in channels.items() if u not in feed_only + sitemap_only)
+    assert sum(1 for c in channels.values() if "feed" in c) >= 6 * 20
+    # A sitemap-only article on the agency site is in its Google News sitemap, titled.
+    news = fetch(server.url("tigriswire", "/sitemaps/news.xml"))
+    root = ET.fromstring(news.body)
+    ns = {
+        "s": "http://www.sitemaps.org/schemas/sitemap/0.9",
+        "n": "http://www.google.com/schemas/sitemap-news/0.9",
+    }
+    titled = {
+        (u.findtext("s:loc", "", ns), u.findtext("n:news/n:title", "", ns))
+        for u in root.findall("s:url", ns)
+    }
+    wire_only = [u for u in sitemap_only if u.startswith(server.base_urls["tigriswire"])]
+    assert wire_only
+    for url in wire_only:
+        assert (url, server.article(url).title) in titled
+        assert root.find(f"s:url[s:loc='{url}']/n:news/n:publication_date", ns) is not None
+    assert server.reachable_by(server.url("mee", "/about")) == set()
+
+
+def test_a_wire_story_is_republished_on_three_sites(server: NewsWebServer) -> None:
+    [story] = server.syndicated
+    original = server.article(story.original)
+    texts = {u: visible_text(fetch(u).text) for u, _ in story.copies}
+    sites = {urlsplit(u).netloc for u, _ in story.copies} | {urlsplit(story.original).netloc}
+    assert len(sites) == 4
+    assert {edit for _, edit in story.copies} == {"verbatim", "relede", "note"}
+    first_sentence = original.paragraphs[0].split(". ")[0]
+    for url, edit in story.copies:
+        copy = server.article(url)
+        assert server.story_of(url) == story.story == server.story_of(story.original)
+        assert server.truth[url] == "on_topic"
+        canonical = parse_links(fetch(url)).canonical
+        assert canonical == (story.original if edit == "verbatim" else url)
+        shared = [p for p in original.paragraphs[1:-1] if norm(p) in texts[url]]
+        assert len(shared) == len(original.paragraphs) - 2, edit
+        if edit == "relede":
+            assert first_sentence not in copy.paragraphs[0]
+            rest = original.paragraphs[0].partition(". ")[2]
+            assert copy.paragraphs[0].endswith(rest)
+            assert copy.paragraphs[0].startswith(original.standfirst.rstrip("."))
+        if edit == "note":
+            assert copy.paragraphs[0].startswith("Editor's note:")
+    # The original announces its AMP page and links its print version.
+    page = fetch(story.original)
+    [amp] = story.amp
+    assert f'<link rel="amphtml" href="{amp}">' in page.text
+    [printable] = story.printable
+    assert printable in {urljoin(story.original, h) for h in parse_links(page).hrefs}
+    for variant in (amp, printable):
+        fetched = fetch(variant)
+        assert fetched.status == 200 and parse_links(fetched).canonical == story.original
+        assert all(norm(p) in visible_text(fetched.text) for p in original.paragraphs)
+        assert server.story_of(variant) == story.story
+        assert not server.is_trap_url(variant)
+    assert server.story_of(server.url("tigriswire", "/about")) is None
+    assert len(server.on_topic_stories) == 30
+
+
+def test_benchmark_scale(seeds: list[SeedArticle]) -> None:
+    # bench/discovery.py's default web: about 1,500 pages and 120 on-topic stories.
+    web = build_web(seeds, seed=0, scale=4)
+    assert 1450 <= web.page_count() <= 1600
+    stories = web.stories()
+    assert sum(1 for label in stories.values() if label == "on_topic") == 120
+    assert web.label_counts()["hard_negative"] == 40
+    assert len(web.wire) == 4
+    assert sum(1 for a in web.articles.values() if a.only == "feed") == 6
+    assert sum(1 for a in web.articles.values() if a.only == "sitemap") == 6

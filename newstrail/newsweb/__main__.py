@@ -32,6 +32,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(
             f"\n{len(web.articles)} articles: " + ", ".join(f"{n} {k}" for k, n in counts.items())
         )
+        print(
+            f"{web.page_count()} pages, {len(server.on_topic_stories)} on-topic stories; "
+            "traps: " + ", ".join(server.trap_sources)
+        )
         print("Seed pages:")
         for url in server.seed_urls:
             print(f"  {url}")

@@ -7,6 +7,7 @@ import random
 import re
 from collections.abc import Sequence
 
+from . import _traps
 from ._corpus_negative import AFGHANISTAN, INVASION_ANNIVERSARY, IRAN_DEAL, IRAQ_OIL, SYRIA
 from ._corpus_offtopic import (
     ECONOMY,
@@ -20,7 +21,16 @@ from ._corpus_offtopic import (
 )
 from ._corpus_story import STORY_CAPTIONS, STORY_TOPICS
 from ._html import slugify
-from ._model import Article, ArticleKey, BodyLink, Ref, Route, SeedArticle, Specials
+from ._model import (
+    Article,
+    ArticleKey,
+    BodyLink,
+    Ref,
+    Route,
+    SeedArticle,
+    Specials,
+    WireStory,
+)
 from ._site_gazette import session_id
 from ._sites import SEED_HOSTS, THEMES
 from ._textgen import BASE_GRAMMAR, generate_article, pick_date
@@ -52,9 +62,37 @@ OFF_TOPICS: dict[str, tuple[Topic, ...]] = {
     "meridian": (EXHIBITION, FESTIVAL, GADGET, STARTUP, ECONOMY),
     "capitalledger": (ECONOMY, GADGET, STARTUP, ECONOMY, STARTUP, FESTIVAL),
 }
+# More off-topic articles per scale step, in sections the story never appears in:
+# a news site publishes far more than one story, and most of it is elsewhere.
+EXTRA_OFF: dict[str, tuple[int, tuple[Topic, ...]]] = {
+    "citizentruth": (24, (SPORTS, GADGET, EXHIBITION, FESTIVAL, HEAT, STORM)),
+    "mee": (20, (SPORTS, EXHIBITION, FESTIVAL)),
+    "tigriswire": (28, (SPORTS, STORM, GADGET, FESTIVAL, HEAT, EXHIBITION)),
+    "harborgazette": (18, (SPORTS, STORM, HEAT, FESTIVAL, EXHIBITION, GADGET)),
+    "meridian": (24, (EXHIBITION, FESTIVAL, GADGET, SPORTS, STORM)),
+    "capitalledger": (24, (GADGET, SPORTS, EXHIBITION, FESTIVAL)),
+}
 # Share of on-topic articles no article links to (found only via listings,
 # feeds and sitemaps).
 ORPHAN_SHARE = 0.27
+# Share of on-topic articles that only the site's feed lists, and (as many again)
+# that only its sitemaps list: no HTML page links to them.
+CHANNEL_ONLY_SHARE = 0.05
+# Sites that republish wire stories, and how they edit them, in rotation: each
+# wire story appears on three of them.
+COPY_PLAN: tuple[tuple[str, str], ...] = (
+    ("harborgazette", "verbatim"),
+    ("citizentruth", "relede"),
+    ("capitalledger", "note"),
+    ("meridian", "relede"),
+    ("mee", "note"),
+)
+COPIES_PER_STORY = 3
+WIRE_SITE = "tigriswire"
+EDITOR_NOTE = (
+    "Editor's note: This article was first published by {agency} and is republished "
+    "here with permission. It has been edited for length."
+)
 
 REDIRECT_SITE, NOT_FOUND_SITE, ERROR_SITE, PDF_SITE = (
     "mee",
@@ -83,7 +121,11 @@ def build_web(seed_articles: Sequence[SeedArticle], *, seed: int = 0, scale: int
 
     ``seed_articles[i]`` becomes a seed page on ``SEED_HOSTS[i % 6]`` (000 on
     Citizen Truth, 001 on Middle East Eye). ``scale`` multiplies the number of
-    generated articles of every kind.
+    generated articles of every kind, and of the wire stories that three other
+    sites republish: scale 1 has about 420 pages and 30 on-topic stories, scale 4
+    about 1,500 pages and 120, scale 56 about 20,000 pages. Some story articles
+    are listed only by their site's feed or only by its sitemaps; the crawler
+    traps (``_traps``) are generated on request and have no end.
     """
     if scale < 1:
         raise ValueError("scale must be at least 1")
@@ -206,6 +248,10 @@ class _Builder:
             offs = OFF_TOPICS[site]
             for i in range(n_off * self.scale):
                 self._generate(site, offs[i % len(offs)], i)
+            n_extra, extras = EXTRA_OFF[site]
+            for i in range(n_extra * self.scale):
+                # Indices after the ones above, so no article is generated twice.
+                self._generate(site, extras[i % len(extras)], n_off * self.scale + i)
 
     def _add_seed(self, index: int, seed: SeedArticle) -> Article:
         site = SEED_HOSTS[index % len(SEED_HOSTS)]
@@ -275,7 +321,19 @@ class _Builder:
             (a for a in on_topic if a.site == "mee" and a.topic == "protests"),
             first("mee", redirect_target.key),
         )
-        keep = {redirect_target.key, duplicate.key, original.key, teaser_target.key}
+        keep = {
+            a.key
+            for a in (
+                redirect_target,
+                duplicate,
+                original,
+                teaser_target,
+                pdf_linker,
+                redirect_linker,
+                not_found_linker,
+                utm_linker,
+            )
+        }
 
         # Seed pages link into other sites' coverage: pick those targets first.
         seed_targets: dict[ArticleKey, list[Article]] = {}
@@ -285,11 +343,15 @@ class _Builder:
             seed_targets[page.key] = chosen
             keep.update(a.key for a in chosen)
 
+        wire_originals = self._pick_wire(on_topic, original, keep)
+        keep.update(a.key for a in wire_originals)
+        self._pick_channel_only(on_topic, keep)
+
         n_orphans = round(ORPHAN_SHARE * len(on_topic))
-        candidates = [a for a in on_topic if a.key not in keep]
+        candidates = [a for a in on_topic if a.key not in keep and a.listed]
         for article in rng.sample(candidates, min(n_orphans, len(candidates))):
             article.orphan = True
-        linkable = [a for a in on_topic if not a.orphan]
+        linkable = [a for a in on_topic if not a.orphan and a.listed]
         self._index()
 
         for page in seeds:
@@ -300,23 +362,10 @@ class _Builder:
                 continue
             self._link_generated(rng, article, linkable, by_label)
 
-        # The syndicated copy: the agency story as a local paper runs it.
-        copy = self._add(
-            "harborgazette",
-            label="on_topic",
-            topic=original.topic,
-            kind="world",
-            title=original.title,
-            standfirst=original.standfirst,
-            author=original.author,
-            published=original.published + dt.timedelta(hours=2),
-            modified=original.published + dt.timedelta(hours=2),
-            paragraphs=list(original.paragraphs),
-            caption=original.caption,
-            quotes=list(original.quotes),
-        )
-        copy.canonical = original.key
-        copy.related = self._related(rng, copy)
+        # The wire stories as other sites run them; the first copy of the first
+        # one is the Gazette's verbatim copy with rel=canonical (Specials).
+        wire = [self._syndicate(rng, k, story) for k, story in enumerate(wire_originals)]
+        copy = self.articles[wire[0].copies[0][0]]
 
         # The awkward cases, each on a page a crawler will reach.
         redirect_from = Ref(REDIRECT_SITE, f"/node/{redirect_target.number}")
@@ -349,10 +398,75 @@ class _Builder:
                 disallowed=(),
             ),
             routes={},
+            wire=tuple(wire),
         )
         web.routes = self._routes(web, redirect_from)
         web.specials = self._finish_specials(web, duplicate, utm_variant)
         return web
+
+    def _pick_wire(
+        self, on_topic: list[Article], original: Article, keep: set[ArticleKey]
+    ) -> list[Article]:
+        """The wire stories other sites republish: ``scale`` agency articles."""
+        pool = [a for a in on_topic if a.site == WIRE_SITE and a.key not in keep]
+        more = self.rng("wire").sample(pool, min(self.scale - 1, len(pool)))
+        return [original, *more]
+
+    def _pick_channel_only(self, on_topic: list[Article], keep: set[ArticleKey]) -> None:
+        """Mark some story articles feed-only and as many sitemap-only.
+
+        Half the sitemap-only ones are on the agency site, whose Google News
+        sitemap gives their titles; the rest are in plain sitemaps (URL and date).
+        """
+        rng = self.rng("channel-only")
+        n = max(1, int(CHANNEL_ONLY_SHARE * len(on_topic)))
+        pool = [a for a in on_topic if a.key not in keep]
+        wire_pool = [a for a in pool if a.site == WIRE_SITE]
+        on_wire = rng.sample(wire_pool, min(-(-n // 2), len(wire_pool)))
+        rest = [a for a in pool if a.site != WIRE_SITE]
+        sitemap_only = on_wire + rng.sample(rest, n - len(on_wire))
+        for article in sitemap_only:
+            article.only = "sitemap"
+        rest = [a for a in pool if a.only is None]
+        for article in rng.sample(rest, n):
+            article.only = "feed"
+
+    def _syndicate(self, rng: random.Random, index: int, original: Article) -> WireStory:
+        """Republish ``original`` on three sites, each with its own small edit."""
+        agency = THEMES[original.site].name
+        copies: list[tuple[ArticleKey, str]] = []
+        for n in range(COPIES_PER_STORY):
+            site, edit = COPY_PLAN[(index * COPIES_PER_STORY + n) % len(COPY_PLAN)]
+            paragraphs = list(original.paragraphs)
+            if edit == "relede":
+                # The local desk rewrites the first sentence from the summary.
+                _, _, rest = paragraphs[0].partition(". ")
+                lede = original.standfirst.rstrip(".") + "."
+                paragraphs[0] = f"{lede} {rest}" if rest else lede
+            elif edit == "note":
+                paragraphs = [EDITOR_NOTE.format(agency=agency), *paragraphs[:-1]]
+            moment = original.published + dt.timedelta(hours=2 + n)
+            copy = self._add(
+                site,
+                label="on_topic",
+                topic=original.topic,
+                kind="world",
+                title=original.title,
+                standfirst=original.standfirst,
+                author=original.author,
+                published=moment,
+                modified=moment,
+                paragraphs=paragraphs,
+                caption=original.caption,
+                quotes=list(original.quotes),
+            )
+            if edit == "verbatim":
+                copy.canonical = original.key
+            copy.copy_of = original.key
+            copy.story_id = original.story
+            copy.related = self._related(rng, copy)
+            copies.append((copy.key, edit))
+        return WireStory(original.key, tuple(copies))
 
     def _index(self) -> None:
         # Pools for related boxes and links, built once: scanning every article
@@ -360,7 +474,7 @@ class _Builder:
         self.section_pool: dict[tuple[str, str], list[Article]] = {}
         self.off_by_site: dict[str, list[Article]] = {}
         for a in self.articles.values():
-            if not a.orphan and a.label != "seed":
+            if not a.orphan and a.listed and a.label != "seed":
                 self.section_pool.setdefault((a.site, a.section), []).append(a)
             if a.label == "off_topic":
                 self.off_by_site.setdefault(a.site, []).append(a)
@@ -379,7 +493,10 @@ class _Builder:
         same_site = [
             a
             for a in self.articles.values()
-            if a.site == page.site and a.label in ("on_topic", "off_topic") and not a.orphan
+            if a.site == page.site
+            and a.label in ("on_topic", "off_topic")
+            and not a.orphan
+            and a.listed
         ]
         on_same = [a for a in same_site if a.label == "on_topic"]
         off_same = [a for a in same_site if a.label == "off_topic"]
@@ -445,6 +562,8 @@ class _Builder:
             for article in articles:
                 add(article.path, Route("article", article.path))
                 add(theme.image_path(article), Route("image", article.path))
+                if theme.amp:
+                    add(theme.amp_path(article), Route("amp", article.path))
             for path in theme.extra_images:
                 add(path, Route("image"))
             if theme.author_pages:
@@ -452,7 +571,7 @@ class _Builder:
                     add(theme.author_path(author), Route("author", author))
             if theme.sitemap_index:
                 add("/sitemap.xml", Route("sitemap_index"))
-                for year in sorted({a.published.year for a in articles}):
+                for year in sorted({a.published.year for a in web.sitemap_articles(key)}):
                     add(f"/sitemaps/sitemap-{year}.xml", Route("sitemap_year", str(year)))
                 add("/sitemaps/sitemap-sections.xml", Route("sitemap_sections"))
                 add("/sitemaps/news.xml", Route("news_sitemap"))
@@ -469,6 +588,10 @@ class _Builder:
         routes[redirect_from.site][redirect_from.path] = Route("redirect", target[1])
         routes[ERROR_SITE][ERROR_PATH] = Route("error")
         routes[PDF_SITE][PDF_PATH] = Route("pdf")
+        routes[_traps.ENDLESS_SITE][_traps.ENDLESS_PATH] = Route("latest")
+        routes[_traps.FACET_SITE][_traps.FACET_PATH] = Route("facets")
+        routes[_traps.LOOP_SITE][_traps.LOOP_A] = Route("loop", _traps.LOOP_B)
+        routes[_traps.LOOP_SITE][_traps.LOOP_B] = Route("loop", _traps.LOOP_A)
         return routes
 
     def _finish_specials(self, web: NewsWeb, duplicate: Article, utm_variant: Ref) -> Specials:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from email.utils import format_datetime
 from xml.sax.saxutils import escape as xml_escape
 
 from ._html import Ctx, iso
-from ._model import Article
+from ._model import Article, Site
 from ._theme_base import Theme
 
 FEED_SIZE = 20
@@ -121,7 +122,10 @@ def news_sitemap(ctx: Ctx, theme: Theme, items: Sequence[Article]) -> str:
 def robots(ctx: Ctx, theme: Theme, sitemaps: Sequence[str]) -> str:
     lines = ["# robots.txt for " + theme.name, "User-agent: *"]
     lines += [f"Disallow: {prefix}" for prefix in theme.disallow]
-    text = "\n".join(lines) + "\n" + theme.robots_extra
+    lines += [f"Allow: {prefix}" for prefix in theme.allow]
+    if theme.crawl_delay is not None:
+        lines.append(f"Crawl-delay: {theme.crawl_delay:g}")
+    text = "\n".join(lines) + "\n"
     # A rule group for a named bot, as most news sites now carry.
     text += "\nUser-agent: GPTBot\nDisallow: /\n\n"
     text += "".join(f"Sitemap: {ctx.here(path)}\n" for path in sitemaps)
@@ -164,3 +168,22 @@ def pdf_document(lines: Sequence[str]) -> bytes:
     out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\n".encode()
     out += f"startxref\n{xref_at}\n%%EOF\n".encode()
     return bytes(out)
+
+
+def _rule_pattern(rule: str) -> re.Pattern[str]:
+    # robots.txt rules (RFC 9309): "*" matches any characters, a final "$" the end.
+    anchored = rule.endswith("$")
+    body = re.escape(rule.rstrip("$")).replace(r"\*", ".*")
+    return re.compile(body + ("$" if anchored else ""))
+
+
+def robots_disallows(site: Site, target: str) -> bool:
+    """Whether the ``*`` group of ``site``'s robots.txt disallows ``target`` (path and
+    query): the longest matching rule wins, Allow on a tie (RFC 9309, 2.2.2)."""
+    best: tuple[int, bool] | None = None
+    for rule, allowed in [(r, False) for r in site.disallow] + [(r, True) for r in site.allow]:
+        if _rule_pattern(rule).match(target):
+            candidate = (len(rule), allowed)
+            if best is None or candidate > best:
+                best = candidate
+    return best is not None and not best[1]

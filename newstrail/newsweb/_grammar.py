@@ -17,6 +17,7 @@ Template syntax:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import random
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -67,6 +68,9 @@ class Grammar:
 
         text = template
         for _ in range(_MAX_DEPTH):
+            if "{" not in text and "[" not in text:
+                # Nothing left to expand: the regular expressions would find nothing.
+                return text
             before = text
             text = _ALT.sub(lambda m: rng.choice(m.group(1).split("|")), text)
             text = _INT.sub(lambda m: _format_int(rng.randint(int(m[1]), int(m[2]))), text)
@@ -103,7 +107,15 @@ def strip_tag(sentence: str) -> str:
 
 def usable(pool: Iterable[str], day: dt.date) -> list[str]:
     """The sentences of ``pool`` allowed on ``day``, tags removed."""
+    if isinstance(pool, tuple):
+        return list(_usable(pool, day))
     return [strip_tag(s) for s in pool if date_ok(s, day)]
+
+
+@functools.lru_cache(maxsize=65536)
+def _usable(pool: tuple[str, ...], day: dt.date) -> tuple[str, ...]:
+    # Large webs draw from the same pools on the same days thousands of times.
+    return tuple(strip_tag(s) for s in pool if date_ok(s, day))
 
 
 def capitalize(sentence: str) -> str:

@@ -8,11 +8,16 @@ import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from ._topics import Label
 
 ArticleKey = tuple[str, str]
 """(site key, path) of an article."""
+
+Channel = Literal["link", "feed", "sitemap"]
+"""How a crawler can reach an article: HTML links, the site's feed, its sitemaps."""
+CHANNELS: tuple[Channel, ...] = ("link", "feed", "sitemap")
 
 _BLANK_LINES = re.compile(r"\n\s*\n")
 
@@ -142,6 +147,13 @@ class Article:
     orphan: bool = False
     """No article, and no home page, links here: only listings, feeds, sitemaps."""
     comments: list[tuple[str, str]] = field(default_factory=list)
+    only: Channel | None = None
+    """``feed`` or ``sitemap``: the one channel that lists this article (no HTML page
+    links to it, and the other channel leaves it out); None for ordinary articles."""
+    copy_of: ArticleKey | None = None
+    """The wire original this article republishes (with or without rel=canonical)."""
+    story_id: str = ""
+    """Set on copies to the original's story id; see ``story``."""
 
     @property
     def key(self) -> ArticleKey:
@@ -150,6 +162,16 @@ class Article:
     @property
     def canonical_key(self) -> ArticleKey:
         return self.canonical or self.key
+
+    @property
+    def listed(self) -> bool:
+        """Shown on HTML pages (listings, related boxes, links): not feed- or sitemap-only."""
+        return self.only is None
+
+    @property
+    def story(self) -> str:
+        """Story id: copies of a wire story share the original's."""
+        return self.story_id or f"{self.site}:{self.number}"
 
 
 @dataclass(frozen=True)
@@ -165,6 +187,10 @@ class Site:
     disallow: tuple[str, ...]
     sections: tuple[tuple[str, str], ...]
     """(slug, display name) pairs."""
+    crawl_delay: float | None = None
+    """Seconds between requests that robots.txt asks for (``Crawl-delay:``)."""
+    allow: tuple[str, ...] = ()
+    """robots.txt ``Allow:`` rules of the ``*`` group."""
 
     @property
     def sections_dict(self) -> dict[str, str]:
@@ -186,6 +212,16 @@ class Specials:
     syndicated_original: ArticleKey
     disallowed: tuple[Ref, ...]
     """Pages under a robots.txt ``Disallow:`` rule that other pages link to."""
+
+
+@dataclass(frozen=True)
+class WireStory:
+    """A wire story and the sites that republished it, each copy edited a little."""
+
+    original: ArticleKey
+    copies: tuple[tuple[ArticleKey, str], ...]
+    """(copy, edit) pairs; edit is ``verbatim`` (rel=canonical to the original),
+    ``relede`` (a new first sentence) or ``note`` (an editor's note added)."""
 
 
 @dataclass(frozen=True)

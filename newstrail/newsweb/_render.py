@@ -7,11 +7,12 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
 
-from . import _feeds
+from . import _feeds, _traps
 from ._html import Ctx, esc
 from ._model import EPOCH, Article, Response
 from ._sites import THEMES
 from ._theme_base import Theme
+from ._variants import amp_page, print_page
 
 if TYPE_CHECKING:
     from ._web import NewsWeb
@@ -57,18 +58,25 @@ def not_found(web: NewsWeb, site: str, base_urls: Mapping[str, str], path: str) 
 
 
 def render(web: NewsWeb, site: str, target: str, base_urls: Mapping[str, str]) -> Response:
-    path, _, query = target.partition("?")
-    path = path or "/"
+    # Path parameters (";jsessionid=...") name no resource of their own.
+    path, _, query = _traps.split_target(target)
     theme = THEMES[site]
     route = web.routes[site].get(path)
-    if route is None:
-        return not_found(web, site, base_urls, path)
     ctx = Ctx(web, site, base_urls, path, query, relative=theme.relative_links)
+    if route is None:
+        if site == _traps.CALENDAR_SITE and (month := _traps.parse_calendar(path)):
+            return _html(200, _traps.render_calendar(web, ctx, theme, *month), EPOCH)
+        return not_found(web, site, base_urls, path)
     kind = route.kind
 
     if kind == "article":
         article = web.articles[(site, route.arg)]
+        if "print=1" in query.split("&"):
+            return _html(200, print_page(ctx, theme, article), article.modified)
         return _html(200, theme.article(ctx, article), article.modified)
+    if kind == "amp":
+        article = web.articles[(site, route.arg)]
+        return _html(200, amp_page(ctx, theme, article), article.modified)
     if kind == "home":
         latest = web.latest(site, 8)
         blocks = [(s, web.section_items(site, s)) for s, _ in theme.sections]
@@ -79,11 +87,11 @@ def render(web: NewsWeb, site: str, target: str, base_urls: Mapping[str, str]) -
     if kind == "section":
         return _section(web, ctx, theme, route.arg, route.page)
     if kind == "author":
-        items = [a for a in web.site_articles(site) if a.author == route.arg]
+        items = [a for a in web.listed_articles(site) if a.author == route.arg]
         text = theme.listing(ctx, title=route.arg, items=items, page=1, n_pages=1, section=None)
         return _html(200, text, _newest(items))
     if kind == "feed":
-        items = web.site_articles(site)[: _feeds.FEED_SIZE]
+        items = web.feed_items(site)
         built = _newest(items) or EPOCH
         if theme.feed_kind == "atom":
             return _xml(_feeds.atom(ctx, theme, items, built), "application/atom+xml", built)
@@ -108,6 +116,16 @@ def render(web: NewsWeb, site: str, target: str, base_urls: Mapping[str, str]) -
         return _html(200, theme.page(ctx, title=theme.private_pages[path], body=body), EPOCH)
     if kind == "search":
         return _search(web, ctx, theme, query)
+    if kind == "latest":
+        return _html(200, _traps.render_endless(web, ctx, theme), _newest(web.site_articles(site)))
+    if kind == "facets":
+        return _html(200, _traps.render_facets(web, ctx, theme), EPOCH)
+    if kind == "loop":
+        # A -> B -> A: each answers with a redirect to the other.
+        location = ctx.url(site, route.arg)
+        link = f'<a href="{esc(location)}">{esc(location)}</a>'
+        body = f"<html><body><p>Moved to {link}</p></body></html>"
+        return Response(302, HTML, body.encode(), None, location)
     if kind == "redirect":
         location = ctx.url(site, route.arg)
         link = f'<a href="{esc(location)}">{esc(location)}</a>'
@@ -149,10 +167,10 @@ def _section(web: NewsWeb, ctx: Ctx, theme: Theme, section: str, page: int) -> R
 
 
 def _sitemap(web: NewsWeb, ctx: Ctx, theme: Theme, kind: str, arg: str) -> Response:
-    articles = web.site_articles(ctx.site)
+    articles = web.sitemap_articles(ctx.site)
     newest = _newest(articles) or EPOCH
     if kind == "news_sitemap":
-        items = articles[: _feeds.NEWS_SITEMAP_SIZE]
+        items = web.news_sitemap_items(ctx.site)
         return _xml(_feeds.news_sitemap(ctx, theme, items), XML, _newest(items))
     if kind == "sitemap_index":
         years = sorted({a.published.year for a in articles}, reverse=True)
@@ -181,7 +199,7 @@ def _sitemap(web: NewsWeb, ctx: Ctx, theme: Theme, kind: str, arg: str) -> Respo
 def _search(web: NewsWeb, ctx: Ctx, theme: Theme, query: str) -> Response:
     params = parse_qs(query)
     terms = next((v[0] for v in params.values() if v and v[0].strip()), "").lower()
-    hits = [a for a in web.site_articles(ctx.site) if terms and terms in a.title.lower()][:10]
+    hits = [a for a in web.listed_articles(ctx.site) if terms and terms in a.title.lower()][:10]
     rows = "".join(f'<li><a href="{ctx.art_href(a.key)}">{esc(a.title)}</a></li>' for a in hits)
     body = (
         f'<p>{len(hits)} results for <b>{esc(terms)}</b></p><ol class="search-results">{rows}</ol>'

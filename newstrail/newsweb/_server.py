@@ -17,8 +17,10 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
-from ._model import Article, Ref
+from ._model import Article, Channel, Ref
+from ._sites import THEMES
 from ._topics import Label
+from ._traps import TrapKind, split_target, trap_sources, without_sessions
 from ._web import NewsWeb
 
 # What each site answers in its Server header, as real ones vary.
@@ -47,6 +49,10 @@ class LoggedRequest:
     headers: Mapping[str, str]
     time: float
     status: int
+    trap: TrapKind | None = None
+    """The crawler trap the request fell into (see ``NewsWebServer.is_trap``), or None."""
+    disallowed: bool = False
+    """Whether the site's robots.txt (``User-agent: *``) disallows the request's target."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,20 @@ class SpecialUrls:
     syndicated_copy: str
     syndicated_original: str
     disallowed: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SyndicatedStory:
+    """Absolute URLs of a wire story: the original, its copies and its variants."""
+
+    story: str
+    original: str
+    copies: tuple[tuple[str, str], ...]
+    """(copy URL, edit) pairs, edit as in ``WireStory``."""
+    amp: tuple[str, ...]
+    """AMP pages of the original and of copies on sites with AMP."""
+    printable: tuple[str, ...]
+    """Print versions (``?print=1``) on sites whose robots.txt allows them."""
 
 
 class _SiteServer(ThreadingHTTPServer):
@@ -225,6 +245,109 @@ class NewsWebServer:
         return {key: self.url(key, site.feed_path) for key, site in self._web.sites.items()}
 
     @property
+    def trap_sources(self) -> dict[TrapKind, str]:
+        """Trap kind -> an ordinary page (not a trap) that links into that trap."""
+        return {kind: self.url(*where) for kind, where in trap_sources(self._web).items()}
+
+    @property
+    def crawl_delays(self) -> dict[str, float]:
+        """Site key -> the ``Crawl-delay`` its robots.txt asks for (sites that ask)."""
+        return {
+            key: site.crawl_delay
+            for key, site in self._web.sites.items()
+            if site.crawl_delay is not None
+        }
+
+    @property
+    def syndicated(self) -> list[SyndicatedStory]:
+        """The wire stories republished on other sites, with every URL they appear at."""
+        out = []
+        for wire in self._web.wire:
+            keys = [wire.original, *(key for key, _ in wire.copies)]
+            amp = tuple(
+                self.url(site, THEMES[site].amp_path(self._web.articles[(site, path)]))
+                for site, path in keys
+                if THEMES[site].amp
+            )
+            printable = tuple(
+                self.url(site, path + "?print=1") for site, path in keys if THEMES[site].print_link
+            )
+            out.append(
+                SyndicatedStory(
+                    story=self._web.articles[wire.original].story,
+                    original=self.url(*wire.original),
+                    copies=tuple((self.url(*key), edit) for key, edit in wire.copies),
+                    amp=amp,
+                    printable=printable,
+                )
+            )
+        return out
+
+    # -- ground truth by URL ---------------------------------------------------
+
+    def _locate(self, url: str) -> tuple[str, str] | None:
+        """(site, request target) of a URL on one of the sites, or None."""
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        for site, base in self.base_urls.items():
+            if base == origin:
+                target = parts.path or "/"
+                return site, target + (f"?{parts.query}" if parts.query else "")
+        return None
+
+    def article_at(self, url: str) -> Article | None:
+        """The article a URL shows: its page, or its AMP, print, session or tracking
+        variant (query, path parameters and fragment ignored); None for other URLs."""
+        located = self._locate(url)
+        if located is None:
+            return None
+        site, target = located
+        path, _, _ = split_target(target)
+        article = self._web.articles.get((site, path))
+        if article is None and THEMES[site].amp and path.startswith("/amp/"):
+            article = self._web.articles.get((site, path[len("/amp") :]))
+        return article
+
+    def story_of(self, url: str) -> str | None:
+        """Story id of the article ``url`` shows (see ``article_at``): copies of a
+        wire story and every variant share one id. None when it shows no article."""
+        article = self.article_at(url)
+        return article.story if article is not None else None
+
+    def stories(self) -> dict[str, Label]:
+        """Story id -> label of every story of the web (seeds included)."""
+        return self._web.stories()
+
+    @property
+    def on_topic_stories(self) -> set[str]:
+        """Ids of the on-topic stories (each counted once however often republished)."""
+        return {story for story, label in self.stories().items() if label == "on_topic"}
+
+    def reachable_by(self, url: str) -> set[Channel]:
+        """How a crawler can reach the article at ``url``: ``link`` (some HTML page
+        links to it), ``feed`` (its site's feed lists it), ``sitemap`` (its site's
+        sitemaps list it). Empty for URLs that show no article."""
+        article = self.article_at(url)
+        return self._web.channels(article) if article is not None else set()
+
+    def trap_of(self, url: str) -> TrapKind | None:
+        """The crawler trap fetching ``url`` would fall into (see ``_traps``), or None."""
+        located = self._locate(url)
+        return self._web.trap_kind(*located) if located is not None else None
+
+    def is_trap_url(self, url: str) -> bool:
+        """Whether fetching ``url`` is a fetch spent on a crawler trap."""
+        return self.trap_of(url) is not None
+
+    def is_trap(self, request: LoggedRequest) -> bool:
+        """Whether a logged request was spent on a crawler trap."""
+        return self._web.trap_kind(request.site, request.path) is not None
+
+    def is_disallowed(self, request: LoggedRequest) -> bool:
+        """Whether a logged request was for a target its site's robots.txt disallows."""
+        return self._web.disallowed(request.site, request.path)
+
+    @property
     def specials(self) -> SpecialUrls:
         s = self._web.specials
         return SpecialUrls(
@@ -303,7 +426,7 @@ class NewsWebServer:
             if response.location:
                 out.append(("Location", response.location))
             if status == 200:
-                etag = '"' + hashlib.sha1(body).hexdigest()[:20] + '"'
+                etag = '"' + hashlib.sha1(without_sessions(body)).hexdigest()[:20] + '"'
                 out.append(("ETag", etag))
                 if response.last_modified is not None:
                     out.append(("Last-Modified", format_datetime(response.last_modified, True)))
@@ -312,7 +435,16 @@ class NewsWebServer:
                     out = [(k, v) for k, v in out if k != "Content-Type"]
         if status != 304:
             out.append(("Content-Length", str(len(body))))
-        entry = LoggedRequest(site, method, target, dict(headers.items()), arrival, status)
+        entry = LoggedRequest(
+            site,
+            method,
+            target,
+            dict(headers.items()),
+            arrival,
+            status,
+            trap=self._web.trap_kind(site, target),
+            disallowed=self._web.disallowed(site, target),
+        )
         with self._lock:
             self._log.append(entry)
         return status, out, body

@@ -16,6 +16,7 @@ from typing import ClassVar
 from ._html import Ctx, body_blocks, esc, iso, long_date, slugify
 from ._model import Article
 from ._theme_base import StaticPages, Theme
+from ._traps import calendar_start
 
 _STYLE = """body{font-family:Georgia,serif;margin:0;color:#222}
 .td-header-wrap{background:#111;color:#fff;padding:8px 24px}
@@ -47,7 +48,7 @@ class CitizenTruth(Theme):
     }
     feed_path = "/feed/"
     disallow = ("/wp-admin/", "/search/")
-    robots_extra = "Allow: /wp-admin/admin-ajax.php\n"
+    allow = ("/wp-admin/admin-ajax.php",)
     search_path = "/search/"
     static_pages: ClassVar[StaticPages] = {
         "/about-us/": (
@@ -138,6 +139,7 @@ class CitizenTruth(Theme):
 </div>
 <aside class="td-sidebar">
  <div class="widget td_block_trending"><h4 class="block-title"><span>Trending</span></h4><ul>{trending}</ul></div>
+ <div class="widget tribe-events-widget"><h4 class="block-title"><span>Events</span></h4><p><a href="{ctx.link(calendar_start())}">Community events calendar</a></p></div>
  <div class="widget widget_mc4wp_form_widget"><h4 class="block-title"><span>Newsletter</span></h4>
   <form class="mc4wp-form" method="post" action="{ctx.link("/subscribe/")}"><p>Get the day's top stories in your inbox.</p>
   <input type="email" name="EMAIL" placeholder="Your email address" required><input type="submit" value="Subscribe"></form></div>

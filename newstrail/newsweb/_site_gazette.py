@@ -19,6 +19,7 @@ from typing import ClassVar
 from ._html import Ctx, ap_datetime, body_blocks, esc
 from ._model import Article
 from ._theme_base import StaticPages, Theme
+from ._traps import LOOP_A
 
 
 def session_id(seed: int, page_path: str) -> str:
@@ -113,7 +114,8 @@ class HarborGazette(Theme):
 <table id="layout" width="100%" cellpadding="6" cellspacing="0"><tr>
 <td id="leftcol">
  <table class="nav" width="100%">
-  <tr><td class="navitem"><a href="{ctx.link("/")}">Front Page</a></td></tr>{nav}
+  <tr><td class="navitem"><a href="{ctx.link("/")}">Front Page</a></td></tr>
+  <tr><td class="navitem"><a href="{ctx.link(LOOP_A)}">Breaking News</a></td></tr>{nav}
   <tr><td class="navitem"><a href="{ctx.link("/archives/")}">Archives</a></td></tr>
   <tr><td class="navitem"><a href="{ctx.link("/cgi-bin/classifieds.pl")}">Classifieds</a></td></tr>
   <tr><td class="navitem"><a href="{ctx.link("/search?section=all")}">Search archives</a></td></tr>

@@ -17,6 +17,7 @@ from typing import ClassVar
 from ._html import Ctx, body_blocks, esc, iso, ledger_date, news_article_ld
 from ._model import Article
 from ._theme_base import StaticPages, Theme
+from ._traps import ENDLESS_PATH, tracking_query
 
 UTM_MOST_READ = "?utm_source=mostread&utm_medium=referral&utm_campaign=rail"
 
@@ -76,7 +77,8 @@ class CapitalLedger(Theme):
         return f"/assets/images/{article.number}/main.svg"
 
     def shell(self, ctx: Ctx, *, title: str, head: str, main: str, page_class: str) -> str:
-        nav = "".join(
+        nav = f'<li class="c-nav__item"><a class="c-nav__link" href="{ctx.link(ENDLESS_PATH)}">Latest</a></li>'
+        nav += "".join(
             f'<li class="c-nav__item"><a class="c-nav__link" href="{ctx.link(self.section_path(s, 1))}">{esc(n)}</a></li>'
             for s, n in self.sections
         )
@@ -195,6 +197,11 @@ class CapitalLedger(Theme):
 <meta property="article:published_time" content="{iso(article.published)}">
 <meta property="article:modified_time" content="{iso(article.modified)}">
 {news_article_ld(ctx, article, logo_path="/assets/logo.svg")}"""
+        # Every link in the box names the page it is on: new URLs on every page.
+        more = "".join(
+            f'<li class="c-more__item"><a href="{ctx.art_href(k, tracking_query(article))}">{esc(ctx.art(k).title)}</a></li>'
+            for k in article.related
+        )
         share = "".join(
             f'<button class="c-share__btn c-share__btn--{n}" type="button" data-url="{url}">{n.capitalize()}</button>'
             for n in ("twitter", "linkedin", "email")
@@ -215,6 +222,7 @@ class CapitalLedger(Theme):
 {body}
 </div>
 <div class="c-share">{share}</div>
+<section class="c-more"><h2 class="c-more__title">More from Capital Ledger</h2><ul class="c-more__list">{more}</ul></section>
 </article>"""
         return self.shell(
             ctx,

@@ -18,6 +18,7 @@ from urllib.parse import parse_qs
 from ._html import Ctx, body_blocks, day_month_year, esc, news_article_ld, pull_quote_positions
 from ._model import Article, Route
 from ._theme_base import StaticPages, Theme
+from ._traps import FACET_PATH, FACET_START
 
 NEWSLETTER_TITLE = "Stay informed with MEE's newsletters"
 NEWSLETTER_TEXT = (
@@ -55,7 +56,7 @@ class MiddleEastEye(Theme):
     }
     feed_path = "/rss"
     disallow = ("/search", "/user/", "/node/add/")
-    robots_extra = ""
+    amp = True
     search_path = "/search"
     static_pages: ClassVar[StaticPages] = {
         "/about": (
@@ -134,7 +135,7 @@ class MiddleEastEye(Theme):
   <a href="{ctx.link("/")}" title="Home" rel="home" class="site-logo"><img src="{ctx.link("/themes/mee/logo.svg")}" alt="Home"></a>
   <nav role="navigation" aria-labelledby="block-mainnavigation-menu" id="block-mainnavigation" class="block block-menu navigation menu--main">
    <h2 class="visually-hidden" id="block-mainnavigation-menu">Main navigation</h2>
-   <ul class="menu">{nav}</ul>
+   <ul class="menu">{nav}<li class="menu-item"><a href="{ctx.link(FACET_PATH + FACET_START)}">Browse all</a></li></ul>
   </nav>
   <div class="search-block-form block block-search" role="search">
    <form action="{ctx.link("/search")}" method="get" accept-charset="UTF-8">
@@ -279,6 +280,7 @@ class MiddleEastEye(Theme):
 <meta property="og:type" content="article">
 <meta property="og:url" content="{url}">
 <meta property="og:title" content="{esc(article.title)}">
+{self.amp_link(ctx, article)}
 {news_article_ld(ctx, article, logo_path="/themes/mee/logo.svg")}"""
         share = "".join(
             f'<button class="social-share-button social-share-{s.lower()}" data-url="{url}" type="button">{s}</button>'

@@ -44,6 +44,7 @@ class MeridianReview(Theme):
     feed_kind = "atom"
     feed_path = "/feeds/all.atom.xml"
     disallow = ("/account/", "/api/")
+    crawl_delay = 0.2
     private_pages: ClassVar[dict[str, str]] = {
         "/account/subscribe": "Subscribe",
         "/account/login": "Sign in",

@@ -17,6 +17,7 @@ from typing import ClassVar
 from ._html import Ctx, body_blocks, esc, iso, wire_date
 from ._model import Article
 from ._theme_base import StaticPages, Theme
+from ._traps import SESSION_SITE
 
 _EDITORS = ("Alison Grey", "Martin Hale", "Peter Corwin", "Nora Kettle", "Simon Ashby")
 
@@ -45,6 +46,8 @@ class TigrisWire(Theme):
     }
     feed_kind = "atom"
     feed_path = "/atom.xml"
+    amp = True
+    print_link = True
     sitemap_index = True
     disallow = ("/private/", "/search")
     search_path = "/search"
@@ -81,8 +84,11 @@ class TigrisWire(Theme):
             f'<a class="tw-nav__link" href="{ctx.link(self.section_path(s, 1))}">{esc(n)}</a>'
             for s, n in self.sections
         )
+        # The site's Java back end threads a new session through every link it
+        # renders in the rail, a fresh id per response.
+        session = f";jsessionid={ctx.web.next_session_token()}" if self.key == SESSION_SITE else ""
         latest = "".join(
-            f'<li><a href="{ctx.art_href(a.key)}">{esc(a.title)}</a></li>'
+            f'<li><a href="{ctx.art_href(a.key, session)}">{esc(a.title)}</a></li>'
             for a in ctx.web.popular(self.key, 6)
         )
         return f"""<!doctype html>
@@ -200,7 +206,8 @@ class TigrisWire(Theme):
 <meta property="og:url" content="{url}">
 <meta property="article:published_time" content="{iso(article.published)}">
 <meta property="article:modified_time" content="{iso(article.modified)}">
-<meta property="article:section" content="{esc(self.section_name(article.section))}">"""
+<meta property="article:section" content="{esc(self.section_name(article.section))}">
+{self.amp_link(ctx, article)}"""
         share = "".join(
             f'<button type="button" class="StoryTools__share" data-network="{n}">{n.capitalize()}</button>'
             for n in ("twitter", "facebook", "linkedin")
@@ -211,7 +218,7 @@ class TigrisWire(Theme):
   <h1 class="StoryHeader__headline">{esc(article.title)}</h1>
   <div class="StoryHeader__byline">By <span class="StoryHeader__author">{esc(article.author)}</span></div>
   <div class="StoryHeader__dateline"><time datetime="{iso(article.published)}">{wire_date(article.published)}</time></div>
-  <div class="StoryTools">{share}</div>
+  <div class="StoryTools">{share}<a class="StoryTools__print" href="{ctx.art_href(article.key, "?print=1")}">Print</a></div>
  </header>
  <figure class="StoryImage"><img src="{ctx.link(self.image_path(article))}" alt="{esc(article.caption)}"><figcaption>{esc(article.caption)}</figcaption></figure>
  <div class="StoryBody" data-testid="ArticleBody">

@@ -29,7 +29,14 @@ class Theme:
     sitemap_path: ClassVar[str] = "/sitemap.xml"
     sitemap_index: ClassVar[bool] = False
     disallow: ClassVar[tuple[str, ...]]
-    robots_extra: ClassVar[str] = ""
+    allow: ClassVar[tuple[str, ...]] = ()
+    crawl_delay: ClassVar[float | None] = None
+    """``Crawl-delay:`` of the ``*`` group in robots.txt, seconds."""
+    print_link: ClassVar[bool] = False
+    """Article pages link to a print version at ``?print=1`` (robots.txt allows it)."""
+    amp: ClassVar[bool] = False
+    """Every article has an AMP version at ``/amp`` + its path, announced by
+    ``<link rel="amphtml">``."""
     search_path: ClassVar[str | None] = None
     private_pages: ClassVar[dict[str, str]] = {}
     """Pages under a disallowed prefix that other pages link to: path -> title."""
@@ -53,6 +60,8 @@ class Theme:
             sitemap_path=self.sitemap_path,
             disallow=self.disallow,
             sections=self.sections,
+            crawl_delay=self.crawl_delay,
+            allow=self.allow,
         )
 
     def section_name(self, slug: str) -> str:
@@ -81,6 +90,9 @@ class Theme:
 
     def image_path(self, article: Article) -> str:
         return f"/images/{article.number}.svg"
+
+    def amp_path(self, article: Article) -> str:
+        return "/amp" + article.path
 
     # -- pages --------------------------------------------------------------
 
@@ -114,6 +126,12 @@ class Theme:
             f'<link rel="alternate" type="{kind}" title="{esc(self.name)}" '
             f'href="{esc(ctx.here(self.feed_path))}">'
         )
+
+    def amp_link(self, ctx: Ctx, article: Article) -> str:
+        """The ``<link rel="amphtml">`` of an article page ("" on sites without AMP)."""
+        if not self.amp:
+            return ""
+        return f'<link rel="amphtml" href="{esc(ctx.here(self.amp_path(article)))}">'
 
     def static_body(self, paragraphs: tuple[str, ...]) -> str:
         return "\n".join(f"<p>{esc(p)}</p>" for p in paragraphs)

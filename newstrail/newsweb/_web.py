@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from ._model import Article, ArticleKey, Response, Route, Site, Specials
+from . import _traps
+from ._feeds import FEED_SIZE, NEWS_SITEMAP_SIZE, robots_disallows
+from ._model import (
+    CHANNELS,
+    Article,
+    ArticleKey,
+    Channel,
+    Response,
+    Route,
+    Site,
+    Specials,
+    WireStory,
+)
 from ._render import render
 from ._sites import THEMES
 from ._topics import LABELS, Label
@@ -30,7 +43,17 @@ class NewsWeb:
     specials: Specials
     routes: dict[str, dict[str, Route]]
     """site -> path (no query) -> what it serves."""
+    wire: tuple[WireStory, ...] = ()
+    """The syndicated wire stories, each with its copies on other sites."""
     _by_site: dict[str, list[ArticleKey]] = field(default_factory=dict, init=False, repr=False)
+    _listed: dict[str, list[ArticleKey]] = field(default_factory=dict, init=False, repr=False)
+    _sections: dict[tuple[str, str], list[ArticleKey]] = field(
+        default_factory=dict, init=False, repr=False
+    )
+    _popular: dict[tuple[str, int], list[ArticleKey]] = field(
+        default_factory=dict, init=False, repr=False
+    )
+    _responses: int = field(default=0, init=False, repr=False)
 
     def __post_init__(self) -> None:
         # Publication dates never change (edits only move ``modified``), so the
@@ -42,32 +65,92 @@ class NewsWeb:
             site: [a.key for a in sorted(items, key=_newest_first)]
             for site, items in by_site.items()
         }
+        # Which articles listings show never changes either; large webs render
+        # listings thousands of times.
+        for site, keys in self._by_site.items():
+            self._listed[site] = [k for k in keys if self.articles[k].listed]
+            for key in self._listed[site]:
+                section = self.articles[key].section
+                self._sections.setdefault((site, section), []).append(key)
 
     # -- queries --------------------------------------------------------------
 
     def site_articles(self, site: str) -> list[Article]:
-        """The site's articles, newest first."""
+        """The site's articles, newest first (feed- and sitemap-only ones included)."""
         return [self.articles[key] for key in self._by_site[site]]
+
+    def listed_articles(self, site: str) -> list[Article]:
+        """The articles HTML pages may show or link to, newest first."""
+        return [self.articles[key] for key in self._listed[site]]
 
     def section_items(self, site: str, section: str) -> list[Article]:
         """The section's articles, newest first (orphans included)."""
-        return [a for a in self.site_articles(site) if a.section == section]
+        return [self.articles[key] for key in self._sections.get((site, section), [])]
 
     def latest(self, site: str, count: int, *, orphans: bool = False) -> list[Article]:
         """The newest ``count`` articles, leaving out orphans unless asked."""
-        items = [a for a in self.site_articles(site) if orphans or not a.orphan]
-        return items[:count]
+        listed = (self.articles[key] for key in self._listed[site])
+        return list(itertools.islice((a for a in listed if orphans or not a.orphan), count))
 
     def popular(self, site: str, count: int) -> list[Article]:
         """A stable "most read" list; story articles are left out so that they
         stay sparsely linked and crawl order matters."""
-        pool = [
-            a
-            for a in self.site_articles(site)
-            if a.label in ("off_topic", "hard_negative") and not a.orphan
-        ]
-        pool.sort(key=lambda a: hashlib.sha1(f"{self.seed}:{a.path}".encode()).hexdigest())
-        return pool[:count]
+        keys = self._popular.get((site, count))
+        if keys is None:
+            pool = [
+                a
+                for a in self.listed_articles(site)
+                if a.label in ("off_topic", "hard_negative") and not a.orphan
+            ]
+            pool.sort(key=lambda a: hashlib.sha1(f"{self.seed}:{a.path}".encode()).hexdigest())
+            keys = self._popular[(site, count)] = [a.key for a in pool[:count]]
+        return [self.articles[key] for key in keys]
+
+    def feed_items(self, site: str) -> list[Article]:
+        """What the site's feed lists: the newest listed articles plus the feed-only ones."""
+        items = [self.articles[key] for key in self._listed[site][:FEED_SIZE]]
+        items += [a for a in self.site_articles(site) if a.only == "feed"]
+        return sorted(items, key=_newest_first)
+
+    def sitemap_articles(self, site: str) -> list[Article]:
+        """What the site's sitemaps list: every article but the feed-only ones."""
+        return [a for a in self.site_articles(site) if a.only != "feed"]
+
+    def news_sitemap_items(self, site: str) -> list[Article]:
+        """A Google News sitemap: the newest articles plus the sitemap-only ones."""
+        items = self.sitemap_articles(site)
+        chosen = items[:NEWS_SITEMAP_SIZE]
+        chosen += [a for a in items[NEWS_SITEMAP_SIZE:] if a.only == "sitemap"]
+        return chosen
+
+    def channels(self, article: Article) -> set[Channel]:
+        """How a crawler can reach ``article``: HTML links, the feed, the sitemaps."""
+        found: set[Channel] = set()
+        if article.listed:
+            # Every listed article is on its section's listing pages.
+            found.add("link")
+        if article.only != "feed":
+            found.add("sitemap")
+        if article.key in {a.key for a in self.feed_items(article.site)}:
+            found.add("feed")
+        return {c for c in CHANNELS if c in found}
+
+    def stories(self) -> dict[str, Label]:
+        """Story id -> label of every story (a wire story and its copies are one)."""
+        return {a.story: a.label for a in self.articles.values() if a.copy_of is None}
+
+    def trap_kind(self, site: str, target: str) -> _traps.TrapKind | None:
+        """The trap a request for ``target`` (path and query) on ``site`` is in, or None."""
+        return _traps.trap_kind(self, site, target)
+
+    def disallowed(self, site: str, target: str) -> bool:
+        """Whether ``site``'s robots.txt (``User-agent: *``) disallows ``target``."""
+        return robots_disallows(self.sites[site], target)
+
+    def next_session_token(self) -> str:
+        """A session id no response has carried before (see ``_traps``)."""
+        self._responses += 1
+        return _traps.session_token(self.seed, self._responses)
 
     @property
     def seed_articles(self) -> list[Article]:
@@ -84,17 +167,31 @@ class NewsWeb:
 
     def page_count(self) -> int:
         """Distinct HTML pages (articles, listings, static pages), one URL each."""
-        html_kinds = {"home", "section", "article", "author", "static", "private", "search"}
-        total = 0
+        return sum(self.page_counts().values())
+
+    def page_counts(self) -> dict[str, int]:
+        """Distinct HTML pages by kind (AMP and print variants and traps not counted)."""
+        html_kinds = ("home", "section", "article", "author", "static", "private", "search")
+        counts = dict.fromkeys(html_kinds, 0)
         for site, routes in self.routes.items():
             for route in routes.values():
-                if route.kind not in html_kinds:
+                if route.kind == "latest":
+                    counts["section"] += _traps.endless_pages(self, site)
+                elif route.kind not in html_kinds:
                     continue
-                if route.kind == "section" and route.page == 0:
-                    total += len(self.section_pages(site, route.arg))
+                elif route.kind == "section" and route.page == 0:
+                    counts["section"] += len(self.section_pages(site, route.arg))
                 else:
-                    total += 1
-        return total
+                    counts[route.kind] += 1
+        return counts
+
+    def variant_count(self) -> int:
+        """AMP and print versions of articles (each a duplicate of its article)."""
+        amp = sum(1 for routes in self.routes.values() for r in routes.values() if r.kind == "amp")
+        printable = sum(
+            len(self.site_articles(site)) for site, theme in THEMES.items() if theme.print_link
+        )
+        return amp + printable
 
     def section_pages(self, site: str, section: str) -> range:
         """Page numbers (from 1) of a section's listing; an empty section has one."""
