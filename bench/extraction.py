@@ -10,7 +10,14 @@ side by side::
 
 ``--gate`` turns the run into a quality gate (like trafilatura's tests/eval_gate.py):
 exit 1 when newstrail's F1 on a full set falls below its pinned floor, the F1 plain
-trafilatura 2.3.1 scores there.
+trafilatura 2.3.1 scores there. (``tests/test_extraction_gate.py`` is the fast gate
+the test suite runs, on a fixed subset.)
+
+``--pool N`` measures the crawl's extraction pool instead: docs/s through
+``ExtractionPool`` with 1 worker and with N workers (wall clock, workers started and
+warmed up before the clock runs, pages in memory)::
+
+    .venv/bin/python bench/extraction.py --pool 2 --limit 200
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ from typing import Any
 import trafilatura
 
 from newstrail.extract import extract_article
+from newstrail.extract_pool import ExtractionPool
 
 DEFAULT_EVAL_DIR = Path(os.environ.get("NEWSTRAIL_EVAL_DIR", "/work/shared/eval"))
 SETS = ("scrapinghub", "wcxb-dev")
@@ -138,6 +146,27 @@ def predict(
     return {name: len(pages) / seconds if seconds else 0.0 for name, seconds in elapsed.items()}
 
 
+def pool_speed(pages: list[Page], workers: int) -> float:
+    """Docs/s of extraction through an ``ExtractionPool`` of ``workers`` processes."""
+    with ExtractionPool(workers=workers) as pool:
+        # Start every worker and warm it up before timing.
+        warm = [pool.submit(page.html, page.url) for page in pages[: workers * 2]]
+        for future in warm:
+            future.result()
+        start = time.perf_counter()
+        futures = [pool.submit(page.html, page.url) for page in pages]
+        for future in futures:
+            future.result()
+        seconds = time.perf_counter() - start
+    return len(pages) / seconds if seconds else 0.0
+
+
+def run_pool(pages: list[Page], workers: int) -> None:
+    for count in sorted({1, workers}):
+        speed = pool_speed(pages, count)
+        print(f"  pool workers={count}: docs/s={speed:.1f}", flush=True)
+
+
 def format_row(name: str, result: dict[str, Any], speed: float) -> str:
     def field(key: str) -> str:
         value = result.get(key)
@@ -164,7 +193,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--gate", action="store_true", help="exit 1 if newstrail's F1 is below a set's floor"
     )
+    parser.add_argument(
+        "--pool", type=int, metavar="N", help="measure the extraction pool with 1 and N workers"
+    )
     args = parser.parse_args(argv)
+    if args.pool is not None:
+        for set_name in args.set or SETS:
+            pages = load_pages(args.eval_dir / "extraction" / set_name, args.limit)
+            print(f"{set_name}: {len(pages)} pages")
+            run_pool(pages, args.pool)
+        return 0
     scorer = load_scorer(args.eval_dir)
     extractors = args.extractor or list(EXTRACTORS)
     args.out.mkdir(parents=True, exist_ok=True)

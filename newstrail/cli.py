@@ -754,6 +754,11 @@ def extract(warcs: tuple[str, ...], output: str | None, seed_file: str | None) -
         for record in records_from_warcs([Path(p) for p in warcs], model):
             write(record.to_json())
             count += 1
+    if output is not None:
+        # As a crawl does: lines repeated across many pages of a site are removed.
+        from newstrail.boilerplate import finalize_jsonl
+
+        finalize_jsonl(output)
     err_console.print(f"{count} text records from {len(warcs)} WARC file(s)")
 
 

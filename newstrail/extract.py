@@ -4,8 +4,10 @@ The pipeline is a chain of plain functions over one parsed tree:
 
 1. ``_decode`` turns response bytes into text (BOM, UTF-8, declared charset, guess).
 2. ``_page_metadata`` reads what the publisher declared for search engines (JSON-LD,
-   Open Graph, meta tags) plus the visible ``<h1>``; htmldate and trafilatura's byline
-   search only run for what is still missing.
+   Open Graph, meta tags) plus the visible ``<h1>``s; ``_choose_title`` picks the
+   headline; ``_byline_zone`` collects the visible texts around it, where
+   ``_visible_date`` and ``_visible_byline`` find the date and the author the page
+   shows. htmldate and trafilatura's byline search only run for what is still missing.
 3. ``_page_hints`` records texts that the markup marks as boilerplate (figure captions,
    containers named like author bios, newsletter boxes, related links, share bars,
    promos, comment sections) or as quotes.
@@ -14,7 +16,11 @@ The pipeline is a chain of plain functions over one parsed tree:
 5. ``_filter_lines`` drops the boilerplate lines trafilatura keeps: skip links, search
    prompts, comment forms, newsletter prompts, "Read more" teasers, share prompts,
    captions, pull quotes repeating the body and their attribution, tables of contents,
-   the repeated headline, author bios and publisher blurbs.
+   the repeated headline, author bios, publisher blurbs, print and reprint furniture,
+   timestamps and image URLs leaking from markup, sentence-long lines printed twice.
+
+Boilerplate that only shows as such across pages (the same blurb on every article of
+a site) is ``newstrail.boilerplate``'s job, at the end of a crawl.
 
 Every rule is general (markup, wording, repetition); none is keyed to a site. The
 module imports neither Scrapy nor Prefect.
@@ -73,10 +79,13 @@ class Article:
 
     ``text`` holds one block (paragraph, heading, list item, table row) per entry,
     entries separated by a blank line, so ``text.split("\\n\\n")`` gives the blocks
-    back. ``date`` is ``YYYY-MM-DD``; ``date_source`` says where it came from: ``url``
-    (a date in the URL path), ``meta`` (meta tags such as article:published_time),
-    ``json-ld``, ``time`` (a ``<time>`` element marked as the publication date) or
-    ``htmldate`` (heuristics over the page). ``canonical_url`` comes from
+    back. ``date`` is ``YYYY-MM-DD``: the date the page shows with its headline,
+    unless that is labelled as an update and a publication date is declared.
+    ``date_source`` says where it came from: ``url`` (a date in the URL path),
+    ``meta`` (meta tags such as article:published_time), ``json-ld``, ``time`` (a
+    ``<time>`` element marked as the publication date), ``byline`` (shown near the
+    headline and declared nowhere) or ``htmldate`` (heuristics over the page); a date
+    both shown and declared is credited to the declaration. ``canonical_url`` comes from
     ``<link rel=canonical>``, else ``og:url``, made absolute against the page URL;
     None when the page declares neither. ``boilerplate_removed`` counts the lines our
     post-filters dropped.
@@ -255,12 +264,14 @@ class _Meta:
     language: str | None = None
     canonical_url: str | None = None
     description: str | None = None
+    organisations: set[str] = field(default_factory=set)  # keys of organisation names
 
 
 _ISO_DATE = re.compile(r"((?:19|20)\d\d)-([01]\d)-([0-3]\d)")
 _URL_DATE = re.compile(r"/((?:19|20)\d\d)[/-]?([01]\d)[/-]?([0-3]\d)(?:/|[-_]|$)")
 _ARTICLE_TYPE = re.compile(r"(?:Article|BlogPosting|Posting|ReportageNews|Report)$")
 _PAGE_TYPE = re.compile(r"Page$")
+_ORGANISATION_TYPE = re.compile(r"(?:Organization|Corporation|NewsMediaOrganization|Brand)$")
 _META_DATE_NAMES = frozenset(
     {
         "article:published_time",
@@ -443,8 +454,17 @@ def _json_ld_metadata(tree: Any, meta: _Meta) -> None:
             meta.language = meta.language or _language_code(node.get("inLanguage"))
             meta.description = meta.description or _clean(node.get("description"))
     for node in nodes:
-        if "WebSite" in _types(node):
+        types = _types(node)
+        if "WebSite" in types:
             meta.sitename = meta.sitename or _clean(node.get("name"))
+        if any(_ORGANISATION_TYPE.search(t) for t in types) and (name := _clean(node.get("name"))):
+            meta.organisations.add(_key(name))
+        for field_name in ("author", "publisher"):
+            for item in _as_list(node.get(field_name)):
+                if isinstance(item, dict) and any(
+                    _ORGANISATION_TYPE.search(t) for t in _types(item)
+                ):
+                    meta.organisations.update(_key(name) for name in _ld_names(item, by_id))
 
 
 def _absolute(href: str | None, base: str) -> str | None:
@@ -462,42 +482,93 @@ def _language_code(value: object) -> str | None:
 
 
 _TITLE_SPLIT = re.compile(r"\s+[|\-\u2013—:·•»]\s+")
+# A visible headline rarely carries a " | Section" tail, but when it does the bar is
+# no part of the headline (dashes and colons are: "Iraq - the aftermath").
+_HEADLINE_TAIL = re.compile(r"\s+\|\s+")
+# Below this word overlap with every declared title, a single <h1> is a section or
+# site heading ("Our Blog", "Latest news") rather than the headline.
+_MIN_HEADLINE_OVERLAP = 0.2
 
 
-def _choose_title(meta: _Meta) -> str | None:
-    """The headline as readers see it.
+def _host_label(url: str) -> str:
+    """The distinctive label of the host: "example" for news.example.co.uk."""
+    labels = (_hostname(url) or "").split(".")
+    candidates = [label for label in labels[:-1] if label not in ("co", "com", "org", "net")]
+    return max(candidates or labels, key=len).replace("-", "")
 
-    A page's single ``<h1>`` is the visible headline (unless it holds the site name:
-    a logo); with several, the one matching a declared title wins. Declared titles
-    (Open Graph, ``<title>``) often carry a " | Site name" suffix: JSON-LD headlines
-    rarely do, so they come first, and otherwise the longest part of a split title.
+
+def _site_parts(meta: _Meta, url: str) -> set[str]:
+    """Keys of the parts of declared titles that name the site rather than the page.
+
+    The declared site name, parts that spell the host name ("Move.org", "The Motley
+    Fool" on fool.com), and otherwise the last part of a split title (the " | Site"
+    suffix convention).
     """
-    declared: set[str] = set()
-    site_names = {_key(meta.sitename or "")}
+    sites = {_key(meta.sitename or "")}
     for _, title in meta.titles:
         parts = _TITLE_SPLIT.split(title)
-        longest = max(parts, key=len)
-        declared.update(_key(part) for part in [title, *parts])
-        # Besides the headline, a split title holds the site (or section) name.
-        site_names.update(_key(part) for part in parts if part is not longest)
-    headlines = [h1 for h1 in meta.h1 if _key(h1) not in site_names]
+        if len(parts) < 2:
+            continue
+        host_parts = {_key(part) for part in parts if _names_host(part, url)}
+        sites.update(host_parts or {_key(parts[-1])})
+    sites.discard("")
+    return sites
+
+
+def _choose_title(meta: _Meta, url: str) -> str | None:
+    """The headline as readers see it.
+
+    An ``<h1>`` matching a declared title (Open Graph, Twitter, ``<title>``, JSON-LD,
+    whole or one of its " | "-separated parts) is the headline; so is a page's single
+    ``<h1>`` sharing words with the declared titles. Logo ``<h1>``s holding the site
+    name are skipped. Otherwise a JSON-LD headline, else the first part of a declared
+    title that does not name the site.
+    """
+    sites = _site_parts(meta, url)
+    declared: set[str] = set()
+    declared_words: list[set[str]] = []
+    for _, title in meta.titles:
+        for part in [title, *_TITLE_SPLIT.split(title)]:
+            declared.add(_key(part))
+            declared_words.append(set(_key(part).split()))
+    headlines = [h1 for h1 in meta.h1 if _key(h1) not in sites]
     for h1 in headlines:
-        if len(headlines) == 1 or _key(h1) in declared:
-            return h1
+        headline = _HEADLINE_TAIL.split(h1)[0]
+        if _key(h1) in declared or _key(headline) in declared:
+            return headline
+        if len(headlines) == 1:
+            words = set(_key(h1).split())
+            overlap = max(
+                (len(words & other) / len(words | other) for other in declared_words if other),
+                default=1.0,
+            )
+            if overlap >= _MIN_HEADLINE_OVERLAP:
+                return headline
     for source, title in meta.titles:
         if source.startswith("json-ld"):
             return title
     for _, title in meta.titles:
-        return max(_TITLE_SPLIT.split(title), key=len)
+        parts = _TITLE_SPLIT.split(title)
+        return next((part for part in parts if _key(part) not in sites), parts[0])
     return None
 
 
 _AUTHOR_PREFIX = re.compile(
-    r"^(?:(?:written|posted|published|reviewed|edited|words|story|text|article|photos?)\s+by"
+    r"^(?:(?:read\s+)?more\s+(?:about|from)|(?:(?:this\s+(?:post|article)\s+(?:was|is)\s+)?"
+    r"(?:written|posted|published|reviewed|edited|words|story|text|article|photos?))\s+by"
     r"|by|authors?|written|posted)\b[:\s]*",
     re.IGNORECASE,
 )
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_MONTH_ONLY = re.compile(rf"^{_MONTH}$", re.IGNORECASE)
+# Job titles printed after the name, in the same element: "Jane Doe Tech Reporter".
+_AUTHOR_ROLE = re.compile(
+    r"(?<=[a-z])\s+(?:(?:senior|staff|contributing|lead|tech|technology|chief|head|managing"
+    r"|associate|deputy|former|freelance)\s+)*(?:writer|reporter|editor|correspondent|founder"
+    r"|co-founder|journalist|columnist|contributor)\b.*$"
+    # A date run on: "Jane Doe December", "Jane Doe Dec 4" (not "Theresa May").
+    rf"|\s+(?:(?:january|february|september|october|november|december)\b|{_MONTH}\s+\d).*$",
+)
 # Bylines run on into dates, roles and reviewer credits: cut there.
 _AUTHOR_TAIL = re.compile(
     rf"\s*(?:[|•·]|\b(?:updated|published|posted|reviewed\s+by|fact[-\s]checked\s+by|last"
@@ -512,35 +583,305 @@ def _clean_author(author: str | None) -> str | None:
         return None
     # trafilatura separates names with "; "; bylines print them with commas.
     author = " ".join(author.replace("; ", ", ").split())
-    author = _AUTHOR_TAIL.sub("", _AUTHOR_PREFIX.sub("", author)).strip(" ,;:-")
-    if len(author) < 3 or len(author.split()) > 12:
+    author = _AUTHOR_TAIL.sub("", _AUTHOR_PREFIX.sub("", author)).strip(" ,;:-\"'\u201c\u201d")
+    author = _AUTHOR_ROLE.sub("", author)
+    if len(author) < 3 or len(author.split()) > 12 or _MONTH_ONLY.match(author):
         return None
     return author
 
 
-def _choose_author(meta: _Meta, tree: Any) -> str | None:
-    """Declared authors first; otherwise the byline trafilatura finds in the markup."""
-    for _, author in meta.authors:
-        if cleaned := _clean_author(author):
-            return cleaned
-    # extract_author is not in trafilatura's __all__, but it is the byline search of
-    # extract_metadata, which would also run htmldate and more we do not need.
-    return _clean_author(extract_author(tree))
+# --- The byline zone: what the page shows around its headline -----------------------
+
+_VISIBLE_TEXTS = XPath(
+    "//body//text()[normalize-space()][not(ancestor::script or ancestor::style"
+    " or ancestor::noscript or ancestor::template or ancestor::svg or ancestor::select)]"
+)
+_ZONE_AFTER = 1000  # characters of visible text after the headline that can hold a byline
+_ZONE_BEFORE = 250  # ... and before it (dates and kickers above the headline)
+_ZONE_NODE = 200  # longer texts are body text, whose dates and names are about other things
 
 
-# Dates in order of trust: a date in the URL path is fixed at publication; then the
-# publisher's meta tags and JSON-LD; htmldate's heuristics come last.
+@dataclass
+class _Zone:
+    """Visible texts near the headline, each with its element: after it in document
+    order, and before it nearest first."""
+
+    after: list[tuple[str, Any]] = field(default_factory=list)
+    before: list[tuple[str, Any]] = field(default_factory=list)
+
+
+def _find_headline(tree: Any, title: str | None) -> Any:
+    key = _key(title or "")
+    if not key:
+        return None
+    h1s = list(tree.iter("h1"))
+    for element in h1s:
+        if _key(element.text_content()).startswith(key):
+            return element
+    for element in tree.iter("h2", "h3"):
+        if _key(element.text_content()) == key:
+            return element
+    return h1s[0] if h1s else None
+
+
+def _container(text: Any) -> Any:
+    """The element whose content a text node is (a tail belongs to the parent)."""
+    parent = text.getparent()
+    return parent.getparent() if text.is_tail and parent is not None else parent
+
+
+def _byline_zone(tree: Any, title: str | None) -> _Zone:
+    """The visible texts around the headline: ``_ZONE_AFTER`` characters after it and
+    ``_ZONE_BEFORE`` before it."""
+    zone = _Zone()
+    headline = _find_headline(tree, title)
+    if headline is None:
+        return zone
+    inside = set(headline.iter())
+    texts = _VISIBLE_TEXTS(tree)
+    start = next((i for i, text in enumerate(texts) if _container(text) in inside), None)
+    if start is None:
+        return zone
+    length = 0
+    for text in texts[start + 1 :]:
+        element = _container(text)
+        if element in inside:
+            continue
+        zone.after.append((str(text).strip(), element))
+        length += len(zone.after[-1][0])
+        if length > _ZONE_AFTER:
+            break
+    length = 0
+    for text in reversed(texts[:start]):
+        zone.before.append((str(text).strip(), _container(text)))
+        length += len(zone.before[-1][0])
+        if length > _ZONE_BEFORE:
+            break
+    return zone
+
+
+_MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+    )
+}
+_MONTH_NAME = (
+    r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_YEAR = r"((?:19|20)\d\d)"
+_VISIBLE_DATES = (
+    # "March 9, 2026", "Dec 18 2025", "Sept. 4th, 2025"
+    (re.compile(rf"\b{_MONTH_NAME}\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+{_YEAR}\b", re.I), "mdy"),
+    # "9 March 2026", "24 Apr 2000", "16th of December, 2025"
+    (
+        re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_NAME},?\s+{_YEAR}\b", re.I),
+        "dmy",
+    ),
+    (re.compile(rf"\b{_YEAR}-(\d\d)-(\d\d)\b"), "iso"),
+    # Numeric dates: month first with slashes (US), day first with dots (Europe); a
+    # first number above 12 can only be a day.
+    (re.compile(rf"\b(\d{{1,2}})/(\d{{1,2}})/{_YEAR}\b"), "slash"),
+    (re.compile(rf"\b(\d{{1,2}})\.(\d{{1,2}})\.{_YEAR}\b"), "dot"),
+)
+_UPDATED = re.compile(r"\b(?:updated|modified|revised|refreshed)\b", re.IGNORECASE)
+
+
+def _ymd(year: str | int, month: str | int, day: str | int) -> str | None:
+    y, m, d = int(year), int(month), int(day)
+    if 1 <= m <= 12 and 1 <= d <= 31 and 1990 <= y <= 2100:
+        return f"{y:04d}-{m:02d}-{d:02d}"
+    return None
+
+
+def _dates_in(text: str) -> list[tuple[int, str]]:
+    """Dates written in a short text, with their offsets, in order."""
+    found: list[tuple[int, str]] = []
+    for pattern, order in _VISIBLE_DATES:
+        for match in pattern.finditer(text):
+            a, b, c = match.groups()
+            if order == "mdy":
+                date = _ymd(c, _MONTHS[a[:3].lower()], b)
+            elif order == "dmy":
+                date = _ymd(c, _MONTHS[b[:3].lower()], a)
+            elif order == "iso":
+                date = _ymd(a, b, c)
+            elif order == "slash":
+                date = _ymd(c, b, a) if int(a) > 12 else _ymd(c, a, b)
+            else:
+                date = _ymd(c, a, b) if int(b) > 12 else _ymd(c, b, a)
+            if date:
+                found.append((match.start(), date))
+    return sorted(found)
+
+
+def _visible_date(zone: _Zone) -> tuple[str, bool] | None:
+    """The date shown with the headline, and whether it is labelled as an update.
+
+    The first date after the headline (bylines sit under it), else the nearest one
+    above it. A ``<time>`` element's machine-readable datetime wins over its text.
+    """
+    for texts, nearest in ((zone.after, 0), (zone.before, -1)):
+        for index, (text, element) in enumerate(texts):
+            if len(text) > _ZONE_NODE:
+                continue
+            dates = _dates_in(text)
+            if not dates:
+                continue
+            offset, date = dates[nearest]
+            time = element if element.tag == "time" else element.find("time")
+            if time is not None and (machine := _iso_date(time.get("datetime"))):
+                date = machine
+            # The label stands before the date, in the same text or the one before.
+            label = text[:offset]
+            if index > 0 and nearest == 0:
+                label = texts[index - 1][0][-40:] + " " + label
+            return date, _UPDATED.search(label) is not None
+    return None
+
+
+# Declared dates in order of trust: a date in the URL path is fixed at publication;
+# then the publisher's meta tags and JSON-LD; htmldate's heuristics come last.
 _DATE_ORDER = ("url", "meta", "json-ld", "json-ld-page", "time")
 
 
-def _choose_date(meta: _Meta, tree: Any, url: str) -> tuple[str | None, str | None]:
-    for wanted in _DATE_ORDER:
-        for source, declared in meta.dates:
-            if source == wanted:
-                return declared, source.removesuffix("-page")
+def _choose_date(meta: _Meta, tree: Any, url: str, zone: _Zone) -> tuple[str | None, str | None]:
+    """The publication date, as ``(YYYY-MM-DD, source)``.
+
+    The date the page shows with its headline comes first: it is what readers take
+    for the article's date, and declared dates are often a template's or a CMS's
+    (the first import, the last cache refresh). When that visible date is labelled
+    as an update, the declared publication date wins. A date both shown and declared
+    is credited to the declaration.
+    """
+    declared = [
+        (date, source.removesuffix("-page"))
+        for wanted in _DATE_ORDER
+        for source, date in meta.dates
+        if source == wanted
+    ]
+    visible = _visible_date(zone)
+    if visible is not None and not (visible[1] and declared):
+        date = visible[0]
+        source = next((source for known, source in declared if known == date), "byline")
+        return date, source
+    if declared:
+        return declared[0]
     # Extensive search (dates in the text) is slower but finds a fifth more dates.
     found = _iso_date(find_date(tree, url=url, original_date=True, extensive_search=True))
     return (found, "htmldate") if found else (None, None)
+
+
+def _choose_author(meta: _Meta, tree: Any, zone: _Zone, url: str) -> str | None:
+    """Declared authors first; otherwise the visible byline under the headline, else
+    the byline trafilatura finds in the markup.
+
+    A declared name that is the site's own (an organisation credited as author) gives
+    way to a person named in the visible byline. When the byline prints the declared
+    names ("A, B and C"), its wording is kept.
+    """
+    declared = next(filter(None, (_clean_author(author) for _, author in meta.authors)), None)
+    visible = _visible_byline(zone)
+    if declared is None:
+        # extract_author is not in trafilatura's __all__, but it is the byline search
+        # of extract_metadata, which would also run htmldate and more we do not need.
+        return visible or _clean_author(extract_author(tree))
+    if visible is None:
+        return declared
+    organisation = _key(declared) in {_key(meta.sitename or ""), *meta.organisations}
+    if (organisation or _names_host(declared, url)) and _looks_like_names(visible):
+        return visible
+    if _name_keys(visible) == _name_keys(declared):
+        return visible
+    return declared
+
+
+def _name_keys(names: str) -> list[str]:
+    return [_key(name) for name in _NAME_SEPARATORS.split(names) if _key(name)]
+
+
+def _names_host(name: str, url: str) -> bool:
+    """Whether a name spells the site's host ("Rapid7" on rapid7.com)."""
+    label = _host_label(url)
+    squashed = _key(name).replace(" ", "")
+    if len(label) < 4 or len(squashed) < 3 or len(name.split()) > 5:
+        return False
+    return label in squashed or squashed in label
+
+
+_BYLINE_LABEL = re.compile(
+    r"^(?:(?:written|posted|words|story|text|article)\s+by|by|authors?|written|writer)\b\s*:?\s*",
+    re.IGNORECASE,
+)
+_NOT_AUTHOR_LABEL = re.compile(
+    r"\b(?:reviewed|edited|fact[-\s]?checked|photos?|illustrations?|image)\s+by\b", re.IGNORECASE
+)
+_NAME_SEPARATORS = re.compile(r"\s*(?:,|\band\b|&)\s*")
+_NAME_WORD = re.compile(r"^(?:[A-Z][\w.'\u2019-]*|de|la|le|van|von|der|da|di|al|bin|el|du)$")
+_BYLINE_NODES = 12  # bylines sit among the first texts under the headline
+
+
+def _looks_like_names(text: str) -> bool:
+    """One or more person names: one to five capitalised words (or particles) each."""
+    names = [name for name in _NAME_SEPARATORS.split(text) if name]
+    return bool(names) and all(
+        1 <= len(name.split()) <= 5 and all(_NAME_WORD.match(word) for word in name.split())
+        for name in names
+    )
+
+
+def _visible_byline(zone: _Zone) -> str | None:
+    """The author named under the headline: "By Jane Doe", "Written by" then a name,
+    or a name marked up as the author (rel/itemprop/class "author", "byline")."""
+    texts = zone.after[:_BYLINE_NODES]
+    for index, (text, element) in enumerate(texts):
+        if len(text) > 120 or _NOT_AUTHOR_LABEL.search(text):
+            continue
+        label = _BYLINE_LABEL.match(text)
+        if label is not None:
+            rest = text[label.end() :]
+            if not rest and index + 1 < len(texts):
+                rest = texts[index + 1][0]
+            if (author := _clean_author(rest)) and _looks_like_names(author):
+                return author
+            continue
+        author = _clean_author(text) if _marked_as_author(element) else None
+        if author and _looks_like_names(author):
+            return author
+    # No label, no markup: a lone name right under the headline, next to a date or a
+    # reading time, is the byline.
+    for index, (text, _) in enumerate(texts[:_UNLABELLED_BYLINE_NODES]):
+        if len(text) > 40 or not _looks_like_names(text) or len(text.split()) < 2:
+            continue
+        near = texts[max(0, index - 2) : index + 3]
+        if any(_dates_in(other) or _READING_TIME.search(other) for other, _ in near):
+            return text
+    return None
+
+
+_UNLABELLED_BYLINE_NODES = 4
+_READING_TIME = re.compile(r"\b\d+\s*min(?:ute)?s?\b", re.IGNORECASE)
+
+
+_AUTHOR_MARKUP = re.compile(
+    r"(?:^|[\s_-])(?:author|authors|byline|by-line|writer|contributor)(?:[-_]?name)?(?=$|[\s_-])",
+    re.IGNORECASE,
+)
+
+
+def _marked_as_author(element: Any) -> bool:
+    for candidate in (element, element.getparent()):
+        if candidate is None:
+            continue
+        if (
+            "author" in (candidate.get("rel") or "")
+            or "author" in (candidate.get("itemprop") or "").lower()
+        ):
+            return True
+        if _AUTHOR_MARKUP.search(f"{candidate.get('class') or ''} {candidate.get('id') or ''}"):
+            return True
+    return False
 
 
 def _hostname(url: str) -> str | None:
@@ -606,6 +947,7 @@ class _Hints:
         self.teasers: set[str] = set()  # headlines linking where a "Read more" links
         self.inside: set[Any] = set()  # elements within boilerplate containers
         self._root = root
+        self.page_urls: set[str] = set()  # the page's URL and canonical URL
 
     @functools.cached_property
     def body(self) -> set[str]:
@@ -730,8 +1072,19 @@ _BOILERPLATE_LINE = re.compile(
         |you\s+(?:might|may)\s+also\s+(?:like|enjoy|be\s+interested\s+in)
         |(?:related|recommended|more)\s+(?:articles|posts|stories|reading|coverage)
         |most\s+(?:read|popular|viewed)|trending\s+now|recommended\s+for\s+you
+        |order\s+reprints|print\s+(?:this\s+)?article|this\s+article\s+has\s+been\s+sent\s+to.*
+        |this\s+copy\s+is\s+for\s+your\s+personal,?\s+non-commercial\s+use\b.*
+        |an\s+error\s+(?:has\s+)?occurred.{0,40}|please\s+try\s+again\s+later
     )\W*$""",
     re.IGNORECASE | re.VERBOSE,
+)
+# Lines that are data, not prose: a machine timestamp, a bare URL (markup leaking
+# into the text from hidden fields or microdata): the page's own URL, an image URL.
+# Other bare URLs are kept: articles list their sources that way.
+_DATA_LINE = re.compile(
+    r"^(?:https?://\S+\.(?:jpe?g|png|gif|webp|svg)(?:\?\S*)?"
+    r"|(?:19|20)\d\d-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d)?)$",
+    re.IGNORECASE,
 )
 # Headings opening a list of links to other articles.
 _RELATED_HEADING = re.compile(
@@ -762,6 +1115,7 @@ _PUBLISHER_WORDS = re.compile(
 _COPYRIGHT = re.compile(r"^(?:©|\(c\)|copyright\b).{0,150}$", re.IGNORECASE)
 _BIO_START = re.compile(r"^(?:he|she|they)\s+(?:is|was|has|writes|covers)\b", re.IGNORECASE)
 _MIN_QUOTE_WORDS = 8  # pull quotes are sentences; shorter repeats are headings
+_MIN_REPEAT_WORDS = 5
 _HEAD_BLOCKS = 4  # the repeated headline and the byline sit among the first blocks
 _TAIL_BLOCKS = 6  # author bio and publisher blurb sit among the last blocks
 
@@ -786,6 +1140,14 @@ def _filter_lines(
         elif _BYLINE.match(lines[i]):
             reasons[i] = "byline"
     _mark_page_end(lines, keys, reasons, author, sitename)
+    # A sentence-long line printed twice is a template repeating itself (a headline in
+    # a share box, a promo shown twice); the first copy stays.
+    seen: set[str] = set()
+    for i, key in enumerate(keys):
+        if reasons[i] is None:
+            if key in seen and key.count(" ") + 1 >= _MIN_REPEAT_WORDS:
+                reasons[i] = "repeat"
+            seen.add(key)
     return reasons
 
 
@@ -793,6 +1155,8 @@ def _line_reason(line: str, key: str, hints: _Hints) -> str | None:
     if not key:
         # Symbols only ("»", "|", "•"): separators and icons.
         return "symbols" if len(line) < 4 else None
+    if _DATA_LINE.match(line) or line in hints.page_urls:
+        return "data"
     short = len(line) <= _SHORT
     if short and _BOILERPLATE_LINE.match(line):
         return "phrase"
@@ -981,8 +1345,10 @@ def extract_article(
         return None
     meta = _page_metadata(tree, url)
     hints = _page_hints(tree) if config.post_filters else _Hints(tree)
-    title = _choose_title(meta)
-    author = _choose_author(meta, tree)
+    hints.page_urls = {url, *filter(None, [meta.canonical_url])}
+    title = _choose_title(meta, url)
+    zone = _byline_zone(tree, title)
+    author = _choose_author(meta, tree, zone, url)
     sitename = meta.sitename or _hostname(url)
 
     def filtered(raw: str | None) -> tuple[list[str], int]:
@@ -1007,7 +1373,7 @@ def extract_article(
     if _link_share(lines, hints) > config.max_link_share:
         return None
 
-    date, date_source = _choose_date(meta, tree, url)
+    date, date_source = _choose_date(meta, tree, url, zone)
     return Article(
         text="\n\n".join(lines),
         title=title,

@@ -6,6 +6,7 @@ from typing import Any
 
 from scrapy.crawler import Crawler
 
+from newstrail.boilerplate import finalize_jsonl
 from newstrail.config import CrawlConfig
 from spiders.distributed import worker_file
 from spiders.items import PageItem
@@ -45,6 +46,9 @@ class TextRecordPipeline:
         if self.writer is None:
             return
         self.writer.close()
+        # Lines that repeat across many pages of a site (newsletter prompts, teasers,
+        # publisher blurbs) are only known once the crawl has seen the site's pages.
+        finalize_jsonl(self.path)
         outputs = CrawlOutputs(
             open_store(self.config.store),
             self.config.collection,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import json
+import pickle
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from newstrail.extract import Article, ExtractionConfig, extract_article, looks_like_html
+from newstrail.extract_pool import ExtractionPool
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds" / "iraq-us-troops"
 CT_URL = (
@@ -520,7 +522,8 @@ ARTICLE_BODY = "".join(
 
 def test_og_url_when_no_canonical_link_and_dates_from_the_url() -> None:
     html_page = page(
-        '<meta property="og:url" content="/2019/03/05/story/"><title>Story</title>',
+        '<meta property="og:url" content="/2019/03/05/story/">'
+        "<title>Troops in Iraq - Example News</title>",
         f"<article><h1>Troops in Iraq</h1>{ARTICLE_BODY}</article>",
     )
     article = extract_article(html_page, "http://news.example.org/2019/03/05/story/?utm=x")
@@ -558,7 +561,7 @@ def test_title_without_site_suffix_and_json_ld_graph_author() -> None:
     assert article.canonical_url is None
 
 
-def test_undeclared_date_found_in_the_page_and_logo_h1_skipped() -> None:
+def test_undeclared_date_shown_under_the_headline_and_logo_h1_skipped() -> None:
     html_page = page(
         "<title>Where are American troops? - The Daily Example</title>",
         '<header><h1 class="logo">The Daily Example</h1></header><main>'
@@ -567,7 +570,7 @@ def test_undeclared_date_found_in_the_page_and_logo_h1_skipped() -> None:
     )
     article = extract_article(html_page, "https://daily.example.com/where-are-american-troops")
     assert article is not None
-    assert (article.date, article.date_source) == ("2018-12-28", "htmldate")
+    assert (article.date, article.date_source) == ("2018-12-28", "byline")
     assert article.title == "Where are American troops?"
     assert article.sitename == "daily.example.com"
 
@@ -655,3 +658,119 @@ def test_filters_can_be_switched_off(cases: dict[str, Case]) -> None:
     assert filtered is not None
     assert filtered.boilerplate_removed > 0
     assert len(raw.text) > len(filtered.text)
+
+
+def test_extraction_pool_gives_the_same_articles(cases: dict[str, Case]) -> None:
+    chosen = [cases["citizentruth"], cases["middleeasteye"]]
+    with ExtractionPool(workers=2) as pool:
+        futures = [pool.submit(case.page.encode("utf-8"), case.url) for case in chosen]
+        futures.append(pool.submit(b"", "https://ex.org/"))
+        results = [future.result(timeout=120) for future in futures]
+    assert results[:2] == [extract_article(case.page.encode("utf-8"), case.url) for case in chosen]
+    assert results[2] is None
+    with pytest.raises(RuntimeError, match="closed"):
+        pool.submit(b"<html></html>", "https://ex.org/")
+
+
+def test_article_pickles(extracted: dict[str, Article]) -> None:
+    article = extracted["middleeasteye"]
+    assert pickle.loads(pickle.dumps(article)) == article
+
+
+def ld(data: dict[str, object]) -> str:
+    return f'<script type="application/ld+json">{json.dumps(data)}</script>'
+
+
+def test_date_and_byline_shown_under_the_headline() -> None:
+    # The page shows a date and a byline the declarations do not give: the organisation
+    # credited as author gives way to the person, the shown date is the article's.
+    html_page = page(
+        "<title>Iraq votes to expel US troops | Example News</title>"
+        + ld(
+            {
+                "@type": "NewsArticle",
+                "headline": "Iraq votes to expel US troops",
+                "author": {"@type": "Organization", "name": "Example News"},
+                "publisher": {"@type": "Organization", "name": "Example News"},
+            }
+        ),
+        "<main><h1>Iraq votes to expel US troops</h1>"
+        "<div class='meta'><span>By</span> <a href='/staff/jane'>Jane Doe</a>"
+        "<time datetime='2020-01-05T10:00:00Z'>Jan. 5, 2020</time></div>"
+        f"{ARTICLE_BODY}</main>",
+    )
+    article = extract_article(html_page, "https://news.example.com/iraq-expel")
+    assert article is not None
+    assert article.author == "Jane Doe"
+    assert (article.date, article.date_source) == ("2020-01-05", "byline")
+    assert article.title == "Iraq votes to expel US troops"
+    assert "Jane Doe" not in article.text
+
+
+def test_an_update_shown_defers_to_the_declared_publication_date() -> None:
+    head = (
+        "<title>Troops stay in Iraq</title>"
+        '<meta property="article:published_time" content="2019-03-02T08:00:00Z">'
+    )
+    shown = "<p class='byline'>Written by Ann Lee and Bo Park</p><p>Updated 4/7/2019</p>"
+    article = extract_article(
+        page(head, f"<h1>Troops stay in Iraq</h1>{shown}{ARTICLE_BODY}"),
+        "https://news.example.com/troops-stay",
+    )
+    assert article is not None
+    assert (article.date, article.date_source) == ("2019-03-02", "meta")
+    assert article.author == "Ann Lee and Bo Park"
+    # Without the declaration, the date shown is the one there is (month first).
+    article = extract_article(
+        page(
+            "<title>Troops stay in Iraq</title>",
+            f"<h1>Troops stay in Iraq</h1>{shown}{ARTICLE_BODY}",
+        ),
+        "https://news.example.com/troops-stay",
+    )
+    assert article is not None
+    assert (article.date, article.date_source) == ("2019-04-07", "byline")
+
+
+def test_declared_names_keep_the_bylines_wording() -> None:
+    html_page = page(
+        '<title>Troops stay in Iraq</title><meta name="author" content="Ann Lee, Bo Park">',
+        f"<h1>Troops stay in Iraq</h1><p>By Ann Lee and Bo Park</p>{ARTICLE_BODY}",
+    )
+    article = extract_article(html_page, "https://news.example.com/troops-stay")
+    assert article is not None
+    assert article.author == "Ann Lee and Bo Park"
+
+
+@pytest.mark.parametrize(
+    ("head_title", "h1", "expected"),
+    [
+        # The site name is the title's suffix even when it is the longer part.
+        ("Iraq - University of Example Press", "Iraq", "Iraq"),
+        # A " | Section" tail on the visible headline is not part of it.
+        ("Troops stay | Opinion | Example", "Troops stay | Opinion", "Troops stay"),
+        # An <h1> sharing no word with the declared title is a section heading.
+        ("Troops stay in Iraq | Example", "Our Blog", "Troops stay in Iraq"),
+    ],
+)
+def test_headline_choice(head_title: str, h1: str, expected: str) -> None:
+    html_page = page(f"<title>{esc(head_title)}</title>", f"<h1>{esc(h1)}</h1>{ARTICLE_BODY}")
+    article = extract_article(html_page, "https://example.org/troops")
+    assert article is not None
+    assert article.title == expected
+
+
+def test_data_lines_leaking_from_markup_go() -> None:
+    url = "https://news.example.com/troops-stay"
+    leaks = [url, "https://cdn.example.com/img/troops.jpg", "2019-03-02T08:00:00+01:00"]
+    html_page = page(
+        "<title>Troops stay in Iraq</title>",
+        "<h1>Troops stay in Iraq</h1>"
+        + "".join(f"<p>{leak}</p>" for leak in leaks)
+        + ARTICLE_BODY
+        + "<p>https://www.state.gov/iraq-fact-sheet</p>",
+    )
+    article = extract_article(html_page, url)
+    assert article is not None
+    assert not [leak for leak in leaks if leak in article.text]
+    assert "https://www.state.gov/iraq-fact-sheet" in blocks(article)  # a cited source stays
