@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from typing import Any
 
 from prefect import flow, get_client, task
@@ -88,11 +87,11 @@ def _publish(result: dict[str, Any]) -> None:
 
 
 def _flow_run_crawl_id(context: FlowRunContext) -> str:
-    # The same for every retry of one flow run, so that a retry finds its crawl.
+    # The crawl id is the flow run's id: the same for every retry of the run, so a
+    # retry finds its crawl, and a crawl in the store leads back to its run.
     run = context.flow_run
     assert run is not None
-    when = (run.expected_start_time or run.created or datetime.now(UTC)).astimezone(UTC)
-    return f"{when:%Y%m%dT%H%M%SZ}-{run.id.hex[:6]}"
+    return str(run.id)
 
 
 @flow(name="crawl_coverage", log_prints=True)

@@ -508,7 +508,9 @@ def merge_crawl(config: CrawlConfig, reason: str = "finished") -> dict[str, Any]
     objects = _manifest_objects(client, keys, store, outputs)
     counts["warc_files"] = sum(1 for o in objects if o.key.startswith("warc/"))
     counts["workers"] = len(parts)
-    counts["workers_lost"] = lost
+    # A worker killed before it stored anything has no parts, only its summary.
+    dead = {w for w, summary in summaries.items() if summary.get("died")}
+    counts["workers_lost"] = max(lost, len(dead))
     finished = [s for s in summaries.values() if not s.get("died")]
     started = min((s["started"] for s in finished if s.get("started")), default=None)
     ended = max((s["finished"] for s in finished if s.get("finished")), default=None)

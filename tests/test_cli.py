@@ -208,6 +208,8 @@ def test_crawl_as_a_prefect_flow_run(
     with urllib.request.urlopen(f"{prefect_api}/flow_runs/{flow_run_id}", timeout=10) as response:
         flow_run = json.load(response)
     assert flow_run["state"]["type"] == "COMPLETED"
+    # The crawl id is the flow run's id.
+    assert (tmp_path / "newstrail-data" / "flowed" / flow_run_id / "manifest.json").exists()
     assert list((tmp_path / "newstrail-data" / "flowed").glob("*/manifest.json"))
 
 
