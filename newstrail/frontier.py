@@ -89,12 +89,15 @@ class TrapGuard:
     """Closes URL patterns that keep yielding nothing.
 
     A pattern is closed when ``patience`` of its pages in a row brought no
-    related article and (almost) no new links, or when it has been fetched
-    ``cap`` times without a single related page. Patterns that ever produced a
-    related page stay open: that is how a news site's article URLs look.
+    related article and (almost) no new links, or when its path has been
+    fetched ``cap`` times, whatever the query, without a single related page:
+    faceted navigation keeps making new links, and new parameter combinations,
+    so only the path tells its pages apart from the rest of the site. Patterns
+    that ever produced a related page stay open: that is how a news site's
+    article URLs look.
     """
 
-    def __init__(self, patience: int = 4, cap: int = 25, min_new_links: int = 2) -> None:
+    def __init__(self, patience: int = 4, cap: int = 5, min_new_links: int = 2) -> None:
         self.patience = patience
         self.cap = cap
         self.min_new_links = min_new_links
@@ -102,18 +105,25 @@ class TrapGuard:
         self.closed: set[str] = set()
 
     def allows(self, url: str) -> bool:
-        """False when the URL's pattern has been closed."""
-        return url_pattern(url) not in self.closed
+        """False when the URL's pattern, or its path whatever the query, has been closed."""
+        pattern = url_pattern(url)
+        return pattern not in self.closed and pattern.split("?", 1)[0] not in self.closed
 
     def record(self, url: str, *, related: bool, new_links: int) -> None:
         """Account for a fetched page of ``url``'s pattern."""
         pattern = url_pattern(url)
+        path = pattern.split("?", 1)[0]
         stats = self._stats.setdefault(pattern, _PatternStats())
-        stats.fetched += 1
+        by_path = self._stats.setdefault(path, _PatternStats()) if path != pattern else stats
+        for entry in {id(stats): stats, id(by_path): by_path}.values():
+            entry.fetched += 1
+            if related:
+                entry.fruitful += 1
         if related:
-            stats.fruitful += 1
             stats.barren = 0
             return
         stats.barren = stats.barren + 1 if new_links < self.min_new_links else 0
-        if stats.fruitful == 0 and (stats.barren >= self.patience or stats.fetched >= self.cap):
+        if stats.fruitful == 0 and stats.barren >= self.patience:
             self.closed.add(pattern)
+        if by_path.fruitful == 0 and by_path.fetched >= self.cap:
+            self.closed.add(path)
