@@ -178,37 +178,47 @@ def _seed_problems(summary: dict[str, Any]) -> list[str]:
     ]
 
 
+def _crawl_options(func: F) -> F:
+    """The options a re-crawl and a schedule share with ``crawl``."""
+    options = [
+        click.option(
+            "--budget",
+            type=click.IntRange(min=1),
+            default=500,
+            show_default=True,
+            help="Pages to fetch at most.",
+        ),
+        click.option(
+            "--max-hops",
+            type=click.IntRange(min=0),
+            default=3,
+            show_default=True,
+            help="How far to follow links away from the last related page.",
+        ),
+        click.option(
+            "--allow-private",
+            is_flag=True,
+            help="Allow loopback, private and link-local addresses (refused by default).",
+        ),
+        click.option(
+            "--delay",
+            "download_delay",
+            type=click.FloatRange(min=0),
+            default=1.0,
+            show_default=True,
+            help="Seconds between requests to one host (AutoThrottle adapts).",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 @cli.command()
 @click.argument("seeds", nargs=-1)
 @click.option("--collection", metavar="NAME", help="Collection name (default: the seed set's).")
 @store_option
-@click.option(
-    "--budget",
-    type=click.IntRange(min=1),
-    default=500,
-    show_default=True,
-    help="Pages to fetch at most.",
-)
-@click.option(
-    "--max-hops",
-    type=click.IntRange(min=0),
-    default=3,
-    show_default=True,
-    help="How far to follow links away from the last related page.",
-)
-@click.option(
-    "--allow-private",
-    is_flag=True,
-    help="Allow loopback, private and link-local addresses (refused by default).",
-)
-@click.option(
-    "--delay",
-    "download_delay",
-    type=click.FloatRange(min=0),
-    default=1.0,
-    show_default=True,
-    help="Seconds between requests to one host (AutoThrottle adapts).",
-)
+@_crawl_options
 @click.option(
     "--threshold",
     type=click.FloatRange(0, 1, min_open=True, max_open=True),
@@ -539,42 +549,6 @@ def _size(n: int | None) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1000
     return f"{size:.1f} TB"
-
-
-def _crawl_options(func: F) -> F:
-    """The options a re-crawl and a schedule share with ``crawl``."""
-    options = [
-        click.option(
-            "--budget",
-            type=click.IntRange(min=1),
-            default=500,
-            show_default=True,
-            help="Pages to fetch at most.",
-        ),
-        click.option(
-            "--max-hops",
-            type=click.IntRange(min=0),
-            default=3,
-            show_default=True,
-            help="How far to follow links away from the last related page.",
-        ),
-        click.option(
-            "--allow-private",
-            is_flag=True,
-            help="Allow loopback, private and link-local addresses.",
-        ),
-        click.option(
-            "--delay",
-            "download_delay",
-            type=click.FloatRange(min=0),
-            default=1.0,
-            show_default=True,
-            help="Seconds between requests to one host.",
-        ),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
 
 
 @cli.command()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import http
 import logging
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -107,12 +106,12 @@ class WarcArchiver:
         # Indexing and storing a finished file take long enough to hold up the
         # reactor, whose timers pace requests to each host: they run in a thread,
         # one file after another, and the crawl waits for them when it closes.
-        previous = self._storing
-        self._storing = deferToThread(self._store_finished, path, previous)
+        if self._storing is None:
+            self._storing = deferToThread(self._store_finished, path)
+        else:
+            self._storing.addCallback(lambda _: deferToThread(self._store_finished, path))
 
-    def _store_finished(self, path: Path, previous: Deferred[None] | None) -> None:
-        while previous is not None and not previous.called:
-            time.sleep(0.01)
+    def _store_finished(self, path: Path) -> None:
         # Index the file while it is still local, then store it: the store is the
         # archive, the staging folder only ever holds what is not yet stored.
         with (self.index_dir / (path.name + ".cdxj")).open("wb") as out:

@@ -57,17 +57,12 @@ from protego import Protego
 from scrapy import Request, Spider, signals
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.crawler import Crawler
-from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as _ScrapyRobotsTxtMiddleware
 from scrapy.dupefilters import BaseDupeFilter
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 from scrapy.http import Response
-from scrapy.robotstxt import RobotParser
-from scrapy.utils.defer import maybe_deferred_to_future
-from scrapy.utils.httpobj import urlparse_cached
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
-from twisted.internet.defer import Deferred
 
 from newstrail.config import CrawlConfig
 from newstrail.errors import NewstrailError
@@ -86,7 +81,6 @@ __all__ = [
     "PoliteDownloadHandler",
     "RedisBloomSet",
     "RedisUrlSet",
-    "RobotsTxtMiddleware",
     "SeenSet",
     "SharedBudget",
     "SharedRobotsMiddleware",
@@ -683,30 +677,6 @@ class PoliteDownloadHandler(HTTP11DownloadHandler):
         return await super().download_request(request)
 
 
-class RobotsTxtMiddleware(_ScrapyRobotsTxtMiddleware):
-    """Scrapy's robots.txt middleware, right for requests that wait together.
-
-    In Scrapy 2.19 every request that arrives while a host's robots.txt is being
-    fetched awaits the same Deferred, and only the first gets the parser: the
-    others get None and are let through unchecked. A worker of a distributed
-    crawl meets that at once (it takes many requests for a host it has not seen),
-    so here each waiter gets its own Deferred, fed the parser in turn.
-    """
-
-    async def robot_parser(self, request: Request) -> RobotParser | None:
-        pending = self._parsers.get(urlparse_cached(request).netloc)
-        if not isinstance(pending, Deferred):
-            return await super().robot_parser(request)
-        waiter: Deferred[RobotParser | None] = Deferred()
-
-        def relay(parser: RobotParser | None) -> RobotParser | None:
-            waiter.callback(parser)
-            return parser  # for the next waiter
-
-        pending.addCallback(relay)
-        return await maybe_deferred_to_future(waiter)
-
-
 def _is_robots(request: Request) -> bool:
     return request.url.endswith("/robots.txt") and bool(request.meta.get("dont_obey_robotstxt"))
 
@@ -965,9 +935,8 @@ def distributed_settings(config: CrawlConfig, settings: dict[str, Any]) -> dict[
                 "https": "spiders.distributed.PoliteDownloadHandler",
             },
             "DOWNLOADER_MIDDLEWARES": {
+                # (spiders.politeness.RobotsTxtMiddleware comes with the base settings.)
                 **settings.get("DOWNLOADER_MIDDLEWARES", {}),
-                "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-                "spiders.distributed.RobotsTxtMiddleware": 100,
                 # After the budget (110): a robots.txt request carries no page budget.
                 "spiders.distributed.SharedRobotsMiddleware": 115,
             },

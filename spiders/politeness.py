@@ -15,12 +15,17 @@ from typing import Any
 from protego import Protego
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as _ScrapyRobotsTxtMiddleware
 from scrapy.http import Response
+from scrapy.robotstxt import RobotParser
+from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.defer import Deferred
 
 from newstrail.config import CrawlConfig
 from newstrail.urls import host_key
 
-__all__ = ["RobotsPoliteness"]
+__all__ = ["RobotsPoliteness", "RobotsTxtMiddleware"]
 
 logger = logging.getLogger(__name__)
 
@@ -91,3 +96,27 @@ class RobotsPoliteness:
             slot.delay = max(slot.delay, delay)
             slot.jitter = 0.0
             slot.concurrency = 1
+
+
+class RobotsTxtMiddleware(_ScrapyRobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware, right for requests that wait together.
+
+    In Scrapy 2.19 every request that arrives while a host's robots.txt is being
+    fetched awaits the same Deferred, and only the first gets the parser: the
+    others get None and are let through unchecked. A worker of a distributed
+    crawl meets that at once (it takes many requests for a host it has not seen),
+    so here each waiter gets its own Deferred, fed the parser in turn.
+    """
+
+    async def robot_parser(self, request: Request) -> RobotParser | None:
+        pending = self._parsers.get(urlparse_cached(request).netloc)
+        if not isinstance(pending, Deferred):
+            return await super().robot_parser(request)
+        waiter: Deferred[RobotParser | None] = Deferred()
+
+        def relay(parser: RobotParser | None) -> RobotParser | None:
+            waiter.callback(parser)
+            return parser  # for the next waiter
+
+        pending.addCallback(relay)
+        return await maybe_deferred_to_future(waiter)

@@ -57,7 +57,7 @@ def _local_settings(config: CrawlConfig) -> dict[str, Any]:
             # Scrapy's own lets requests that wait together for a host's robots.txt
             # through unchecked, all but the first (Scrapy 2.19).
             "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-            "spiders.distributed.RobotsTxtMiddleware": 100,
+            "spiders.politeness.RobotsTxtMiddleware": 100,
             # After robots.txt, so a disallowed URL does not use up the budget; a URL
             # whose pattern was closed as a trap since it was queued is dropped first.
             "spiders.middlewares.TrapMiddleware": 105,
