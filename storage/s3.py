@@ -6,18 +6,20 @@ credentials and config files, profiles); the endpoint from ``NEWSTRAIL_S3_ENDPOI
 ``AWS_ENDPOINT_URL`` or the AWS config. Neither ever goes into a message.
 
 Uploads stream in parts of ``NEWSTRAIL_S3_PART_SIZE`` bytes, several at a time,
-hashing the data once on the way: SHA-256 for the object's identity, MD5 per part
-because that is the checksum every S3 server verifies (``Content-MD5``). After the
-upload the object's ETag must be the one those MD5s imply, its size the size sent,
-and its ``x-amz-meta-sha256`` the SHA-256 computed; anything else removes the object
-and raises. A multipart upload learns its SHA-256 only at the end, so it is then
-added by copying the object onto itself with new metadata (a metadata-only
-operation on radosgw and MinIO), conditional on the ETag just verified.
+hashing the data once on the way for the object's identity (SHA-256). Every request
+is signed over the SHA-256 of its body (SigV4 payload signing, switched on for https
+too), which AWS, radosgw and MinIO check before they store anything: a body changed
+in transit is refused (``XAmzContentSHA256Mismatch``) and sent again. That makes
+a Content-MD5 per part redundant, and computing it cost more CPU than the transfer.
+After the upload the object's size must be the size sent, its ETag the one the
+parts' ETags imply and its ``x-amz-meta-sha256`` the SHA-256 computed; anything else
+removes the object and raises. A multipart upload learns its SHA-256 only at the
+end, so it is then added by copying the object onto itself with new metadata (a
+metadata-only operation on radosgw and MinIO), conditional on the ETag just verified.
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import hashlib
 import io
@@ -62,6 +64,8 @@ if TYPE_CHECKING:
 
 __all__ = ["S3Settings", "S3Store"]
 
+log = logging.getLogger(__name__)
+
 # botocore's DEBUG records show signed request headers, access key id included; a
 # crawler logging at DEBUG must not copy them into its log. Still adjustable by hand.
 if logging.getLogger("botocore").level == logging.NOTSET:
@@ -88,6 +92,10 @@ _DENIED = {
     "ExpiredToken",
     "AllAccessDisabled",
 }
+#: Error codes of a request body that reached the server altered (signed payload or
+#: Content-MD5 mismatch): worth sending again, a few times.
+_ALTERED = frozenset({"XAmzContentSHA256Mismatch", "BadDigest", "InvalidDigest"})
+_INTACT_ATTEMPTS = 3
 _UNREACHABLE = (EndpointConnectionError, ConnectTimeoutError, ConnectionClosedError)
 _CONTENT_TYPES = (
     (".warc.gz", "application/warc"),
@@ -155,11 +163,14 @@ class S3Settings:
             max_pool_connections=self.concurrency + 4,
             connect_timeout=10,
             read_timeout=60,
-            # We send Content-MD5 ourselves, which every S3 server checks; the newer
-            # CRC checksums are unknown to many S3-compatible servers.
+            # The signed payload SHA-256 is the integrity check every S3 server makes;
+            # the newer CRC checksums are unknown to many S3-compatible servers.
             request_checksum_calculation="when_required",
             response_checksum_validation="when_required",
-            s3={"addressing_style": "path"} if path_style else None,
+            s3={
+                "payload_signing_enabled": True,
+                **({"addressing_style": "path"} if path_style else {}),
+            },
         )
 
 
@@ -186,8 +197,15 @@ def _read_full(stream: BinaryIO, size: int) -> bytes:
     return b"".join(chunks)
 
 
-def _b64(digest: bytes) -> str:
-    return base64.b64encode(digest).decode("ascii")
+def _multipart_etag(part_etags: list[str]) -> str | None:
+    """The ETag S3 gives an object assembled from parts with these ETags (None if unknown)."""
+    try:
+        digests = b"".join(bytes.fromhex(etag) for etag in part_etags)
+    except ValueError:
+        return None  # a server whose part ETags are not MD5s (some encrypting ones)
+    if len(digests) != 16 * len(part_etags):
+        return None
+    return hashlib.md5(digests).hexdigest() + f"-{len(part_etags)}"
 
 
 def _etag(response: Mapping[str, Any]) -> str:
@@ -357,39 +375,40 @@ class S3Store:
         first = self._read(stream, part_size, key)
         if len(first) < part_size:
             sha256 = hashlib.sha256(first).hexdigest()
-            md5 = hashlib.md5(first)
-            response = self._call(
+            response = self._send(
                 "put_object",
-                "store",
                 key,
                 Key=full,
                 Body=first,
-                ContentMD5=_b64(md5.digest()),
                 ContentType=ctype,
                 Metadata={SHA256_META: sha256},
             )
-            etag = _etag(response)
-            if etag != md5.hexdigest():
-                self._reject(key, full, f"the server's ETag {etag} is not the data's MD5")
-            self._verify(key, full, len(first), sha256, {etag})
+            self._verify(key, full, len(first), sha256, {_etag(response)})
             return ObjectInfo(key, len(first), sha256)
         return self._put_multipart(key, full, ctype, stream, first, part_size)
 
-    def _upload_part(self, key: str, full: str, upload_id: str, number: int, data: bytes) -> bytes:
-        md5 = hashlib.md5(data).digest()
-        response = self._call(
-            "upload_part",
-            "store",
-            key,
-            Key=full,
-            UploadId=upload_id,
-            PartNumber=number,
-            Body=data,
-            ContentMD5=_b64(md5),
+    def _send(self, method: str, key: str, **params: Any) -> Any:
+        """A request with a body, sent again when the body reached the server altered."""
+        for attempt in range(1, _INTACT_ATTEMPTS + 1):
+            try:
+                return getattr(self.client, method)(Bucket=self.bucket, **params)
+            except ClientError as exc:
+                code = exc.response.get("Error", {}).get("Code")
+                if code not in _ALTERED or attempt == _INTACT_ATTEMPTS:
+                    raise self._error(exc, "store", key) from None
+                log.warning("%s: %r arrived altered (%s); sending it again", self.uri, key, code)
+            except BotoCoreError as exc:
+                raise self._error(exc, "store", key) from None
+        raise AssertionError("unreachable")
+
+    def _upload_part(self, key: str, full: str, upload_id: str, number: int, data: bytes) -> str:
+        response = self._send(
+            "upload_part", key, Key=full, UploadId=upload_id, PartNumber=number, Body=data
         )
-        if _etag(response) != md5.hex():
-            raise StoreError(f"{self.uri}: part {number} of {key!r} was not stored intact")
-        return md5
+        etag = _etag(response)
+        if not etag:
+            raise StoreError(f"{self.uri}: the server gave part {number} of {key!r} no ETag")
+        return etag
 
     def _put_multipart(
         self, key: str, full: str, ctype: str, stream: BinaryIO, first: bytes, part_size: int
@@ -398,8 +417,8 @@ class S3Store:
         upload_id = str(created["UploadId"])
         sha256 = hashlib.sha256()
         size = 0
-        futures: list[Future[bytes]] = []
-        in_flight: set[Future[bytes]] = set()
+        futures: list[Future[str]] = []
+        in_flight: set[Future[str]] = set()
         pool = ThreadPoolExecutor(self.settings.concurrency, thread_name_prefix="s3-put")
         try:
             part = first
@@ -423,7 +442,7 @@ class S3Store:
                     for finished in done:
                         finished.result()
                 part = self._read(stream, part_size, key)
-            digests = [future.result() for future in futures]
+            etags = [future.result() for future in futures]
             completed = self._call(
                 "complete_multipart_upload",
                 "store",
@@ -432,8 +451,8 @@ class S3Store:
                 UploadId=upload_id,
                 MultipartUpload={
                     "Parts": [
-                        {"ETag": f'"{d.hex()}"', "PartNumber": n}
-                        for n, d in enumerate(digests, start=1)
+                        {"ETag": f'"{etag}"', "PartNumber": n}
+                        for n, etag in enumerate(etags, start=1)
                     ]
                 },
             )
@@ -445,13 +464,15 @@ class S3Store:
                 self.client.abort_multipart_upload(Bucket=self.bucket, Key=full, UploadId=upload_id)
             raise
         pool.shutdown(wait=True)
-        expected = hashlib.md5(b"".join(digests)).hexdigest() + f"-{len(digests)}"
+        # A multipart object's ETag is the MD5 of its parts' binary MD5s, "-" and the
+        # part count (S3, radosgw, MinIO): proof that it was assembled from these parts.
+        expected = _multipart_etag(etags)
         # radosgw (Pacific at least) answers CompleteMultipartUpload with an empty ETag.
         etag = _etag(completed) or _etag(self._call("head_object", "verify", key, Key=full))
-        if etag != expected:
+        if expected is not None and etag != expected:
             self._reject(key, full, f"the server's ETag {etag} is not the parts' {expected}")
         hex_sha = sha256.hexdigest()
-        etags = {etag}
+        accepted = {etag}
         if size <= MAX_COPY_SIZE:
             copied = self._call(
                 "copy_object",
@@ -465,11 +486,11 @@ class S3Store:
                 ContentType=ctype,
             )
             # AWS gives a copied object an ETag of its own; radosgw and MinIO keep it.
-            etags.add(_etag(copied.get("CopyObjectResult", {})))
-            self._verify(key, full, size, hex_sha, etags)
+            accepted.add(_etag(copied.get("CopyObjectResult", {})))
+            self._verify(key, full, size, hex_sha, accepted)
         else:
             # Too big for CopyObject: the SHA-256 is kept by the manifest only.
-            self._verify(key, full, size, None, etags)
+            self._verify(key, full, size, None, accepted)
         return ObjectInfo(key, size, hex_sha)
 
     def _verify(self, key: str, full: str, size: int, sha256: str | None, etags: set[str]) -> None:
@@ -542,8 +563,9 @@ class S3Store:
     ) -> tuple[int, str]:
         """Write the object into ``out``; return the bytes written and their sha256.
 
-        Beyond one part, ranges are fetched several at a time while this thread writes
-        and hashes them in order.
+        Beyond one part, ranges are fetched several at a time, each written at its
+        offset by the thread that fetched it, while this thread hashes them in order:
+        writing and hashing overlap instead of taking turns.
         """
         digest = hashlib.sha256()
         size = int(head["ContentLength"])
@@ -559,25 +581,32 @@ class S3Store:
             out.flush()
             return written, digest.hexdigest()
         full, etag = self._full(key), _etag(head)
+        fd = out.fileno()
+        os.ftruncate(fd, size)
+
+        def fetch(start: int, end: int) -> bytes:
+            data = self._get_range(key, full, etag, start, end)
+            view = memoryview(data)
+            while view:
+                view = view[os.pwrite(fd, view, start + len(data) - len(view)) :]
+            return data
+
         ranges = deque((start, min(start + part, size)) for start in range(0, size, part))
         pending: deque[Future[bytes]] = deque()
         with ThreadPoolExecutor(self.settings.concurrency, thread_name_prefix="s3-get") as pool:
             try:
                 while ranges or pending:
                     # Twice as many parts in flight as threads: a thread that is done
-                    # starts on the next part while this one writes and hashes in order.
+                    # starts on the next part while this one hashes in order.
                     while ranges and len(pending) < 2 * self.settings.concurrency:
-                        start, end = ranges.popleft()
-                        pending.append(pool.submit(self._get_range, key, full, etag, start, end))
+                        pending.append(pool.submit(fetch, *ranges.popleft()))
                     data = pending.popleft().result()
-                    out.write(data)
                     digest.update(data)
                     written += len(data)
                     progress(len(data))
             finally:
                 for future in pending:
                     future.cancel()
-        out.flush()
         return written, digest.hexdigest()
 
     def get_file(

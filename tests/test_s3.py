@@ -156,11 +156,16 @@ def test_get_file_catches_an_object_changed_behind_the_stores_back(
 
 
 class FlakyProxy:
-    """Forwards requests to the gateway, answering the first ``failures`` with 503 SlowDown."""
+    """Forwards requests to the gateway, answering the first ``failures`` with 503 SlowDown.
 
-    def __init__(self, upstream: str, failures: int) -> None:
+    The first ``corruptions`` PUT bodies of at least a part's size are forwarded with
+    one byte flipped, as a faulty link or middlebox would.
+    """
+
+    def __init__(self, upstream: str, failures: int = 0, corruptions: int = 0) -> None:
         self.upstream = upstream.removeprefix("http://")
         self.failures = failures
+        self.corruptions = corruptions
         self.requests = 0
         proxy = self
 
@@ -181,6 +186,9 @@ class FlakyProxy:
                     self.end_headers()
                     self.wfile.write(payload)
                     return
+                if self.command == "PUT" and len(body) >= MIN_PART_SIZE and proxy.corruptions:
+                    proxy.corruptions -= 1
+                    body = body[:1000] + bytes([body[1000] ^ 1]) + body[1001:]
                 conn = http.client.HTTPConnection(proxy.upstream, timeout=30)
                 # Headers as signed by the client (Host included), so the signature holds.
                 conn.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
@@ -230,6 +238,27 @@ def test_throttling_and_5xx_are_retried_with_backoff(s3_bucket: str, s3_env: S3S
     message = str(caught.value)
     assert "\n" not in message and message.startswith(f"s3://{s3_bucket}/p: ")
     assert "SlowDown" in message and "HTTP 503" in message
+
+
+def test_a_part_altered_on_the_way_is_refused_and_sent_again(
+    s3_bucket: str, s3_env: S3Server
+) -> None:
+    data = os.urandom(2 * MIN_PART_SIZE + 123)
+    with FlakyProxy(s3_env.endpoint, corruptions=1) as proxy:
+        store = store_for(s3_bucket, endpoint_url=proxy.url, part_size=MIN_PART_SIZE)
+        info = store.put("k/mended", io.BytesIO(data))
+        assert proxy.corruptions == 0  # one part did arrive altered
+    assert info.sha256 == hashlib.sha256(data).hexdigest()
+    body = s3_env.client().get_object(Bucket=s3_bucket, Key="p/k/mended")["Body"].read()
+    assert body == data
+    # A link that alters every attempt: an error, and neither object nor upload left.
+    with FlakyProxy(s3_env.endpoint, corruptions=100) as proxy:
+        store = store_for(s3_bucket, endpoint_url=proxy.url, part_size=MIN_PART_SIZE)
+        with pytest.raises(StoreError, match="XAmzContentSHA256Mismatch"):
+            store.put("k/broken", io.BytesIO(data))
+    assert not store_for(s3_bucket).exists("k/broken")
+    uploads = s3_env.client().list_multipart_uploads(Bucket=s3_bucket).get("Uploads", [])
+    assert [u for u in uploads if u["Key"] == "p/k/broken"] == []
 
 
 def test_storage_errors_are_one_line_naming_the_store(
