@@ -26,7 +26,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import threading
 import time
 import zlib
@@ -39,7 +38,7 @@ from typing import Any
 
 import redis
 
-from flows.steps import plan_crawl, preflight_store
+from flows.steps import CRAWLER_COMMAND, plan_crawl, preflight_store
 from newstrail import __version__
 from newstrail.config import CrawlConfig, Environment
 from newstrail.errors import NewstrailError
@@ -202,7 +201,7 @@ def run_worker(config: CrawlConfig, *, stop: threading.Event | None = None) -> d
     env = dict(os.environ)
     root = str(Path(__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
-    with subprocess.Popen([sys.executable, "-m", "spiders.run", str(job)], env=env) as proc:
+    with subprocess.Popen([*CRAWLER_COMMAND, str(job)], env=env) as proc:
         (workdir / _PID).write_text(f"{proc.pid}\n")
         last_beat = time.monotonic()
         while proc.poll() is None:

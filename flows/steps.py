@@ -55,6 +55,14 @@ __all__ = [
 #: The finish reason of a crawl whose crawler was killed: what it had archived was
 #: stored afterwards by ``resume_crawl``, and nothing was fetched again.
 INTERRUPTED = "interrupted"
+#: The crawler child process: ``spiders.run`` called from ``-c`` rather than run with
+#: ``-m``, so that the main module is nothing. Extraction workers (forkserver, like
+#: spawn) import the main module again each: with ``-m`` that is Scrapy's 2.3 s.
+CRAWLER_COMMAND = (
+    sys.executable,
+    "-c",
+    "import sys; from spiders.run import main; sys.exit(main())",
+)
 JOB_NAME = "job.json"
 PID_NAME = "crawler.pid"
 
@@ -99,6 +107,7 @@ def plan_crawl(
         warc_max_size=warc_max_size or env.warc_max_size,
         workdir=env.workdir,
         log_level=log_level,
+        extract_workers=env.extract_workers,
     )
 
 
@@ -120,7 +129,7 @@ def run_crawler(config: CrawlConfig) -> dict[str, Any]:
     # The child imports spiders/ and storage/ from wherever this process found them.
     root = str(Path(__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
-    with subprocess.Popen([sys.executable, "-m", "spiders.run", str(job)], env=env) as proc:
+    with subprocess.Popen([*CRAWLER_COMMAND, str(job)], env=env) as proc:
         # So that --resume can tell a crawl that is still running from one that died.
         (workdir / PID_NAME).write_text(f"{proc.pid}\n")
         returncode = proc.wait()

@@ -60,6 +60,9 @@ class Environment:
     contact: str = DEFAULT_CONTACT
     workdir: Path = Path(".newstrail-work")
     warc_max_size: int = 1_000_000_000
+    #: Extraction worker processes during crawls: None for one per CPU, 0 for none
+    #: (extraction in the crawler's own process).
+    extract_workers: int | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Environment:
@@ -69,6 +72,11 @@ class Environment:
             contact=env.get("NEWSTRAIL_CONTACT") or DEFAULT_CONTACT,
             workdir=Path(env.get("NEWSTRAIL_WORKDIR") or ".newstrail-work"),
             warc_max_size=_int(env, "NEWSTRAIL_WARC_MAX_SIZE", 1_000_000_000, minimum=1_000_000),
+            extract_workers=(
+                _int(env, "NEWSTRAIL_EXTRACT_WORKERS", 0)
+                if env.get("NEWSTRAIL_EXTRACT_WORKERS")
+                else None
+            ),
         )
 
 
@@ -92,6 +100,7 @@ class CrawlConfig:
     warc_max_size: int = 1_000_000_000
     workdir: Path = Path(".newstrail-work")
     log_level: str = "WARNING"
+    extract_workers: int | None = None
     # Incremental re-crawls: the collection's latest captures (a captures file in
     # the staging folder), and the known related articles and feeds to revisit.
     prior: str | None = None

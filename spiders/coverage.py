@@ -12,11 +12,8 @@ from __future__ import annotations
 import asyncio
 import heapq
 import logging
-import multiprocessing
-import os
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -31,6 +28,7 @@ from newstrail.articles import article_record, page_canonical_url
 from newstrail.config import CrawlConfig
 from newstrail.discovery import COMMON_FEED_PATHS, Candidate, feed_links, parse_feed, parse_sitemap
 from newstrail.extract import Article, extract_article, looks_like_html
+from newstrail.extract_pool import ExtractionPool
 from newstrail.frontier import TrapGuard, static_trap_reason
 from newstrail.relevance import RelevanceModel
 from newstrail.stories import StoryIndex
@@ -98,11 +96,11 @@ class CoverageSpider(Spider):
         self._profiled: set[str] = set()
         # Query parameters a site's own rel=canonical drops, learned per host.
         self._ignored_params: dict[str, frozenset[str]] = {}
-        self._pool: ProcessPoolExecutor | None = None
-        # NEWSTRAIL_EXTRACT_WORKERS=N extracts in N worker processes. Off by default:
-        # on the demo web (network-bound, ~30 ms of extraction a page) a pool of two
-        # made the crawl slower (26.8 s against 11.4 s in-process), see the README.
-        self._pool_size = int(os.environ.get("NEWSTRAIL_EXTRACT_WORKERS", "0"))
+        # Extraction runs in worker processes (NEWSTRAIL_EXTRACT_WORKERS, default one
+        # per CPU; 0 extracts in-process). They start in the background when the
+        # crawl opens; pages that come before they are ready are extracted in-process.
+        workers = config.extract_workers
+        self._pool = ExtractionPool(workers) if workers != 0 else None
         # An incremental crawl re-fetches what the collection already holds conditionally.
         self.prior: dict[str, Capture] = {}
         if config.prior:
@@ -166,6 +164,8 @@ class CoverageSpider(Spider):
         return key
 
     async def start(self) -> AsyncIterator[Request]:
+        if self._pool is not None:
+            self._pool.start()
         for url in self.seed_urls:
             key = canonical_url(url)
             if key in self.seen:
@@ -361,19 +361,14 @@ class CoverageSpider(Spider):
     async def _extract(self, body: bytes, url: str) -> Article | None:
         # Extraction is the crawl's heaviest CPU work: done in worker processes it
         # uses every core and never holds the reactor, whose timers pace requests.
-        if self._pool_size == 0:
+        if self._pool is None or not self._pool.ready:
             return extract_article(body, url)
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(
-                max_workers=self._pool_size, mp_context=multiprocessing.get_context("spawn")
-            )
-        future = self._pool.submit(extract_article, body, url)
-        return await asyncio.wrap_future(future)
+        self.counts["extracted_in_pool"] += 1
+        return await asyncio.wrap_future(self._pool.submit(body, url))
 
     def closed(self, reason: str) -> None:
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+            self._pool.close(cancel_pending=True)
 
     def _parse_page(
         self, response: Response, article: Article | None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import json
 import pickle
+import time
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -670,6 +671,21 @@ def test_extraction_pool_gives_the_same_articles(cases: dict[str, Case]) -> None
     assert results[2] is None
     with pytest.raises(RuntimeError, match="closed"):
         pool.submit(b"<html></html>", "https://ex.org/")
+
+
+def test_extraction_pool_starts_in_the_background(cases: dict[str, Case]) -> None:
+    case = cases["middleeasteye"]
+    with ExtractionPool(workers=2) as pool:
+        started = time.monotonic()
+        pool.start()
+        assert time.monotonic() - started < 0.5  # the caller never waits for workers
+        deadline = started + 120
+        while not pool.ready and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert pool.ready
+        article = pool.submit(case.page.encode("utf-8"), case.url).result(timeout=60)
+    assert article == extract_article(case.page.encode("utf-8"), case.url)
+    assert not pool.ready
 
 
 def test_article_pickles(extracted: dict[str, Article]) -> None:
