@@ -27,6 +27,7 @@ from newstrail.relevance import DEFAULT_THRESHOLD
 from newstrail.seeds import SeedSet, load_seed_set, validate_name
 from storage import open_store
 from storage.base import ObjectInfo
+from storage.captures import CAPTURES_NAME, rewrite_captures
 from storage.cdxj import write_cdxj
 from storage.corpus import TextRecordWriter, read_text_records
 from storage.manifest import Manifest, crawl_prefix, format_utc, parse_utc, write_manifest
@@ -317,8 +318,8 @@ def _salvage(config: CrawlConfig) -> dict[str, Any]:
     """Make a killed crawler's staging folder storable and summarise it as interrupted.
 
     The unfinished WARC file is cut after its last complete record and finished;
-    every finished WARC file is indexed; text records that point past what was
-    archived (the crawler died before writing their response) are dropped.
+    every finished WARC file is indexed; text records and captures that point past
+    what was archived (the crawler died before writing their response) are dropped.
     """
     workdir = config.crawl_workdir
     warc_dir, index_dir = workdir / "warc", workdir / "index"
@@ -344,6 +345,12 @@ def _salvage(config: CrawlConfig) -> dict[str, Any]:
     warc_names = {p.name for p in warc_dir.glob("*.warc.gz")}
     warc_names |= {o.key[5:] for o in outputs.stored() if o.key.startswith("warc/")}
     records = _text_in_archive(config, warc_names, cut)
+    # The captures of responses archived before the crash, for later re-crawls.
+    for path in sorted(index_dir.glob(f"*{CAPTURES_NAME}")):
+        rewrite_captures(
+            path,
+            lambda c: c.filename in warc_names and c.offset < cut.get(c.filename, c.offset + 1),
+        )
     related = sorted((r for r in records if r.related), key=lambda r: -r.relevance)
     staged = [p for p in workdir.rglob("*") if p.is_file()]
     job = workdir / JOB_NAME
@@ -392,6 +399,7 @@ def store_pending(config: CrawlConfig) -> list[ObjectInfo]:
     pending += [(p, "text") for p in sorted((workdir / "text").glob("*.jsonl.gz"))]
     if (workdir / "index.cdxj").exists():
         pending.append((workdir / "index.cdxj", "index"))
+    pending += [(p, "index") for p in sorted((workdir / "index").glob(f"*{CAPTURES_NAME}"))]
     uploaded = []
     for path, kind in pending:
         relative = f"{kind}/{path.name}"

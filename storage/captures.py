@@ -13,7 +13,8 @@ import gzip
 import hashlib
 import io
 import json
-from collections.abc import Iterator
+import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,6 +34,8 @@ __all__ = [
     "Prior",
     "load_prior",
     "payload_digest",
+    "read_captures",
+    "rewrite_captures",
 ]
 
 CAPTURES_NAME = "captures.jsonl.gz"
@@ -80,12 +83,37 @@ class CaptureLog:
         self._fh.close()
 
 
-def read_captures(stream: io.BufferedIOBase | Any) -> Iterator[Capture]:
-    """Captures from a gzipped JSON-lines stream."""
+def read_captures(
+    stream: io.BufferedIOBase | Any, *, allow_truncated: bool = False
+) -> Iterator[Capture]:
+    """Captures from a gzipped JSON-lines stream.
+
+    ``allow_truncated`` ends the iteration at a file cut short (a crawler killed
+    while writing) instead of raising: what was flushed before is still good.
+    """
     with gzip.open(stream, "rt", encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                yield Capture(**json.loads(line))
+        try:
+            for line in fh:
+                if not line.endswith("\n") and allow_truncated:
+                    return
+                if line.strip():
+                    yield Capture(**json.loads(line))
+        except (EOFError, zlib.error, gzip.BadGzipFile):
+            if not allow_truncated:
+                raise
+
+
+def rewrite_captures(path: Path, keep: Callable[[Capture], bool]) -> int:
+    """Rewrite a (possibly cut short) captures file with the captures ``keep`` accepts,
+    as one complete gzip file; return how many were kept."""
+    with path.open("rb") as fh:
+        kept = [c for c in read_captures(fh, allow_truncated=True) if keep(c)]
+    tmp = path.with_name(path.name + ".tmp")
+    with gzip.open(tmp, "wt", encoding="utf-8") as out:
+        for capture in kept:
+            out.write(json.dumps(asdict(capture), ensure_ascii=False) + "\n")
+    tmp.replace(path)
+    return len(kept)
 
 
 @dataclass

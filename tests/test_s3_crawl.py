@@ -22,6 +22,7 @@ from newstrail.errors import NewstrailError
 from newstrail.newsweb import NewsWebServer
 from newstrail.seeds import SeedSet
 from storage import STORE_SCHEMES, open_store
+from storage.captures import CAPTURES_NAME, read_captures
 from storage.corpus import read_text_records
 from storage.download import download, plan_download
 from storage.manifest import read_manifest
@@ -221,6 +222,12 @@ def test_resume_after_the_crawler_was_killed(
     assert len(records) == manifest.counts["articles"]
     for record in records:
         assert record.warc_record_offset < sizes[record.warc_filename]
+    # ... and so does every capture a later re-crawl will rely on.
+    with (crawl_dir / "index" / CAPTURES_NAME).open("rb") as fh:
+        captures = list(read_captures(fh))
+    assert len(captures) >= len(records)
+    for capture in captures:
+        assert capture.offset < sizes[capture.filename]
     check = subprocess.run(
         [str(BIN / "warcio"), "check", *map(str, (crawl_dir / "warc").iterdir())],
         capture_output=True,
