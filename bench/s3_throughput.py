@@ -3,9 +3,9 @@
 Writes a WARC file of about ``--size`` MB (gzip-per-record response records with
 HTML-like bodies), then uploads and downloads it through ``S3Store`` (streaming
 multipart upload hashing SHA-256, every request signed over its payload's SHA-256,
-verification; ranged parallel download hashing SHA-256) and through boto3's ``upload_file``/``download_file`` with
-their default settings, alternating the two, and prints the median MB/s of each
-and their ratio.
+verification; ranged parallel download hashing SHA-256) and through boto3's
+``upload_file``/``download_file`` with their default settings, alternating the two,
+and prints the median MB/s of each and their ratio.
 
     .venv/bin/python bench/s3_throughput.py            # starts a throwaway radosgw
     .venv/bin/python bench/s3_throughput.py --endpoint http://127.0.0.1:7480  # AWS_* keys set
