@@ -1,27 +1,126 @@
 """Story clustering: syndicated and near-duplicate copies share a story id.
 
-SimHash (Charikar) over word shingles: copies of a wire story republished with
-a changed first sentence, another site's boilerplate or an editor's note stay
-within a few bits of each other, while different stories do not.
+MinHash (Broder) over word shingles, with locality-sensitive hashing to find
+candidates and an estimated containment to confirm them. Copies of a wire story
+differ by whole lines (another site's byline, caption, paywall notice, an
+editor's note, a new first sentence), which cost a copy only the shingles of
+those lines; different stories about the same event share facts and phrases, but
+rarely long runs of words in the same order, so six-word shingles keep them
+apart. Measured on the fixture web at scale 10 (about 3,000 article pages): copies
+and AMP or print variants of a story contain at least 0.89 of each other's
+shingles; two different stories at most 0.71 (hard negatives on the same
+topic, built from shared sentences), against a threshold of 0.8.
+
+Memory per story is its signature (256 x 4 bytes), its shingle count, its
+first URL and 16 band keys in a sorted array: about 1.5 kB, and no texts.
 """
 
 from __future__ import annotations
 
+import bisect
+import hashlib
 import re
+import zlib
 from dataclasses import dataclass
 
-from simhash import Simhash, SimhashIndex
+import numpy as np
+import numpy.typing as npt
 
-__all__ = ["StoryIndex", "StoryMatch"]
+__all__ = ["StoryIndex", "StoryMatch", "shingle_hashes"]
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+# Fixed, so signatures and story ids are the same in every process and run.
+_SEED = 20_240_604
+# Odd 64-bit multiplier that rolls a shingle's word hashes into one.
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+Signature = npt.NDArray[np.uint32]
 
 
-def _shingles(text: str, size: int = 3) -> list[str]:
+def shingle_hashes(text: str, size: int = 6) -> npt.NDArray[np.uint32]:
+    """32-bit hashes of the distinct runs of ``size`` consecutive words of ``text``.
+
+    Words are lowercased runs of letters and digits; a text of fewer than
+    ``size`` words is one shingle, a text without words none.
+    """
     words = _WORD.findall(text.lower())
-    if len(words) < size:
-        return words
-    return [" ".join(words[i : i + size]) for i in range(len(words) - size + 1)]
+    if not words:
+        return np.empty(0, dtype=np.uint32)
+    ids = np.fromiter(
+        (zlib.crc32(word.encode("utf-8")) for word in words), dtype=np.uint64, count=len(words)
+    )
+    count = max(1, len(words) - size + 1)
+    rolled = np.zeros(count, dtype=np.uint64)
+    for offset in range(min(size, len(words))):
+        rolled = rolled * _MIX + ids[offset : offset + count]  # wraps at 2**64, as meant
+    folded = (rolled ^ (rolled >> np.uint64(32))) & np.uint64(0xFFFFFFFF)
+    return np.unique(folded).astype(np.uint32)
+
+
+class _MinHasher:
+    """``num_perm`` hash functions over 32-bit shingle hashes, one minimum each.
+
+    Multiply-shift hashing (Dietzfelbinger): ``(a * x + b) mod 2**64``, high 32
+    bits, with random 64-bit ``a`` (odd) and ``b``: a 2-independent family, in
+    numpy's wrapping 64-bit arithmetic.
+    """
+
+    def __init__(self, num_perm: int) -> None:
+        rng = np.random.default_rng(_SEED)
+        top = np.iinfo(np.uint64).max
+        self.a = rng.integers(0, top, size=num_perm, dtype=np.uint64, endpoint=True) | np.uint64(1)
+        self.b = rng.integers(0, top, size=num_perm, dtype=np.uint64, endpoint=True)
+
+    def signature(self, hashes: npt.NDArray[np.uint32]) -> Signature:
+        if not len(hashes):
+            return np.full(len(self.a), 0xFFFFFFFF, dtype=np.uint32)
+        values = hashes.astype(np.uint64)
+        hashed: npt.NDArray[np.uint64] = (
+            values[:, None] * self.a[None, :] + self.b[None, :]
+        ) >> np.uint64(32)
+        minima: Signature = hashed.min(axis=0).astype(np.uint32)
+        return minima
+
+
+class _BandTable:
+    """Band key -> story numbers, as two parallel sorted arrays plus a small sorted buffer.
+
+    A dict of Python ints would take about 100 bytes an entry; this takes 12.
+    """
+
+    def __init__(self, buffer_size: int = 4096) -> None:
+        self._keys: npt.NDArray[np.uint64] = np.empty(0, dtype=np.uint64)
+        self._stories: npt.NDArray[np.int32] = np.empty(0, dtype=np.int32)
+        self._buffer: list[tuple[int, int]] = []
+        self._buffer_size = buffer_size
+
+    def add(self, keys: list[int], story: int) -> None:
+        for key in keys:
+            bisect.insort(self._buffer, (key, story))
+        if len(self._buffer) >= self._buffer_size:
+            self._merge()
+
+    def get(self, keys: list[int]) -> set[int]:
+        found: set[int] = set()
+        if len(self._keys):
+            probe = np.array(keys, dtype=np.uint64)
+            lo = np.searchsorted(self._keys, probe, side="left")
+            hi = np.searchsorted(self._keys, probe, side="right")
+            for start, stop in zip(lo.tolist(), hi.tolist(), strict=True):
+                found.update(self._stories[start:stop].tolist())
+        for key in keys:
+            i = bisect.bisect_left(self._buffer, (key, -1))
+            while i < len(self._buffer) and self._buffer[i][0] == key:
+                found.add(self._buffer[i][1])
+                i += 1
+        return found
+
+    def _merge(self) -> None:
+        keys = np.concatenate([self._keys, np.array([k for k, _ in self._buffer], np.uint64)])
+        stories = np.concatenate([self._stories, np.array([s for _, s in self._buffer], np.int32)])
+        order = np.argsort(keys, kind="stable")
+        self._keys, self._stories = keys[order], stories[order]
+        self._buffer.clear()
 
 
 @dataclass(frozen=True)
@@ -35,27 +134,95 @@ class StoryMatch:
 class StoryIndex:
     """Assigns story ids to article texts in capture order.
 
-    Copies of one wire story measured on the demo web differ by 5-9 bits of 64
-    (another site's byline, caption and footer lines survive extraction);
-    different stories by 12 or more, except near-identical templated items.
+    A text is a copy of an earlier story when the smaller of the two holds at
+    least ``min_containment`` of its word shingles in the other (estimated from
+    MinHash signatures), and is at least ``min_size_ratio`` as long: a copy
+    edited for length still matches, a round-up quoting a whole story does not
+    swallow it. Texts with fewer than ``min_words`` shingles are never matched.
+
+    Candidates come from ``bands`` bands of ``rows`` signature values each: two
+    texts with Jaccard similarity 0.5 (a copy cut to half the original, or one
+    with many lines changed) share a band with probability 0.88, 0.7 with
+    probability 0.999.
     """
 
-    def __init__(self, max_distance: int = 9, min_words: int = 40) -> None:
-        self.max_distance = max_distance
+    def __init__(
+        self,
+        *,
+        min_containment: float = 0.8,
+        min_size_ratio: float = 0.5,
+        min_words: int = 40,
+        shingle_size: int = 6,
+        num_perm: int = 256,
+        bands: int = 16,
+        rows: int = 3,
+    ) -> None:
+        if bands * rows > num_perm:
+            raise ValueError("bands * rows must not exceed num_perm")
+        self.min_containment = min_containment
+        self.min_size_ratio = min_size_ratio
         self.min_words = min_words
-        self._index = SimhashIndex([], k=max_distance)
-        self._first: dict[str, str] = {}
+        self.shingle_size = shingle_size
+        self.bands, self.rows = bands, rows
+        self._hasher = _MinHasher(num_perm)
+        self._table = _BandTable()
+        self._signatures: list[bytes] = []
+        self._sizes: list[int] = []
+        self._ids: list[str] = []
+        self._first: list[str] = []
+
+    def __len__(self) -> int:
+        """Stories indexed (those long enough to be matched)."""
+        return len(self._ids)
 
     def assign(self, url: str, text: str) -> StoryMatch:
         """The story of ``text`` captured at ``url``; the first capture of a story founds it."""
-        shingles = _shingles(text)
-        fingerprint = Simhash(shingles)
-        story_id = f"{fingerprint.value:016x}"
-        if len(shingles) >= self.min_words:
-            near = self._index.get_near_dups(fingerprint)
-            if near:
-                story = min(near)  # deterministic when several stories are close
-                return StoryMatch(story, self._first[story])
-            self._index.add(story_id, fingerprint)
-        self._first.setdefault(story_id, url)
+        items = shingle_hashes(text, self.shingle_size)
+        signature = self._hasher.signature(items)
+        story_id = hashlib.blake2b(signature.tobytes(), digest_size=8).hexdigest()
+        if len(items) < self.min_words:
+            return StoryMatch(story_id, None)
+        keys = self._band_keys(signature)
+        best = self._best_match(signature, len(items), self._table.get(keys))
+        if best is not None:
+            return StoryMatch(self._ids[best], self._first[best])
+        number = len(self._ids)
+        self._table.add(keys, number)
+        self._signatures.append(signature.tobytes())
+        self._sizes.append(len(items))
+        self._ids.append(story_id)
+        self._first.append(url)
         return StoryMatch(story_id, None)
+
+    def _band_keys(self, signature: Signature) -> list[int]:
+        rows = self.rows
+        return [
+            int.from_bytes(
+                hashlib.blake2b(
+                    band.to_bytes(2, "little")
+                    + signature[band * rows : (band + 1) * rows].tobytes(),
+                    digest_size=8,
+                ).digest(),
+                "little",
+            )
+            for band in range(self.bands)
+        ]
+
+    def _best_match(self, signature: Signature, size: int, candidates: set[int]) -> int | None:
+        """The candidate story the text is a copy of (the closest; the oldest on a tie)."""
+        numbers = [
+            n
+            for n in sorted(candidates)
+            if min(size, self._sizes[n]) >= self.min_size_ratio * max(size, self._sizes[n])
+        ]
+        if not numbers:
+            return None
+        others = np.frombuffer(b"".join(self._signatures[n] for n in numbers), dtype=np.uint32)
+        agree = np.count_nonzero(others.reshape(len(numbers), -1) == signature, axis=1)
+        jaccard = agree / len(signature)
+        sizes = np.array([self._sizes[n] for n in numbers], dtype=np.float64)
+        # |A & B| = J * (|A| + |B|) / (1 + J), over the smaller of the two sets.
+        shared = jaccard * (size + sizes) / (1.0 + jaccard)
+        containment = np.minimum(1.0, shared / np.minimum(size, sizes))
+        best = int(np.argmax(containment))  # the first, so the oldest, of equals
+        return numbers[best] if containment[best] >= self.min_containment else None

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import urllib.request
 from pathlib import Path
 
 from newstrail.discovery import feed_links, parse_feed, parse_sitemap
+from newstrail.extract import extract_article
 from newstrail.frontier import TrapGuard, UrlSet, static_trap_reason, url_pattern
-from newstrail.stories import StoryIndex
+from newstrail.newsweb import NewsWebServer
+from newstrail.stories import StoryIndex, StoryMatch
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -115,3 +118,80 @@ def test_story_index_clusters_copies() -> None:
     assert first.duplicate_of is None
     assert copy.story_id == first.story_id and copy.duplicate_of == "https://a.org/1"
     assert different.story_id != first.story_id and different.duplicate_of is None
+
+
+def _paragraphs(path: Path) -> list[str]:
+    return [p.strip() for p in path.read_text().split("\n\n") if p.strip()]
+
+
+def test_story_index_copies_with_other_sites_lines_and_cuts() -> None:
+    paragraphs = _paragraphs(ROOT / "seeds" / "iraq-us-troops" / "001-middleeasteye.txt")
+    index = StoryIndex()
+    first = index.assign("https://wire.org/1", "\n\n".join(paragraphs))
+    # Another site's caption, byline, editor's note and paywall lines around the text,
+    # a new first sentence: only those lines' shingles differ.
+    republished = [
+        "Editor's note: This article was first published by Wire and is republished "
+        "here with permission. It has been edited for length.",
+        "US soldiers at a base in western Iraq in 2019 (Reuters/File photo)",
+        "By Wire staff | Published 5 January 2020 | Updated 6 January 2020",
+        "Lawmakers say the official figure leaves out contractors and rotating units.",
+        *paragraphs[1:],
+        "You have 2 free articles left this month.",
+        "Subscribe for full access to our journalism, and support independent reporting.",
+    ]
+    copy = index.assign("https://b.org/1", "\n\n".join(republished))
+    # Edited for length: the last third cut.
+    cut = index.assign("https://c.org/1", "\n\n".join(paragraphs[: 2 * len(paragraphs) // 3]))
+    for match in (copy, cut):
+        assert match == StoryMatch(first.story_id, "https://wire.org/1")
+
+
+def test_story_index_keeps_different_stories_apart() -> None:
+    story = _paragraphs(ROOT / "seeds" / "iraq-us-troops" / "000-citizentruth.txt")
+    longer = _paragraphs(ROOT / "seeds" / "iraq-us-troops" / "001-middleeasteye.txt")
+    index = StoryIndex()
+    first = index.assign("https://a.org/1", "\n\n".join(story))
+    # A story on the same topic that reuses half of the first one's paragraphs, in
+    # another order, among its own: not a copy.
+    mixed = story[::2][::-1] + longer[: len(longer) // 4]
+    hard = index.assign("https://h.org/1", "\n\n".join(mixed))
+    # A round-up that quotes the whole story among three times as much else is not a
+    # copy of it either (nor of the story above).
+    roundup = index.assign("https://r.org/1", "\n\n".join(longer + story))
+    # Too short to tell: never matched, even to itself.
+    short = "Iraq's parliament voted to expel US troops."
+    assert index.assign("https://s.org/1", short) == index.assign("https://s.org/2", short)
+    assert index.assign("https://s.org/2", short).duplicate_of is None
+    assert hard.duplicate_of is None and roundup.duplicate_of is None
+    assert len({first.story_id, hard.story_id, roundup.story_id}) == 3 == len(index)
+
+
+def test_story_index_against_the_newswebs_truth(newsweb: NewsWebServer) -> None:
+    """Every copy of the wire story (other sites' captions, bylines and editor's notes
+    surviving extraction; AMP and print versions) is one story; no two of the web's
+    other stories on the topic, hard negatives included, are, in any capture order."""
+    wanted = ("seed", "on_topic", "hard_negative")
+    urls = [url for url, label in sorted(newsweb.truth.items()) if label in wanted]
+    for wire in newsweb.syndicated:
+        urls += [wire.original, *(url for url, _ in wire.copies), *wire.amp, *wire.printable]
+    texts: dict[str, str] = {}
+    for url in dict.fromkeys(urls):
+        with urllib.request.urlopen(url, timeout=10) as response:
+            article = extract_article(response.read(), url)
+        if article is not None:
+            texts[url] = article.text
+    syndicated = {wire.story for wire in newsweb.syndicated}
+    assert sum(1 for url in texts if newsweb.story_of(url) in syndicated) >= 6
+    for order in (sorted(texts), sorted(texts, reverse=True)):
+        index = StoryIndex()
+        first: dict[str | None, str] = {}
+        ids: dict[str | None, set[str]] = {}
+        for url in order:
+            story = newsweb.story_of(url)
+            match = index.assign(url, texts[url])
+            ids.setdefault(story, set()).add(match.story_id)
+            assert match.duplicate_of == first.get(story), url
+            first.setdefault(story, url)
+        assert all(len(story_ids) == 1 for story_ids in ids.values())
+        assert len({i for story_ids in ids.values() for i in story_ids}) == len(ids)
