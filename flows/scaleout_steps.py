@@ -598,7 +598,14 @@ def _forget(client: redis.Redis, keys: CrawlKeys, crawl_id: str) -> None:
 
 
 def local_workers(config: CrawlConfig, count: int, workdir: Path) -> list[CrawlConfig]:
-    """Configurations of ``count`` new workers on this machine."""
+    """Configurations of ``count`` new workers on this machine.
+
+    Unless set, the CPUs are shared out for extraction: each worker gets a pool of
+    ``cpus // count`` processes, none (extraction in-process) when there are as
+    many workers as CPUs, since each of them already keeps a core busy.
+    """
+    if config.extract_workers is None:
+        config = config.evolve(extract_workers=(os.cpu_count() or 1) // count)
     return [worker_config(config, new_worker_name(), workdir) for _ in range(count)]
 
 
@@ -665,7 +672,10 @@ def join_crawl(
 ) -> dict[str, Any]:
     """``newstrail worker``: one more worker for a crawl started elsewhere; its summary."""
     env = env or Environment.from_env()
-    config = shared_config(frontier, crawl, store=store)
+    # Extraction workers are this machine's business, not the coordinator's.
+    config = shared_config(frontier, crawl, store=store).evolve(
+        extract_workers=env.extract_workers
+    )
     if worker_timeout is not None:
         config = config.evolve(extra={**config.extra, WORKER_TIMEOUT: worker_timeout})
     client, keys = _client(config)
