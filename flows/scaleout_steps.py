@@ -673,9 +673,7 @@ def join_crawl(
     """``newstrail worker``: one more worker for a crawl started elsewhere; its summary."""
     env = env or Environment.from_env()
     # Extraction workers are this machine's business, not the coordinator's.
-    config = shared_config(frontier, crawl, store=store).evolve(
-        extract_workers=env.extract_workers
-    )
+    config = shared_config(frontier, crawl, store=store).evolve(extract_workers=env.extract_workers)
     if worker_timeout is not None:
         config = config.evolve(extra={**config.extra, WORKER_TIMEOUT: worker_timeout})
     client, keys = _client(config)
