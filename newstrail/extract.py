@@ -11,8 +11,10 @@ The pipeline is a chain of plain functions over one parsed tree:
 3. ``_page_hints`` records texts that the markup marks as boilerplate (figure captions,
    containers named like author bios, newsletter boxes, related links, share bars,
    promos, comment sections) or as quotes.
-4. trafilatura extracts the main text; a recall-oriented retry and trafilatura's
-   baseline take over when it finds (almost) nothing.
+4. trafilatura extracts the main text; readability gives a second opinion, and when
+   the two disagree justext a third: the candidate the others agree with most wins
+   (``newstrail.candidates``). A recall-oriented retry and trafilatura's baseline take
+   over when that finds (almost) nothing.
 5. ``_filter_lines`` drops the boilerplate lines trafilatura keeps: skip links, search
    prompts, comment forms, newsletter prompts, "Read more" teasers, share prompts,
    captions, pull quotes repeating the body and their attribution, tables of contents,
@@ -29,6 +31,7 @@ module imports neither Scrapy nor Prefect.
 from __future__ import annotations
 
 import codecs
+import datetime
 import functools
 import json
 import re
@@ -47,6 +50,8 @@ from trafilatura.settings import Document
 from trafilatura.utils import detect_encoding
 from w3lib.encoding import html_body_declared_encoding, resolve_encoding
 
+from newstrail.candidates import choose, justext_lines, readability_lines
+
 __all__ = ["Article", "ExtractionConfig", "extract_article", "looks_like_html"]
 
 
@@ -61,7 +66,11 @@ class ExtractionConfig:
     counts as a miss and the fallbacks are tried. ``max_link_share`` is the largest
     share of the text that may consist of link texts before the page counts as a list
     of links (a home or section page). ``post_filters`` switches our boilerplate
-    filters off, to compare with plain trafilatura.
+    filters off, to compare with plain trafilatura. ``second_opinion`` checks
+    trafilatura's text against readability's, and when the two agree less than
+    ``min_agreement`` (shingle F1) asks justext too and keeps the extraction the other
+    two agree with most (``newstrail.candidates``); it needs the post-filters, since
+    the candidates are compared after filtering.
     """
 
     favor_precision: bool = False
@@ -71,6 +80,8 @@ class ExtractionConfig:
     fallback_length: int = 250
     max_link_share: float = 0.6
     post_filters: bool = True
+    second_opinion: bool = True
+    min_agreement: float = 0.9
 
 
 @dataclass
@@ -79,16 +90,16 @@ class Article:
 
     ``text`` holds one block (paragraph, heading, list item, table row) per entry,
     entries separated by a blank line, so ``text.split("\\n\\n")`` gives the blocks
-    back. ``date`` is ``YYYY-MM-DD``: the date the page shows with its headline,
-    unless that is labelled as an update and a publication date is declared.
-    ``date_source`` says where it came from: ``url`` (a date in the URL path),
-    ``meta`` (meta tags such as article:published_time), ``json-ld``, ``time`` (a
-    ``<time>`` element marked as the publication date), ``byline`` (shown near the
-    headline and declared nowhere) or ``htmldate`` (heuristics over the page); a date
-    both shown and declared is credited to the declaration. ``canonical_url`` comes from
-    ``<link rel=canonical>``, else ``og:url``, made absolute against the page URL;
-    None when the page declares neither. ``boilerplate_removed`` counts the lines our
-    post-filters dropped.
+    back. ``date`` is ``YYYY-MM-DD``, as written (no time zone conversion): a date in
+    the URL or the meta tags, else the date the page shows with its headline, else
+    one only JSON-LD declares. ``date_source`` says where it came from: ``url`` (a
+    date in the URL path), ``meta`` (meta tags such as article:published_time),
+    ``time`` (a ``<time>`` element marked as the publication date), ``byline`` (shown
+    near the headline and declared nowhere), ``json-ld`` or ``htmldate`` (heuristics
+    over the page); a date both shown and declared is credited to the declaration.
+    ``canonical_url`` comes from ``<link rel=canonical>``, else ``og:url``, made
+    absolute against the page URL; None when the page declares neither.
+    ``boilerplate_removed`` counts the lines our post-filters dropped.
     """
 
     text: str
@@ -269,6 +280,12 @@ class _Meta:
 
 _ISO_DATE = re.compile(r"((?:19|20)\d\d)-([01]\d)-([0-3]\d)")
 _URL_DATE = re.compile(r"/((?:19|20)\d\d)[/-]?([01]\d)[/-]?([0-3]\d)(?:/|[-_]|$)")
+# "/2023/october/03/", "/2023/oct/3/"
+_URL_MONTH_DATE = re.compile(
+    r"/((?:19|20)\d\d)/(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?"
+    r"|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)/([0-3]?\d)(?:/|$)",
+    re.IGNORECASE,
+)
 _ARTICLE_TYPE = re.compile(r"(?:Article|BlogPosting|Posting|ReportageNews|Report)$")
 _PAGE_TYPE = re.compile(r"Page$")
 _ORGANISATION_TYPE = re.compile(r"(?:Organization|Corporation|NewsMediaOrganization|Brand)$")
@@ -322,9 +339,29 @@ def _iso_date(value: object) -> str | None:
     if match is None:
         return None
     year, month, day = (int(part) for part in match.groups())
-    if not (1 <= month <= 12 and 1 <= day <= 31):
+    try:
+        return datetime.date(year, month, day).isoformat()
+    except ValueError:  # "2025-02-30"
         return None
-    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def _ymd(year: str | int, month: str | int, day: str | int) -> str | None:
+    """``YYYY-MM-DD`` when the parts make a real date from 1990 on, else None."""
+    try:
+        date = datetime.date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+    return date.isoformat() if 1990 <= date.year <= 2100 else None
+
+
+def _url_date(url: str) -> str | None:
+    path = urlsplit(url).path
+    if match := _URL_DATE.search(path):
+        return _iso_date("-".join(match.groups()))
+    if match := _URL_MONTH_DATE.search(path):
+        year, month, day = match.groups()
+        return _ymd(year, _MONTHS[month[:3].lower()], day)
+    return None
 
 
 def _as_list(value: object) -> list[Any]:
@@ -429,11 +466,30 @@ def _page_metadata(tree: Any, url: str) -> _Meta:
     title_element = tree.find(".//title")
     if title_element is not None and (title := _clean(title_element.text_content())):
         meta.titles.append(("title", title))
-    meta.h1 = [title for h1 in tree.iter("h1") if (title := _clean(h1.text_content()))]
-    match = _URL_DATE.search(urlsplit(url).path)
-    if match and (date := _iso_date("-".join(match.groups()))):
+    meta.h1 = [title for h1 in tree.iter("h1") if (title := _clean(_heading_text(h1)))]
+    if date := _url_date(url):
         meta.dates.append(("url", date))
     return meta
+
+
+def _heading_text(element: Any) -> str:
+    """An element's text with its line breaks as spaces ("WEEKEND<br>CODING")."""
+    if element.find(".//br") is None:
+        return str(element.text_content())
+    pieces: list[str] = []
+
+    def walk(node: Any) -> None:
+        if node.tag == "br":
+            pieces.append(" ")
+        elif isinstance(node.tag, str) and node.text:  # not a comment
+            pieces.append(node.text)
+        for child in node:
+            walk(child)
+            if child.tail:
+                pieces.append(child.tail)
+
+    walk(element)
+    return "".join(pieces)
 
 
 def _json_ld_metadata(tree: Any, meta: _Meta) -> None:
@@ -490,11 +546,15 @@ _HEADLINE_TAIL = re.compile(r"\s+\|\s+")
 _MIN_HEADLINE_OVERLAP = 0.2
 
 
+_SECOND_LEVEL = frozenset({"co", "com", "org", "net", "ac", "gov", "edu", "or", "ne", "go"})
+
+
 def _host_label(url: str) -> str:
-    """The distinctive label of the host: "example" for news.example.co.uk."""
+    """The label of the registered domain: "example" for news.example.co.uk."""
     labels = (_hostname(url) or "").split(".")
-    candidates = [label for label in labels[:-1] if label not in ("co", "com", "org", "net")]
-    return max(candidates or labels, key=len).replace("-", "")
+    if len(labels) > 2 and len(labels[-1]) == 2 and labels[-2] in _SECOND_LEVEL:
+        labels.pop()
+    return labels[-2 if len(labels) > 1 else -1].replace("-", "")
 
 
 def _site_parts(meta: _Meta, url: str) -> set[str]:
@@ -505,26 +565,70 @@ def _site_parts(meta: _Meta, url: str) -> set[str]:
     suffix convention).
     """
     sites = {_key(meta.sitename or "")}
-    for _, title in meta.titles:
-        parts = _TITLE_SPLIT.split(title)
-        if len(parts) < 2:
-            continue
-        host_parts = {_key(part) for part in parts if _names_host(part, url)}
-        sites.update(host_parts or {_key(parts[-1])})
+    split = [parts for _, title in meta.titles if len(parts := _TITLE_SPLIT.split(title)) > 1]
+    sites.update(_key(part) for parts in split for part in parts if _names_host(part, url))
     sites.discard("")
+    if not any(_key(part) in sites for parts in split for part in parts):
+        sites.update(_key(parts[-1]) for parts in split)
     return sites
+
+
+def _without_site(title: str, sites: set[str]) -> str:
+    """A declared title without the parts naming the site, at either end."""
+    # Odd items are the separators, kept between the parts that stay.
+    pieces = re.split(f"({_TITLE_SPLIT.pattern})", title)
+    while len(pieces) > 2 and _key(pieces[-1]) in sites:
+        del pieces[-2:]
+    while len(pieces) > 2 and _key(pieces[0]) in sites:
+        del pieces[:2]
+    return "".join(pieces)
+
+
+# What an <h1> may print around the headline: a date, a byline, a kicker ("Blog:").
+_HEADLINE_EXTRA = re.compile(r"^(?:posted|published|updated|by|written)\b", re.IGNORECASE)
+
+
+def _headline_in(h1: str, title: str) -> bool:
+    """Whether an <h1> is a declared title plus furniture: a date, a byline or a
+    kicker printed in the same element ("Dec 18 2025 Title", "Title Posted on ... by
+    ...", "Blog: Title")."""
+    h1_key, key = _key(h1), _key(title)
+    if key.count(" ") < 2 or h1_key == key:
+        return False
+    if h1_key.startswith(key + " "):
+        extra = h1_key[len(key) + 1 :]
+    elif h1_key.endswith(" " + key):
+        extra = h1_key[: -len(key) - 1]
+    else:
+        return False
+    if _dates_in(h1) and not _dates_in(title):
+        return True
+    if _HEADLINE_EXTRA.match(extra):
+        return True
+    return " " not in extra and h1.lower().startswith(extra + ":")
+
+
+def _part_of(h1: str, titles: Iterable[str]) -> bool:
+    """Whether an <h1> opens or closes a declared title ("Site Blog: Headline")."""
+    key = _key(h1)
+    return key.count(" ") >= 2 and any(
+        other.startswith(key + " ") or other.endswith(" " + key) for other in map(_key, titles)
+    )
 
 
 def _choose_title(meta: _Meta, url: str) -> str | None:
     """The headline as readers see it.
 
     An ``<h1>`` matching a declared title (Open Graph, Twitter, ``<title>``, JSON-LD,
-    whole or one of its " | "-separated parts) is the headline; so is a page's single
-    ``<h1>`` sharing words with the declared titles. Logo ``<h1>``s holding the site
-    name are skipped. Otherwise a JSON-LD headline, else the first part of a declared
-    title that does not name the site.
+    whole or one of its " | "-separated parts) is the headline; so is one that opens
+    or closes a declared title, and a page's single ``<h1>`` sharing words with the
+    declared titles. An ``<h1>`` printing a declared title with a date, byline or
+    kicker gives way to the title. Logo ``<h1>``s holding the site name are skipped.
+    Otherwise a JSON-LD headline (the longer declared title when it was cut short),
+    else the first declared title, without the parts naming the site.
     """
     sites = _site_parts(meta, url)
+    titles = [_without_site(title, sites) for _, title in meta.titles]
     declared: set[str] = set()
     declared_words: list[set[str]] = []
     for _, title in meta.titles:
@@ -536,17 +640,30 @@ def _choose_title(meta: _Meta, url: str) -> str | None:
         headline = _HEADLINE_TAIL.split(h1)[0]
         if _key(h1) in declared or _key(headline) in declared:
             return headline
-        if len(headlines) == 1:
-            words = set(_key(h1).split())
-            overlap = max(
-                (len(words & other) / len(words | other) for other in declared_words if other),
-                default=1.0,
-            )
-            if overlap >= _MIN_HEADLINE_OVERLAP:
-                return headline
-    for source, title in meta.titles:
+        if framed := next((title for title in titles if _headline_in(h1, title)), None):
+            return framed
+    for h1 in headlines:
+        if _part_of(h1, titles) and not _names_host(h1, url):
+            return _HEADLINE_TAIL.split(h1)[0]
+    if len(headlines) == 1:
+        h1 = headlines[0]
+        words = set(_key(h1).split())
+        overlap = max(
+            (len(words & other) / len(words | other) for other in declared_words if other),
+            default=1.0,
+        )
+        if overlap >= _MIN_HEADLINE_OVERLAP:
+            return _HEADLINE_TAIL.split(h1)[0]
+    for (source, _), title in zip(meta.titles, titles, strict=True):
         if source.startswith("json-ld"):
-            return title
+            # A headline cut short ("... Solutions (Including") another title completes.
+            key = _key(title)
+            longer = (
+                other
+                for other in titles
+                if _key(other).startswith(key + " ") and _key(_TITLE_SPLIT.split(other)[0]) != key
+            )
+            return next(longer, title)
     for _, title in meta.titles:
         parts = _TITLE_SPLIT.split(title)
         return next((part for part in parts if _key(part) not in sites), parts[0])
@@ -688,19 +805,14 @@ _VISIBLE_DATES = (
 _UPDATED = re.compile(r"\b(?:updated|modified|revised|refreshed)\b", re.IGNORECASE)
 
 
-def _ymd(year: str | int, month: str | int, day: str | int) -> str | None:
-    y, m, d = int(year), int(month), int(day)
-    if 1 <= m <= 12 and 1 <= d <= 31 and 1990 <= y <= 2100:
-        return f"{y:04d}-{m:02d}-{d:02d}"
-    return None
-
-
-def _dates_in(text: str) -> list[tuple[int, str]]:
-    """Dates written in a short text, with their offsets, in order."""
-    found: list[tuple[int, str]] = []
+def _dates_in(text: str) -> list[tuple[int, str, bool]]:
+    """Dates written in a short text, with their offsets, in order, each flagged when
+    its day and month could be swapped (numeric, both 12 or less)."""
+    found: list[tuple[int, str, bool]] = []
     for pattern, order in _VISIBLE_DATES:
         for match in pattern.finditer(text):
             a, b, c = match.groups()
+            ambiguous = False
             if order == "mdy":
                 date = _ymd(c, _MONTHS[a[:3].lower()], b)
             elif order == "dmy":
@@ -709,65 +821,114 @@ def _dates_in(text: str) -> list[tuple[int, str]]:
                 date = _ymd(a, b, c)
             elif order == "slash":
                 date = _ymd(c, b, a) if int(a) > 12 else _ymd(c, a, b)
+                ambiguous = int(a) <= 12 and int(b) <= 12 and a != b
             else:
                 date = _ymd(c, a, b) if int(b) > 12 else _ymd(c, b, a)
+                ambiguous = int(a) <= 12 and int(b) <= 12 and a != b
             if date:
-                found.append((match.start(), date))
+                found.append((match.start(), date, ambiguous))
     return sorted(found)
 
 
-def _visible_date(zone: _Zone) -> tuple[str, bool] | None:
-    """The date shown with the headline, and whether it is labelled as an update.
+@dataclass(frozen=True)
+class _ShownDate:
+    date: str
+    distance: int  # characters of visible text between the headline and the date
+    updated: bool  # labelled as an update ("Updated", "Last modified")
+    ambiguous: bool  # numeric, with day and month both 12 or less
 
-    The first date after the headline (bylines sit under it), else the nearest one
+
+def _shown_dates(texts: list[tuple[str, Any]], *, below: bool) -> list[_ShownDate]:
+    """The dates shown in short texts near the headline (bylines, datelines).
+
+    Per text the date nearest the headline: the first one below it, the last one
     above it. A ``<time>`` element's machine-readable datetime wins over its text.
     """
-    for texts, nearest in ((zone.after, 0), (zone.before, -1)):
-        for index, (text, element) in enumerate(texts):
-            if len(text) > _ZONE_NODE:
-                continue
-            dates = _dates_in(text)
-            if not dates:
-                continue
-            offset, date = dates[nearest]
-            time = element if element.tag == "time" else element.find("time")
-            if time is not None and (machine := _iso_date(time.get("datetime"))):
-                date = machine
-            # The label stands before the date, in the same text or the one before.
-            label = text[:offset]
-            if index > 0 and nearest == 0:
-                label = texts[index - 1][0][-40:] + " " + label
-            return date, _UPDATED.search(label) is not None
-    return None
+    shown: list[_ShownDate] = []
+    distance = 0
+    for index, (text, element) in enumerate(texts):
+        distance += len(text)
+        if len(text) > _ZONE_NODE:
+            continue
+        dates = _dates_in(text)
+        if not dates:
+            continue
+        offset, date, ambiguous = dates[0 if below else -1]
+        time = element if element.tag == "time" else element.find("time")
+        if time is not None and (machine := _iso_date(time.get("datetime"))):
+            date, ambiguous = machine, False
+        # The label stands before the date, in the same text or in the one before it
+        # ("Updated on", then the date), unless that one has a date of its own.
+        previous = index - 1 if below else index + 1
+        label = text[:offset]
+        if 0 <= previous < len(texts) and not _dates_in(texts[previous][0]):
+            label = texts[previous][0][-40:] + " " + label
+        updated = _UPDATED.search(label) is not None
+        shown.append(_ShownDate(date, distance - len(text), updated, ambiguous))
+    return shown
 
 
-# Declared dates in order of trust: a date in the URL path is fixed at publication;
-# then the publisher's meta tags and JSON-LD; htmldate's heuristics come last.
-_DATE_ORDER = ("url", "meta", "json-ld", "json-ld-page", "time")
+_NEAR_HEADLINE = 300  # characters: a byline is this close; dates further down are the body's
+
+
+def _visible_date(zone: _Zone) -> _ShownDate | None:
+    """The date shown with the headline: the first one under it (bylines sit there),
+    unless it is far below and one stands right above the headline; a publication
+    date over an update shown next to it."""
+    below = _shown_dates(zone.after, below=True)
+    above = _shown_dates(zone.before, below=False)
+    near = [shown for shown in below if shown.distance <= _NEAR_HEADLINE] + [
+        shown for shown in above if shown.distance <= _NEAR_HEADLINE
+    ]
+    if not near:
+        return next(iter(below + above), None)
+    return next((shown for shown in near if not shown.updated), near[0])
+
+
+# Dates in order of trust. A date in the URL path is fixed at publication, and so is
+# what the meta tags declare (article:published_time and kin, read by search engines
+# and link previews); a ``<time>`` marked as the publication date comes next.
+_DECLARED_FIRST = ("url", "meta", "time")
+# JSON-LD comes after the date shown with the headline: page builders and SEO plugins
+# fill it in on their own, often with the date the page was first drafted, which on
+# a guide kept up to date is years older than the date the page shows.
+_DECLARED_LAST = ("json-ld", "json-ld-page")
+# A page cannot show a date before it was published: a declared date this many days
+# after the shown one is the date of a migration or a re-import.
+_MIGRATION_DAYS = 2
+
+
+def _days_between(earlier: str, later: str) -> int:
+    return (datetime.date.fromisoformat(later) - datetime.date.fromisoformat(earlier)).days
 
 
 def _choose_date(meta: _Meta, tree: Any, url: str, zone: _Zone) -> tuple[str | None, str | None]:
     """The publication date, as ``(YYYY-MM-DD, source)``.
 
-    The date the page shows with its headline comes first: it is what readers take
-    for the article's date, and declared dates are often a template's or a CMS's
-    (the first import, the last cache refresh). When that visible date is labelled
-    as an update, the declared publication date wins. A date both shown and declared
-    is credited to the declaration.
+    A date in the URL or the meta tags comes first: the date shown under the headline
+    is often the last update's, labelled so or not. A shown date days before the
+    declared one wins, though: the declaration records a migration. The shown date
+    comes next, before a date that only JSON-LD declares; htmldate's heuristics come
+    last. A date both shown and declared is credited to the declaration.
     """
-    declared = [
-        (date, source.removesuffix("-page"))
-        for wanted in _DATE_ORDER
-        for source, date in meta.dates
-        if source == wanted
-    ]
+    first, last = (
+        [(date, source) for wanted in order for source, date in meta.dates if source == wanted]
+        for order in (_DECLARED_FIRST, _DECLARED_LAST)
+    )
     visible = _visible_date(zone)
-    if visible is not None and not (visible[1] and declared):
-        date = visible[0]
-        source = next((source for known, source in declared if known == date), "byline")
-        return date, source
-    if declared:
-        return declared[0]
+    shown = None if visible is None else visible.date
+    if visible is not None and visible.ambiguous:
+        # "03/10/2023": the declarations say which of the two readings is meant.
+        swapped = f"{visible.date[:4]}-{visible.date[8:]}-{visible.date[5:7]}"
+        if any(date == swapped for date, _ in first + last):
+            shown = swapped
+    if first and not (shown and _days_between(shown, first[0][0]) > _MIGRATION_DAYS):
+        return first[0]
+    if shown is not None:
+        source = next((source for known, source in first + last if known == shown), "byline")
+        return shown, source.removesuffix("-page")
+    if last:
+        return last[0][0], "json-ld"
     # Extensive search (dates in the text) is slower but finds a fifth more dates.
     found = _iso_date(find_date(tree, url=url, original_date=True, extensive_search=True))
     return (found, "htmldate") if found else (None, None)
@@ -993,7 +1154,9 @@ def _page_hints(tree: Any) -> _Hints:
         names = f"{element.get('class') or ''} {_unslug(element.get('id'))}"
         if _HINT_NAMES.search(names) and not _in_code(element):
             hinted.append(element)
-        if _QUOTE_NAMES.search(names):
+        lowered = names.lower()
+        # Substring tests first: the regex on every named element is a hot spot.
+        if ("quote" in lowered or "pull" in lowered) and _QUOTE_NAMES.search(names):
             quotes.append(element)
     hints.teasers = _teaser_headlines(root)
     for element in quotes:
@@ -1303,6 +1466,9 @@ def _trafilatura(tree: Any, url: str, config: ExtractionConfig, *, recall: bool)
         favor_recall=config.favor_recall or recall,
         include_comments=False,
         include_tables=config.include_tables,
+        # trafilatura's own fallback (readability and justext against its result) is
+        # what the second opinion does, over filtered lines: running both pays twice.
+        fast=config.second_opinion and config.post_filters and not recall,
         # Metadata comes from _page_metadata: trafilatura's costs a third of its time
         # (htmldate, a byline search on a copy of the tree) and is rarely needed.
         with_metadata=False,
@@ -1360,6 +1526,17 @@ def extract_article(
         return kept, len(lines) - len(kept)
 
     lines, removed = filtered(_trafilatura(tree, url, config, recall=False))
+    if config.second_opinion and config.post_filters:
+        # A mistake of one extractor alone is outvoted (newstrail.candidates).
+        second = filtered("\n".join(readability_lines(tree)))
+        third: list[tuple[list[str], int]] = []
+
+        def justext() -> list[str]:
+            third.append(filtered("\n".join(justext_lines(tree))))
+            return third[0][0]
+
+        chosen, _ = choose(lines, second[0], justext, config.min_agreement)
+        lines, removed = [(lines, removed), second, *third][chosen]
     if sum(map(len, lines)) < config.fallback_length:
         # trafilatura found next to nothing: retry favouring recall, then take its
         # baseline (all paragraphs, or the JSON-LD articleBody); keep the longest.

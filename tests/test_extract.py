@@ -11,8 +11,8 @@ from __future__ import annotations
 import html
 import json
 import pickle
-import time
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -767,6 +767,15 @@ def test_declared_names_keep_the_bylines_wording() -> None:
         ("Troops stay | Opinion | Example", "Troops stay | Opinion", "Troops stay"),
         # An <h1> sharing no word with the declared title is a section heading.
         ("Troops stay in Iraq | Example", "Our Blog", "Troops stay in Iraq"),
+        # A date or byline printed in the <h1> is not part of the headline...
+        ("Troops stay in Iraq | Example", "Dec 18 2025 Troops stay in Iraq", "Troops stay in Iraq"),
+        (
+            "Troops stay in Iraq",
+            "Troops stay in Iraq Posted on May 2, 2024 by ann",
+            "Troops stay in Iraq",
+        ),
+        # ... nor is a kicker the declared titles do not have.
+        ("Troops stay in Iraq | Example", "Blog: Troops stay in Iraq", "Troops stay in Iraq"),
     ],
 )
 def test_headline_choice(head_title: str, h1: str, expected: str) -> None:
@@ -790,3 +799,116 @@ def test_data_lines_leaking_from_markup_go() -> None:
     assert article is not None
     assert not [leak for leak in leaks if leak in article.text]
     assert "https://www.state.gov/iraq-fact-sheet" in blocks(article)  # a cited source stays
+
+
+def test_site_named_by_the_registered_domain_not_a_subdomain() -> None:
+    # "gardening" is a subdomain: the title part holding it is the page's, and the part
+    # naming the registered domain ("example") is the site's.
+    html_page = page(
+        "<title>Gardening in a Warming World | Example Garden Learning</title>",
+        f"<h1>Gardening in a Warming World</h1>{ARTICLE_BODY}",
+    )
+    article = extract_article(html_page, "https://gardening.dept.example.edu/warming/")
+    assert article is not None
+    assert article.title == "Gardening in a Warming World"
+
+
+def test_headline_among_several_h1s_closing_the_declared_title() -> None:
+    html_page = page(
+        '<meta property="og:title" content="Example Blog: Hardware-Attested Nix Builds">',
+        f"<h1>Hardware-Attested Nix Builds</h1>{ARTICLE_BODY}<h1>What is attestation</h1>",
+    )
+    article = extract_article(html_page, "https://example.io/blog/attested")
+    assert article is not None
+    assert article.title == "Hardware-Attested Nix Builds"
+
+
+def test_line_breaks_in_the_headline_are_spaces() -> None:
+    html_page = page(
+        "<title>Weekend Coding Agent | Example Labs</title>",
+        f"<h1>WEEKEND<br>CODING<br><span>AGENT</span></h1>{ARTICLE_BODY}",
+    )
+    article = extract_article(html_page, "https://example.ai/reports/agent")
+    assert article is not None
+    assert article.title == "WEEKEND CODING AGENT"
+
+
+def test_json_ld_headline_without_site_suffix_or_completed_when_cut_short() -> None:
+    cut = "Fix It Friday: We Help 4 Readers Find Solutions (Including"
+    whole = "Fix It Friday: We Help 4 Readers Find Solutions (Including One Trick)"
+    html_page = page(
+        f'<meta property="og:title" content="{whole} - Example Home">'
+        + ld({"@type": "BlogPosting", "headline": cut}),
+        f"<div class='content'>{ARTICLE_BODY}</div>",
+    )
+    article = extract_article(html_page, "https://examplehome.com/fix-it-friday")
+    assert article is not None
+    assert article.title == whole
+    html_page = page(
+        '<meta property="og:site_name" content="RenoExample">'
+        + ld({"@type": "Article", "headline": "The 10 Best Projects of 2023 | RenoExample"}),
+        f"<div class='content'>{ARTICLE_BODY}</div>",
+    )
+    article = extract_article(html_page, "https://www.renoexample.com/best-projects")
+    assert article is not None
+    assert article.title == "The 10 Best Projects of 2023"
+
+
+def dated_page(head: str, shown: str) -> str:
+    return page(
+        f"<title>Troops stay in Iraq</title>{head}",
+        f"<main><h1>Troops stay in Iraq</h1>{shown}{ARTICLE_BODY}</main>",
+    )
+
+
+PUBLISHED_META = '<meta property="article:published_time" content="2019-03-02T08:00:00Z">'
+
+
+@pytest.mark.parametrize(
+    ("head", "shown", "url_path", "expected"),
+    [
+        # The meta tags' publication date wins over a later date shown unlabelled...
+        (PUBLISHED_META, "<p>April 7, 2019</p>", "/troops", ("2019-03-02", "meta")),
+        # ... but not over a shown date before it: that date is a migration's.
+        (PUBLISHED_META, "<p>January 5, 2015</p>", "/troops", ("2015-01-05", "byline")),
+        # The shown date, even an update, wins over a date only JSON-LD declares.
+        (
+            ld({"@type": "Article", "datePublished": "2015-04-06"}),
+            "<p>Updated September 28, 2019</p>",
+            "/troops",
+            ("2019-09-28", "byline"),
+        ),
+        # A numeric date is read the way the declarations confirm (day first here).
+        (
+            ld({"@type": "Article", "datePublished": "2019-10-03"}),
+            "<p>03/10/2019</p>",
+            "/troops",
+            ("2019-10-03", "json-ld"),
+        ),
+        # A URL path can name its month.
+        ("", "<p>03/10/2019</p>", "/2019/october/03/troops", ("2019-10-03", "url")),
+        # Shown together, the publication date wins over the update.
+        (
+            "",
+            "<p>Updated: January 2, 2020</p><p>December 22, 2019</p>",
+            "/troops",
+            ("2019-12-22", "byline"),
+        ),
+    ],
+)
+def test_date_ranking(head: str, shown: str, url_path: str, expected: tuple[str, str]) -> None:
+    article = extract_article(dated_page(head, shown), f"https://news.example.com{url_path}")
+    assert article is not None
+    assert (article.date, article.date_source) == expected
+
+
+def test_a_date_right_above_the_headline_beats_one_deep_below_it() -> None:
+    lede = "".join(f"<p>{esc(p)}</p>" for p in body_paragraphs("000-citizentruth.txt")[:3])
+    html_page = page(
+        "<title>Troops stay in Iraq</title>",
+        "<main><span>4 min read</span><span>Dec 12, 2019</span><h1>Troops stay in Iraq</h1>"
+        f"{lede}<p>Talks resumed on Oct 30, 2019.</p>{ARTICLE_BODY}</main>",
+    )
+    article = extract_article(html_page, "https://news.example.com/troops")
+    assert article is not None
+    assert (article.date, article.date_source) == ("2019-12-12", "byline")

@@ -1,0 +1,126 @@
+"""Second opinions on a page's main text, and the choice between candidate extractions.
+
+trafilatura's rules fail in ways another algorithm does not: it keeps a teaser list or
+a publisher blurb that ends the article's container, or stops at a layout break in the
+middle of the text. readability scores DOM nodes by their text and commas, justext
+classifies paragraphs by length, link density and stopwords; their mistakes are mostly
+different ones. So each page gets a second opinion from readability (a few
+milliseconds), and when the two disagree a third from justext; the candidate that
+agrees most with the others wins, so a mistake made by one extractor alone is outvoted.
+Agreement is measured the way the text is scored: overlap of 4-word shingles.
+
+Candidates are lists of lines (blocks), filtered by the caller before they are compared.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from copy import deepcopy
+from typing import Any
+
+from trafilatura.baseline import basic_cleaning
+from trafilatura.external import try_justext, try_readability
+
+__all__ = ["agreement", "choose", "justext_lines", "readability_lines"]
+
+_WORD = re.compile(r"\w+")
+_SHINGLE = 4
+
+# Elements that start a new line of text; everything else runs inline.
+_BLOCKS = frozenset(
+    {
+        "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt",
+        "figcaption", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr",
+        "li", "main", "ol", "p", "pre", "section", "table", "td", "th", "tr", "ul",
+    }
+)  # fmt: skip
+_SKIP = frozenset({"script", "style", "noscript", "template"})
+
+
+def _element_lines(root: Any) -> list[str]:
+    """The element's text as lines, a new line at each block element."""
+    lines: list[str] = []
+    parts: list[str] = []
+
+    def flush() -> None:
+        line = " ".join(" ".join(parts).split())
+        if line:
+            lines.append(line)
+        parts.clear()
+
+    def walk(element: Any) -> None:
+        tag = element.tag if isinstance(element.tag, str) else ""
+        if tag in _SKIP:
+            return
+        block = tag in _BLOCKS
+        if block:
+            flush()
+        if element.text:
+            parts.append(element.text)
+        for child in element:
+            walk(child)
+            if child.tail:
+                parts.append(child.tail)
+        if block:
+            flush()
+
+    walk(root)
+    flush()
+    return lines
+
+
+def readability_lines(tree: Any) -> list[str]:
+    """readability's main text (trafilatura's fork of readability-lxml), as lines."""
+    # readability strips and rewrites the tree it is given.
+    return _element_lines(try_readability(deepcopy(tree)))
+
+
+def justext_lines(tree: Any, language: str | None = None) -> list[str]:
+    """The paragraphs justext classifies as content (trafilatura's justext set-up)."""
+    body = try_justext(basic_cleaning(deepcopy(tree)), None, language)
+    return [" ".join(text.split()) for p in body.iter("p") if (text := p.text or "").strip()]
+
+
+def _shingles(lines: Sequence[str]) -> Counter[tuple[str, ...]]:
+    words = _WORD.findall("\n".join(lines))
+    if len(words) < _SHINGLE:
+        return Counter([tuple(words)]) if words else Counter()
+    return Counter(zip(*(words[i:] for i in range(_SHINGLE)), strict=False))
+
+
+def _overlap(a: Counter[tuple[str, ...]], b: Counter[tuple[str, ...]]) -> float:
+    """F1 of two shingle multisets: 1 for the same text, 0 for nothing in common."""
+    total = a.total() + b.total()
+    return 2 * (a & b).total() / total if total else 1.0
+
+
+def agreement(a: Sequence[str], b: Sequence[str]) -> float:
+    """How far two extractions hold the same text (shingle F1, between 0 and 1)."""
+    return _overlap(_shingles(a), _shingles(b))
+
+
+def choose(
+    first: list[str],
+    second: list[str],
+    third: Callable[[], list[str]],
+    min_agreement: float,
+) -> tuple[int, list[str]]:
+    """Pick among candidate extractions by agreement; return its index and lines.
+
+    ``first`` is the preferred candidate: it is kept when ``second`` agrees with it at
+    least ``min_agreement``. Otherwise ``third()`` is computed and the candidate agreeing
+    most with the other two wins, ``first`` on ties.
+    """
+    shingles = [_shingles(first), _shingles(second)]
+    first_second = _overlap(shingles[0], shingles[1])
+    if first_second >= min_agreement:
+        return 0, first
+    candidates = [first, second, third()]
+    shingles.append(_shingles(candidates[2]))
+    first_third = _overlap(shingles[0], shingles[2])
+    second_third = _overlap(shingles[1], shingles[2])
+    scores = [first_second + first_third, first_second + second_third, first_third + second_third]
+    best = max(range(3), key=lambda i: (scores[i], i == 0))
+    return best, candidates[best]

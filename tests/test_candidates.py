@@ -1,0 +1,71 @@
+"""Candidate extractions and the choice between them (newstrail.candidates)."""
+
+from __future__ import annotations
+
+from trafilatura import load_html
+
+from newstrail.candidates import agreement, choose, justext_lines, readability_lines
+from newstrail.extract import ExtractionConfig, extract_article
+
+BODY = [
+    "The city council voted on Tuesday to expand the harbour ferry service to three new "
+    "stops along the eastern shore, after months of debate about its cost and its route.",
+    "Supporters said the ferries would take hundreds of cars off the coastal road each "
+    "morning, and that the new stops would serve neighbourhoods without a rail link.",
+    "Opponents questioned the operating subsidy, which the council put at two million a "
+    "year, and asked for a review of the timetable once the first winter is over.",
+]
+PAGE = f"""<html><head><title>Ferry service to expand</title></head><body>
+<nav><ul><li><a href="/">Home</a></li><li><a href="/news">News</a></li>
+<li><a href="/sport">Sport</a></li></ul></nav>
+<article><h1>Ferry service to expand</h1>
+{"".join(f"<p>{paragraph}</p>" for paragraph in BODY)}
+</article>
+<footer><p>Contact us</p><p>Privacy policy</p></footer>
+</body></html>"""
+TEASER = "More from the harbour desk: tide tables, the week's shipping news and our photo gallery"
+
+
+def test_readability_and_justext_find_the_article_paragraphs() -> None:
+    tree = load_html(PAGE)
+    for lines in (readability_lines(tree), justext_lines(tree)):
+        assert all(paragraph in lines for paragraph in BODY)
+        assert "Privacy policy" not in lines
+
+
+def test_second_opinions_leave_the_tree_alone() -> None:
+    tree = load_html(PAGE)
+    assert tree is not None
+    before = len(list(tree.iter()))
+    readability_lines(tree)
+    justext_lines(tree)
+    assert len(list(tree.iter())) == before
+
+
+def test_agreement_is_shingle_overlap() -> None:
+    assert agreement(BODY, BODY) == 1.0
+    assert agreement(BODY, ["Nothing in common with the ferry story here at all"]) == 0.0
+    assert 0.5 < agreement(BODY, BODY[:2]) < 1.0
+    assert agreement([], []) == 1.0
+
+
+def test_choose_keeps_the_first_when_the_second_agrees() -> None:
+    def never() -> list[str]:
+        raise AssertionError("the third opinion is only asked when the first two disagree")
+
+    assert choose(BODY, BODY[:1] + BODY[1:], never, 0.9) == (0, BODY)
+
+
+def test_choose_outvotes_an_extraction_alone_in_its_mistake() -> None:
+    with_teasers = [*BODY, TEASER, TEASER.replace("photo", "video")]
+    # trafilatura kept the teasers, readability and justext did not.
+    assert choose(with_teasers, BODY, lambda: BODY, 0.9) == (1, BODY)
+    # readability alone missed the last paragraph: the first candidate stays.
+    assert choose(BODY, BODY[:2], lambda: BODY, 0.95) == (0, BODY)
+
+
+def test_extract_article_with_and_without_second_opinion() -> None:
+    for config in (ExtractionConfig(), ExtractionConfig(second_opinion=False)):
+        article = extract_article(PAGE, "https://example.org/ferry", config)
+        assert article is not None
+        assert article.text.split("\n\n") == BODY
