@@ -96,6 +96,8 @@ _DENIED = {
 #: Content-MD5 mismatch): worth sending again, a few times.
 _ALTERED = frozenset({"XAmzContentSHA256Mismatch", "BadDigest", "InvalidDigest"})
 _INTACT_ATTEMPTS = 3
+#: Bytes of a ranged download written at a time (s3transfer's choice too).
+_RANGE_PIECE = 256 * 1024
 _UNREACHABLE = (EndpointConnectionError, ConnectTimeoutError, ConnectionClosedError)
 _CONTENT_TYPES = (
     (".warc.gz", "application/warc"),
@@ -541,7 +543,11 @@ class S3Store:
         """Open the object under ``key`` for reading, streamed from the server."""
         return self._open(key)
 
-    def _get_range(self, key: str, full: str, etag: str, start: int, end: int) -> bytes:
+    def _get_range(
+        self, key: str, full: str, etag: str, start: int, end: int, fd: int
+    ) -> list[bytes]:
+        """Write bytes ``start`` to ``end`` of the object at their offset in ``fd`` as they
+        arrive; return them, in pieces, for hashing in order."""
         response = self._call(
             "get_object",
             "read",
@@ -550,22 +556,34 @@ class S3Store:
             Range=f"bytes={start}-{end - 1}",
             IfMatch=f'"{etag}"',
         )
-        try:
-            data: bytes = response["Body"].read()
-        except (BotoCoreError, OSError) as exc:
-            raise self._error(exc, "read", key) from None
-        if len(data) != end - start:
+        pieces: list[bytes] = []
+        offset = start
+        chunks = response["Body"].iter_chunks(_RANGE_PIECE)
+        while True:
+            try:
+                piece = next(chunks, b"")
+            except (BotoCoreError, OSError) as exc:
+                raise self._error(exc, "read", key) from None
+            if not piece:
+                break
+            view = memoryview(piece)
+            while view:  # an OSError here is the local file's: get_file reports it
+                done = os.pwrite(fd, view, offset)
+                offset += done
+                view = view[done:]
+            pieces.append(piece)
+        if offset != end:
             raise StoreError(f"{self.uri}: {key!r} changed or was cut short while being read")
-        return data
+        return pieces
 
     def _download(
         self, key: str, head: Mapping[str, Any], out: BinaryIO, progress: Callable[[int], None]
     ) -> tuple[int, str]:
         """Write the object into ``out``; return the bytes written and their sha256.
 
-        Beyond one part, ranges are fetched several at a time, each written at its
-        offset by the thread that fetched it, while this thread hashes them in order:
-        writing and hashing overlap instead of taking turns.
+        Beyond one part, ranges are fetched several at a time, each streamed to its
+        offset in the file by the thread that fetches it, while this thread hashes
+        them in order: writing and hashing overlap instead of taking turns.
         """
         digest = hashlib.sha256()
         size = int(head["ContentLength"])
@@ -583,27 +601,22 @@ class S3Store:
         full, etag = self._full(key), _etag(head)
         fd = out.fileno()
         os.ftruncate(fd, size)
-
-        def fetch(start: int, end: int) -> bytes:
-            data = self._get_range(key, full, etag, start, end)
-            view = memoryview(data)
-            while view:
-                view = view[os.pwrite(fd, view, start + len(data) - len(view)) :]
-            return data
-
         ranges = deque((start, min(start + part, size)) for start in range(0, size, part))
-        pending: deque[Future[bytes]] = deque()
+        pending: deque[Future[list[bytes]]] = deque()
         with ThreadPoolExecutor(self.settings.concurrency, thread_name_prefix="s3-get") as pool:
             try:
                 while ranges or pending:
                     # Twice as many parts in flight as threads: a thread that is done
                     # starts on the next part while this one hashes in order.
                     while ranges and len(pending) < 2 * self.settings.concurrency:
-                        pending.append(pool.submit(fetch, *ranges.popleft()))
-                    data = pending.popleft().result()
-                    digest.update(data)
-                    written += len(data)
-                    progress(len(data))
+                        start, end = ranges.popleft()
+                        pending.append(
+                            pool.submit(self._get_range, key, full, etag, start, end, fd)
+                        )
+                    for piece in pending.popleft().result():
+                        digest.update(piece)
+                        written += len(piece)
+                        progress(len(piece))
             finally:
                 for future in pending:
                     future.cancel()
