@@ -79,13 +79,16 @@ def radosgw(endpoint: str | None) -> Iterator[str]:
         yield endpoint
         return
     env = {**os.environ, "NEWSTRAIL_CEPH_DIR": tempfile.mkdtemp(prefix="newstrail-bench-ceph-")}
-    out = subprocess.run(
+    started = subprocess.run(
         [str(ROOT / "infra/ceph/start-radosgw.sh"), "--env"],
         env=env,
         capture_output=True,
         text=True,
-        check=True,
-    ).stdout
+    )
+    if started.returncode != 0:
+        last = (started.stderr.strip().splitlines() or ["no output"])[-1]
+        sys.exit(f"cannot start a radosgw (infra/ceph/start-radosgw.sh): {last}")
+    out = started.stdout
     for line in out.splitlines():
         name, _, value = line.removeprefix("export ").partition("=")
         if name.startswith("AWS_"):
