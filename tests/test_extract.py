@@ -801,36 +801,38 @@ def test_data_lines_leaking_from_markup_go() -> None:
     assert "https://www.state.gov/iraq-fact-sheet" in blocks(article)  # a cited source stays
 
 
-def test_site_named_by_the_registered_domain_not_a_subdomain() -> None:
-    # "gardening" is a subdomain: the title part holding it is the page's, and the part
-    # naming the registered domain ("example") is the site's.
-    html_page = page(
-        "<title>Gardening in a Warming World | Example Garden Learning</title>",
-        f"<h1>Gardening in a Warming World</h1>{ARTICLE_BODY}",
-    )
-    article = extract_article(html_page, "https://gardening.dept.example.edu/warming/")
+@pytest.mark.parametrize(
+    ("head", "body", "url", "title"),
+    [
+        pytest.param(
+            # "gardening" is a subdomain: the title part holding it is the page's, and
+            # the part naming the registered domain ("example") is the site's.
+            "<title>Gardening in a Warming World | Example Garden Learning</title>",
+            f"<h1>Gardening in a Warming World</h1>{ARTICLE_BODY}",
+            "https://gardening.dept.example.edu/warming/",
+            "Gardening in a Warming World",
+            id="site-named-by-the-registered-domain",
+        ),
+        pytest.param(
+            '<meta property="og:title" content="Example Blog: Hardware-Attested Nix Builds">',
+            f"<h1>Hardware-Attested Nix Builds</h1>{ARTICLE_BODY}<h1>What is attestation</h1>",
+            "https://example.io/blog/attested",
+            "Hardware-Attested Nix Builds",
+            id="headline-among-several-h1s-closing-the-declared-title",
+        ),
+        pytest.param(
+            "<title>Weekend Coding Agent | Example Labs</title>",
+            f"<h1>WEEKEND<br>CODING<br><span>AGENT</span></h1>{ARTICLE_BODY}",
+            "https://example.ai/reports/agent",
+            "WEEKEND CODING AGENT",
+            id="line-breaks-in-the-headline-are-spaces",
+        ),
+    ],
+)
+def test_headline_among_title_parts_and_h1s(head: str, body: str, url: str, title: str) -> None:
+    article = extract_article(page(head, body), url)
     assert article is not None
-    assert article.title == "Gardening in a Warming World"
-
-
-def test_headline_among_several_h1s_closing_the_declared_title() -> None:
-    html_page = page(
-        '<meta property="og:title" content="Example Blog: Hardware-Attested Nix Builds">',
-        f"<h1>Hardware-Attested Nix Builds</h1>{ARTICLE_BODY}<h1>What is attestation</h1>",
-    )
-    article = extract_article(html_page, "https://example.io/blog/attested")
-    assert article is not None
-    assert article.title == "Hardware-Attested Nix Builds"
-
-
-def test_line_breaks_in_the_headline_are_spaces() -> None:
-    html_page = page(
-        "<title>Weekend Coding Agent | Example Labs</title>",
-        f"<h1>WEEKEND<br>CODING<br><span>AGENT</span></h1>{ARTICLE_BODY}",
-    )
-    article = extract_article(html_page, "https://example.ai/reports/agent")
-    assert article is not None
-    assert article.title == "WEEKEND CODING AGENT"
+    assert article.title == title
 
 
 def test_json_ld_headline_without_site_suffix_or_completed_when_cut_short() -> None:
