@@ -223,12 +223,11 @@ def run_baseline_child(job_path: Path) -> None:
     from scrapy.dupefilters import BaseDupeFilter
     from scrapy.exceptions import IgnoreRequest
     from scrapy.http import Response, TextResponse
-    from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
 
     from newstrail.articles import page_canonical_url
     from newstrail.extract import extract_article, looks_like_html
-    from newstrail.relevance import DEFAULT_THRESHOLD, RelevanceModel
     from newstrail.urls import canonical_url
+    from spiders.coverage import page_link_extractor
 
     job = json.loads(job_path.read_text())
     seeds = SeedSet.from_dict(job["seeds"])
@@ -272,19 +271,8 @@ def run_baseline_child(job_path: Path) -> None:
 
         def __init__(self, **kwargs: Any) -> None:
             super().__init__(**kwargs)
-            self.model = RelevanceModel(
-                seeds.texts,
-                seeds.keywords,
-                threshold=seeds.threshold or DEFAULT_THRESHOLD,
-                window=seeds.window,
-            )
-            self.links = LinkExtractor(
-                tags=("a", "area"),
-                attrs=("href",),
-                deny_extensions=[*IGNORED_EXTENSIONS, "xml", "rss", "json"],
-                unique=True,
-                strip=True,
-            )
+            self.model = seeds.relevance_model()
+            self.links = page_link_extractor()
             self.captured: set[str] = set()
             self.out = open(job["out"], "w", encoding="utf-8")  # noqa: SIM115
             self.parsed = 0

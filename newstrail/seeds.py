@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from newstrail.errors import SeedError
-from newstrail.relevance import DateWindow
+from newstrail.relevance import DEFAULT_THRESHOLD, DateWindow, RelevanceModel
 from newstrail.urls import is_http_url
 
 __all__ = ["Seed", "SeedSet", "load_seed_set", "seed_set_from_urls", "validate_name"]
@@ -67,6 +67,13 @@ class SeedSet:
     def texts(self) -> list[str]:
         """The seed texts known before crawling (the relevance profile)."""
         return [s.text for s in self.seeds if s.text]
+
+    def relevance_model(self, threshold: float = DEFAULT_THRESHOLD) -> RelevanceModel:
+        """The relevance model of this seed set: its texts, keywords and date window,
+        and its own threshold, else ``threshold``."""
+        return RelevanceModel(
+            self.texts, self.keywords, threshold=self.threshold or threshold, window=self.window
+        )
 
     def with_urls(self, urls: Sequence[str]) -> SeedSet:
         """The same profile with the seed URLs replaced, in order (used by the demo)."""

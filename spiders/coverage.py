@@ -30,7 +30,6 @@ from newstrail.discovery import COMMON_FEED_PATHS, Candidate, feed_links, parse_
 from newstrail.extract import Article, extract_article, looks_like_html
 from newstrail.extract_pool import ExtractionPool
 from newstrail.frontier import TrapGuard, static_trap_reason
-from newstrail.relevance import RelevanceModel
 from newstrail.stories import StoryIndex
 from newstrail.urls import canonical_url, host_key, is_http_url, strip_params
 from spiders.archive import REVISIT_META, WARC_META
@@ -64,6 +63,18 @@ def link_priority(parent_score: float, link_score: float) -> tuple[float, int]:
     return expected, int(expected * 10_000)
 
 
+def page_link_extractor() -> LinkExtractor:
+    """Links worth following from a page: ``<a>`` and ``<area>`` hrefs, not to files
+    (feeds and sitemaps come through their own channels)."""
+    return LinkExtractor(
+        tags=("a", "area"),
+        attrs=("href",),
+        deny_extensions=[*IGNORED_EXTENSIONS, "xml", "rss", "json"],
+        unique=True,
+        strip=True,
+    )
+
+
 class CoverageSpider(Spider):
     """Fetch the seeds, score every article against them, follow the best links first."""
 
@@ -73,12 +84,7 @@ class CoverageSpider(Spider):
         super().__init__(**kwargs)
         self.config = config
         seeds = config.seeds
-        self.model = RelevanceModel(
-            seeds.texts,
-            seeds.keywords,
-            threshold=seeds.threshold or config.threshold,
-            window=seeds.window,
-        )
+        self.model = seeds.relevance_model(config.threshold)
         self.seed_urls = seeds.urls
         # Canonical URLs already requested: links are filtered here, before any
         # Request object is made (the redirect dupefilter shares this set).
@@ -106,13 +112,7 @@ class CoverageSpider(Spider):
         if config.prior:
             with open(config.prior, "rb") as fh:
                 self.prior = {c.canonical_url: c for c in read_captures(fh)}
-        self.links = LinkExtractor(
-            tags=("a", "area"),
-            attrs=("href",),
-            deny_extensions=[*IGNORED_EXTENSIONS, "xml", "rss", "json"],
-            unique=True,
-            strip=True,
-        )
+        self.links = page_link_extractor()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> CoverageSpider:
