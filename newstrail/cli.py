@@ -713,16 +713,12 @@ def schedule(
 )
 def extract(warcs: tuple[str, ...], output: str | None, seed_file: str | None) -> None:
     """Re-extract clean text from archived WARC files: one JSON line per HTML response."""
-    from newstrail.relevance import DEFAULT_THRESHOLD, RelevanceModel
     from newstrail.seeds import load_seed_set
     from storage.reextract import records_from_warcs
 
     model = None
     if seed_file:
-        seed_set = load_seed_set(seed_file)
-        model = RelevanceModel(
-            seed_set.texts, seed_set.keywords, threshold=seed_set.threshold or DEFAULT_THRESHOLD
-        )
+        model = load_seed_set(seed_file).relevance_model()
     count = 0
     with _output(output) as write:
         for record in records_from_warcs([Path(p) for p in warcs], model):
