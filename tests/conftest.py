@@ -22,6 +22,34 @@ DEFAULT_SEEDS = ROOT / "seeds" / "iraq-us-troops.toml"
 BIN = Path(sys.executable).parent
 
 
+def run_newstrail(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 180
+) -> subprocess.CompletedProcess[str]:
+    """The ``newstrail`` command as a user runs it in ``cwd`` (staging in ``cwd/work``,
+    no Prefect API), with ``env`` added to this process's environment."""
+    full = {**os.environ, "NEWSTRAIL_WORKDIR": str(cwd / "work")}
+    full.pop("PREFECT_API_URL", None)
+    full.update(env or {})
+    return subprocess.run(
+        [str(BIN / "newstrail"), *args],
+        cwd=cwd,
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+    """The one line a failed command printed: ``newstrail: error: ...``, no traceback."""
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("newstrail: error: ")
+    return lines[0]
+
+
 @pytest.fixture(scope="session")
 def default_seeds() -> SeedSet:
     return load_seed_set(DEFAULT_SEEDS)

@@ -14,25 +14,9 @@ from pathlib import Path
 import pytest
 
 from newstrail.newsweb import NewsWebServer
-from tests.conftest import free_port, prefect_env
+from tests.conftest import free_port, prefect_env, run_newstrail
 
 BIN = Path(sys.executable).parent
-
-
-def run(
-    *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120
-) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, "NEWSTRAIL_WORKDIR": str(cwd / "work")}
-    full_env.pop("PREFECT_API_URL", None)
-    full_env.update(env or {})
-    return subprocess.run(
-        [str(BIN / "newstrail"), *args],
-        cwd=cwd,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess[str], *needles: str) -> None:
@@ -51,26 +35,28 @@ def page_requests(server: NewsWebServer) -> list[str]:
 def test_malformed_seed_file(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text("[collection]\nname = 'x'\n[[seed]]\nurl = 'not a url'\n")
-    result = run("crawl", str(bad), cwd=tmp_path)
+    result = run_newstrail("crawl", str(bad), cwd=tmp_path)
     assert_one_line_error(result, "bad.toml", "seed 1", "not an absolute http(s) URL")
     assert not (tmp_path / "newstrail-data").exists()
 
 
 def test_seed_urls_need_a_collection(tmp_path: Path) -> None:
-    result = run("crawl", "https://example.org/a", cwd=tmp_path)
+    result = run_newstrail("crawl", "https://example.org/a", cwd=tmp_path)
     assert_one_line_error(result, "--collection")
 
 
 def test_unreachable_seed(tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{free_port()}/gone"
-    result = run("crawl", url, "--collection", "c", "--allow-private", "--delay", "0", cwd=tmp_path)
+    result = run_newstrail(
+        "crawl", url, "--collection", "c", "--allow-private", "--delay", "0", cwd=tmp_path
+    )
     assert_one_line_error(result, "no seed could be captured")
     assert url in result.stderr and "onnection" in result.stderr
 
 
 def test_private_addresses_are_refused_by_default(tmp_path: Path, newsweb: NewsWebServer) -> None:
     newsweb.reset_log()
-    result = run("crawl", newsweb.seed_urls[0], "--collection", "c", cwd=tmp_path)
+    result = run_newstrail("crawl", newsweb.seed_urls[0], "--collection", "c", cwd=tmp_path)
     assert_one_line_error(result, "non-public address", "--allow-private")
     assert newsweb.request_log == []
 
@@ -79,7 +65,7 @@ def test_unwritable_store_fails_before_fetching(tmp_path: Path, newsweb: NewsWeb
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     newsweb.reset_log()
-    result = run(
+    result = run_newstrail(
         "crawl",
         newsweb.seed_urls[0],
         "--collection",
@@ -95,12 +81,12 @@ def test_unwritable_store_fails_before_fetching(tmp_path: Path, newsweb: NewsWeb
 
 def test_non_html_seed_is_archived_and_reported(tmp_path: Path, newsweb: NewsWebServer) -> None:
     pdf = newsweb.specials.pdf
-    result = run(
+    result = run_newstrail(
         "crawl", pdf, "--collection", "pdf", "--allow-private", "--delay", "0", cwd=tmp_path
     )
     assert_one_line_error(result, "not HTML", "application/pdf")
     # The PDF itself is kept: the crawl is complete and its WARC holds the response.
-    listing = run("ls", cwd=tmp_path)
+    listing = run_newstrail("ls", cwd=tmp_path)
     assert "pdf" in listing.stdout and "complete" in listing.stdout
     warcs = list((tmp_path / "newstrail-data" / "pdf").glob("*/warc/*.warc.gz"))
     assert len(warcs) == 1
@@ -108,7 +94,7 @@ def test_non_html_seed_is_archived_and_reported(tmp_path: Path, newsweb: NewsWeb
 
 def test_budget_is_respected(tmp_path: Path, newsweb: NewsWebServer) -> None:
     newsweb.reset_log()
-    result = run(
+    result = run_newstrail(
         "crawl",
         *newsweb.seed_urls,
         "--collection",
@@ -129,7 +115,7 @@ def test_ls_lists_complete_and_incomplete_crawls(tmp_path: Path) -> None:
     broken = tmp_path / "newstrail-data" / "coll" / "20260101T000000Z-abcdef" / "warc"
     broken.mkdir(parents=True)
     (broken / "x.warc.gz").write_bytes(b"partial")
-    result = run("ls", cwd=tmp_path)
+    result = run_newstrail("ls", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "coll" in result.stdout and "incomplete" in result.stdout
 
@@ -171,7 +157,7 @@ def test_killed_crawl_keeps_what_it_archived(tmp_path: Path, newsweb: NewsWebSer
     assert stored and not list(store.glob("*/manifest.json"))
     check = subprocess.run([str(BIN / "warcio"), "check", *map(str, stored)], capture_output=True)
     assert check.returncode == 0
-    listing = run("ls", cwd=tmp_path)
+    listing = run_newstrail("ls", cwd=tmp_path)
     assert "killed" in listing.stdout and "incomplete" in listing.stdout
 
 
@@ -179,7 +165,7 @@ def test_crawl_as_a_prefect_flow_run(
     tmp_path: Path, newsweb: NewsWebServer, prefect_api: str
 ) -> None:
     env = {**prefect_env(tmp_path / "prefect-client"), "PREFECT_API_URL": prefect_api}
-    result = run(
+    result = run_newstrail(
         "crawl",
         *newsweb.seed_urls,
         "--collection",
@@ -225,7 +211,7 @@ def test_crawl_as_a_prefect_flow_run(
     ],
 )
 def test_every_command_is_documented_in_the_readme(argv: list[str], tmp_path: Path) -> None:
-    result = run(*argv, cwd=tmp_path)
+    result = run_newstrail(*argv, cwd=tmp_path)
     assert result.returncode == 0
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     if argv[0] != "--help":

@@ -21,6 +21,7 @@ from storage.base import ObjectInfo, Store
 from storage.corpus import TextRecordWriter
 from storage.download import download, plan_download, safe_path
 from storage.manifest import Manifest, write_manifest
+from tests.conftest import one_line_error, run_newstrail
 from tests.s3_fixtures import S3Server
 
 BIN = Path(sys.executable).parent
@@ -76,21 +77,6 @@ def make_crawl(
     return manifest
 
 
-def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NEWSTRAIL_WORKDIR": str(cwd / "work")}
-    env.pop("PREFECT_API_URL", None)
-    return subprocess.run(
-        [str(BIN / "newstrail"), *args], cwd=cwd, env=env, capture_output=True, text=True
-    )
-
-
-def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
-    assert result.returncode != 0
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("newstrail: error: "), result.stderr
-    return lines[0]
-
-
 @pytest.fixture
 def two_crawls(s3_bucket: str, s3_env: S3Server) -> tuple[str, Store]:
     """Two complete crawls of ``news`` and an incomplete third, in s3://BUCKET/store."""
@@ -139,7 +125,7 @@ def test_download_everything_then_resume_after_local_damage(
 ) -> None:
     uri, _ = two_crawls
     dest = tmp_path / "dl"
-    result = cli("download", "news", "--store", uri, "--to", str(dest), cwd=tmp_path)
+    result = run_newstrail("download", "news", "--store", uri, "--to", str(dest), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "2 crawl(s) of news" in result.stdout and "6 file(s) downloaded" in result.stdout
     assert "1 incomplete crawl(s) left out" in result.stdout
@@ -149,7 +135,9 @@ def test_download_everything_then_resume_after_local_damage(
 
     (dest / "news/c1/warc/c1.warc.gz").write_bytes(b"bit rot")
     (dest / "news/c2/index/index.cdxj").unlink()
-    again = cli("download", "news", "--store", uri, "--to", str(dest), "--quiet", cwd=tmp_path)
+    again = run_newstrail(
+        "download", "news", "--store", uri, "--to", str(dest), "--quiet", cwd=tmp_path
+    )
     assert again.returncode == 0 and again.stdout == "" and again.stderr == ""
     assert (dest / "news/c1/warc/c1.warc.gz").read_bytes() == b"old warc"
     assert (dest / "news/c2/index/index.cdxj").read_bytes() == b"new index\n"
@@ -166,7 +154,9 @@ def test_selecting_crawls_and_kinds(two_crawls: tuple[str, Store], tmp_path: Pat
     assert [m.crawl_id for m in plan.manifests] == ["c2"]
     assert plan_download(store, "news", crawl_id="c1").manifests[0].crawl_id == "c1"
 
-    incomplete = cli("download", "news", "--crawl", "c3", "--store", uri, "--to", "x", cwd=tmp_path)
+    incomplete = run_newstrail(
+        "download", "news", "--crawl", "c3", "--store", uri, "--to", "x", cwd=tmp_path
+    )
     assert "news/c3" in one_line_error(incomplete) and "not complete" in incomplete.stderr
     assert plan_download(store, "sport").manifests == []
     with pytest.raises(NewstrailError, match=r"unknown kind\(s\) pdf"):
@@ -179,7 +169,7 @@ def test_merge_keeps_the_latest_capture_of_each_canonical_url(
     uri, _ = two_crawls
     dest = tmp_path / "dl"
     args = ["download", "news", "--only", "text", "--merge", "--store", uri, "--to", str(dest)]
-    result = cli(*args, cwd=tmp_path)
+    result = run_newstrail(*args, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert not (dest / "news/c1/warc").exists()
     lines = (dest / "news/corpus.jsonl").read_text().splitlines()
@@ -209,7 +199,7 @@ def test_a_corrupted_object_fails_the_download_and_is_not_kept(
         Bucket=s3_bucket, Key=key, Body=b"bad warc", Metadata=recorded if keep_metadata else {}
     )
     dest = tmp_path / "dl"
-    result = cli("download", "news", "--store", uri, "--to", str(dest), cwd=tmp_path)
+    result = run_newstrail("download", "news", "--store", uri, "--to", str(dest), cwd=tmp_path)
     line = one_line_error(result)
     assert "failed verification" in line and "news/c2/warc/c2.warc.gz" in line and uri in line
     assert not (dest / "news/c2/warc/c2.warc.gz").exists()
@@ -246,7 +236,9 @@ def test_keys_cannot_lead_outside_the_folder(
             Bucket=s3_bucket, Key="store/evil/c1/manifest.json", Body=json.dumps(manifest).encode()
         )
         if n == 0:
-            result = cli("download", "evil", "--store", uri, "--to", str(dest), cwd=tmp_path)
+            result = run_newstrail(
+                "download", "evil", "--store", uri, "--to", str(dest), cwd=tmp_path
+            )
             assert "invalid object key" in one_line_error(result)
         with pytest.raises(StoreError, match="invalid object key"):
             plan_download(store, "evil")

@@ -19,7 +19,7 @@ from newstrail.newsweb import NewsWebServer
 from newstrail.seeds import SeedSet
 from storage import open_store
 from storage.captures import load_prior
-from tests.conftest import prefect_env
+from tests.conftest import prefect_env, run_newstrail
 
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,22 +33,6 @@ def write_seeds(path: Path, newsweb: NewsWebServer, seeds: SeedSet) -> Path:
         texts.append(f"[[seed]]\nurl = {url!r}\ntext_file = {text_file.name!r}\n")
     path.write_text("[collection]\nname = 'story'\n\n" + "\n".join(texts), encoding="utf-8")
     return path
-
-
-def run(
-    *args: str, cwd: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    full = {**os.environ, "NEWSTRAIL_WORKDIR": str(cwd / "work")}
-    full.pop("PREFECT_API_URL", None)
-    full.update(env or {})
-    return subprocess.run(
-        [str(BIN / "newstrail"), *args],
-        cwd=cwd,
-        env=full,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
 
 
 def warc_records(crawl_dir: Path) -> list[Any]:
@@ -76,12 +60,12 @@ def test_recrawl_archives_revisits_and_lists_edits(
 ) -> None:
     seeds = write_seeds(tmp_path / "story.toml", newsweb, default_seeds)
     options = ["--budget", "40", "--allow-private", "--delay", "0"]
-    first = run("crawl", str(seeds), *options, cwd=tmp_path)
+    first = run_newstrail("crawl", str(seeds), *options, cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     store = tmp_path / "newstrail-data"
     edited = edit_a_related_article(newsweb, store)
     newsweb.reset_log()
-    second = run("recrawl", "story", *options, cwd=tmp_path)
+    second = run_newstrail("recrawl", "story", *options, cwd=tmp_path)
     assert second.returncode == 0, second.stderr
     assert "revisits (unchanged, not archived again)" in second.stdout
 
@@ -112,14 +96,14 @@ def test_recrawl_archives_revisits_and_lists_edits(
     )
     assert check.returncode == 0
 
-    listing = run("edits", "story", "--json", cwd=tmp_path)
+    listing = run_newstrail("edits", "story", "--json", cwd=tmp_path)
     assert listing.returncode == 0, listing.stderr
     found = [json.loads(line) for line in listing.stdout.splitlines()]
     assert [e["url"] for e in found] == [edited]
     change = found[0]["changes"]
     assert {c["op"] for c in change} == {"changed", "removed"}
     assert any("(This article was corrected.)" in line for c in change for line in c["new"])
-    human = run("edits", "story", cwd=tmp_path)
+    human = run_newstrail("edits", "story", cwd=tmp_path)
     assert edited in human.stdout and "+ " in human.stdout
 
 

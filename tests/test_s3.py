@@ -20,7 +20,7 @@ from newstrail.newsweb import NewsWebServer
 from storage import open_store
 from storage.base import ChecksumMismatchError, ObjectNotFoundError
 from storage.s3 import MIN_PART_SIZE, S3Settings, S3Store
-from tests.conftest import free_port
+from tests.conftest import free_port, one_line_error
 from tests.s3_fixtures import S3Server
 
 BIN = Path(sys.executable).parent
@@ -58,15 +58,6 @@ def run_cli(
         text=True,
         timeout=timeout,
     )
-
-
-def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
-    assert result.returncode != 0
-    assert "Traceback" not in result.stderr
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("newstrail: error: ")
-    return lines[0]
 
 
 def test_uri_parsing_and_refusals(s3_env: S3Server) -> None:
