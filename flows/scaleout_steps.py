@@ -25,7 +25,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import threading
 import time
 import zlib
@@ -38,7 +37,7 @@ from typing import Any
 
 import redis
 
-from flows.steps import CRAWLER_COMMAND, plan_crawl, preflight_store
+from flows.steps import plan_crawl, preflight_store, start_crawler
 from newstrail import __version__
 from newstrail.config import CrawlConfig, Environment
 from newstrail.errors import NewstrailError
@@ -198,10 +197,7 @@ def run_worker(config: CrawlConfig, *, stop: threading.Event | None = None) -> d
     supervisor = _supervisor_key(keys, worker)
     client.sadd(keys("workers"), worker)
     client.set(supervisor, b"1", px=int(timeout * 1000))
-    env = dict(os.environ)
-    root = str(Path(__file__).resolve().parent.parent)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
-    with subprocess.Popen([*CRAWLER_COMMAND, str(job)], env=env) as proc:
+    with start_crawler(job) as proc:
         (workdir / _PID).write_text(f"{proc.pid}\n")
         last_beat = time.monotonic()
         while proc.poll() is None:

@@ -56,14 +56,6 @@ __all__ = [
 #: The finish reason of a crawl whose crawler was killed: what it had archived was
 #: stored afterwards by ``resume_crawl``, and nothing was fetched again.
 INTERRUPTED = "interrupted"
-#: The crawler child process: ``spiders.run`` called from ``-c`` rather than run with
-#: ``-m``, so that the main module is nothing. Extraction workers (forkserver, like
-#: spawn) import the main module again each: with ``-m`` that is Scrapy's 2.3 s.
-CRAWLER_COMMAND = (
-    sys.executable,
-    "-c",
-    "import sys; from spiders.run import main; sys.exit(main())",
-)
 JOB_NAME = "job.json"
 PID_NAME = "crawler.pid"
 
@@ -120,17 +112,28 @@ def preflight_store(config: CrawlConfig) -> None:
     store.delete(key)
 
 
+def start_crawler(job: Path) -> subprocess.Popen[bytes]:
+    """Start the Scrapy crawler process on the job file ``job``.
+
+    It runs ``spiders.run`` from ``-c`` rather than with ``-m``, so that its main module
+    is nothing: extraction workers (forkserver, like spawn) import the main module
+    again each, and with ``-m`` that is Scrapy's 2.3 s. It imports spiders/ and
+    storage/ from wherever this process found them.
+    """
+    env = dict(os.environ)
+    root = str(Path(__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
+    command = "import sys; from spiders.run import main; sys.exit(main())"
+    return subprocess.Popen([sys.executable, "-c", command, str(job)], env=env)
+
+
 def run_crawler(config: CrawlConfig) -> dict[str, Any]:
     """Run the Scrapy crawl in a child process and return its summary."""
     workdir = config.crawl_workdir
     workdir.mkdir(parents=True, exist_ok=True)
     job = workdir / JOB_NAME
     job.write_text(json.dumps(config.to_dict(), indent=2))
-    env = dict(os.environ)
-    # The child imports spiders/ and storage/ from wherever this process found them.
-    root = str(Path(__file__).resolve().parent.parent)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
-    with subprocess.Popen([*CRAWLER_COMMAND, str(job)], env=env) as proc:
+    with start_crawler(job) as proc:
         # So that --resume can tell a crawl that is still running from one that died.
         (workdir / PID_NAME).write_text(f"{proc.pid}\n")
         returncode = proc.wait()
