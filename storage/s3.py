@@ -391,7 +391,8 @@ class S3Store:
 
     def _send(self, method: str, key: str, **params: Any) -> Any:
         """A request with a body, sent again when the body reached the server altered."""
-        for attempt in range(1, _INTACT_ATTEMPTS + 1):
+        attempt = 1
+        while True:
             try:
                 return getattr(self.client, method)(Bucket=self.bucket, **params)
             except ClientError as exc:
@@ -401,7 +402,7 @@ class S3Store:
                 log.warning("%s: %r arrived altered (%s); sending it again", self.uri, key, code)
             except BotoCoreError as exc:
                 raise self._error(exc, "store", key) from None
-        raise AssertionError("unreachable")
+            attempt += 1
 
     def _upload_part(self, key: str, full: str, upload_id: str, number: int, data: bytes) -> str:
         response = self._send(
