@@ -9,6 +9,16 @@ milliseconds), and when the two disagree a third from justext; the candidate tha
 agrees most with the others wins, so a mistake made by one extractor alone is outvoted.
 Agreement is measured the way the text is scored: overlap of 4-word shingles.
 
+A vote cannot fix one mistake: trafilatura and readability both stopping at the same
+layout break (a recipe's ingredient box, a comparison table, a "key takeaways" box
+before the body). Their texts then agree, but cover a small part of the page's text.
+When the winner covers less than half of it, justext is asked too, and when its text
+holds the winner's and is at least twice as long, it wins. The page's text is measured
+twice, both must find the winner short: all its paragraphs (cheap, but counting
+comment threads too) and trafilatura's baseline (the JSON-LD articleBody, the
+``<article>`` elements, else the paragraphs; a few milliseconds, so only asked when
+the paragraphs find the winner short).
+
 Candidates are lists of lines (blocks), filtered by the caller before they are compared.
 """
 
@@ -16,14 +26,15 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from copy import deepcopy
 from typing import Any
 
+from trafilatura import baseline
 from trafilatura.baseline import basic_cleaning
 from trafilatura.external import try_justext, try_readability
 
-__all__ = ["agreement", "choose", "justext_lines", "readability_lines"]
+__all__ = ["agreement", "choose", "justext_lines", "page_lengths", "readability_lines"]
 
 _WORD = re.compile(r"\w+")
 _SHINGLE = 4
@@ -37,6 +48,12 @@ _BLOCKS = frozenset(
     }
 )  # fmt: skip
 _SKIP = frozenset({"script", "style", "noscript", "template"})
+# Below this share of the page's paragraph text the winner may have stopped short.
+_MIN_COVERAGE = 0.5
+# A longer candidate extends the winner when it holds this share of the winner's
+# shingles and is this many times longer.
+_MIN_CONTAINMENT = 0.8
+_MIN_EXTENSION = 2.0
 
 
 def _element_lines(root: Any) -> list[str]:
@@ -83,6 +100,16 @@ def justext_lines(tree: Any, language: str | None = None) -> list[str]:
     return [" ".join(text.split()) for p in body.iter("p") if (text := p.text or "").strip()]
 
 
+def page_lengths(tree: Any) -> Iterator[int]:
+    """The page's text length by two measures, the cheap one first (module docstring)."""
+    yield sum(len(" ".join(p.text_content().split())) for p in tree.iter("p"))
+    yield len(baseline(tree)[1])
+
+
+def _length(lines: Sequence[str]) -> int:
+    return sum(map(len, lines))
+
+
 def _shingles(lines: Sequence[str]) -> Counter[tuple[str, ...]]:
     words = _WORD.findall("\n".join(lines))
     if len(words) < _SHINGLE:
@@ -106,21 +133,40 @@ def choose(
     second: list[str],
     third: Callable[[], list[str]],
     min_agreement: float,
+    page_lengths: Iterable[int] | None = None,
 ) -> tuple[int, list[str]]:
     """Pick among candidate extractions by agreement; return its index and lines.
 
     ``first`` is the preferred candidate: it is kept when ``second`` agrees with it at
     least ``min_agreement``. Otherwise ``third()`` is computed and the candidate agreeing
-    most with the other two wins, ``first`` on ties.
+    most with the other two wins, ``first`` on ties. ``page_lengths`` measure the
+    page's text (``page_lengths``): a winner covering less than half of it by every
+    measure gives way to ``third()`` when that extends it (module docstring).
     """
     shingles = [_shingles(first), _shingles(second)]
     first_second = _overlap(shingles[0], shingles[1])
+    candidates = [first, second]
     if first_second >= min_agreement:
-        return 0, first
-    candidates = [first, second, third()]
-    shingles.append(_shingles(candidates[2]))
-    first_third = _overlap(shingles[0], shingles[2])
-    second_third = _overlap(shingles[1], shingles[2])
-    scores = [first_second + first_third, first_second + second_third, first_third + second_third]
-    best = max(range(3), key=lambda i: (scores[i], i == 0))
+        best = 0
+    else:
+        candidates.append(third())
+        shingles.append(_shingles(candidates[2]))
+        first_third = _overlap(shingles[0], shingles[2])
+        second_third = _overlap(shingles[1], shingles[2])
+        scores = [
+            first_second + first_third,
+            first_second + second_third,
+            first_third + second_third,
+        ]
+        best = max(range(3), key=lambda i: (scores[i], i == 0))
+    length = _length(candidates[best])
+    measures = page_lengths if best < 2 and page_lengths is not None else [0]
+    if all(length < _MIN_COVERAGE * measure for measure in measures):
+        if len(candidates) == 2:
+            candidates.append(third())
+            shingles.append(_shingles(candidates[2]))
+        winner, longer = shingles[best], shingles[2]
+        extends = _length(candidates[2]) >= _MIN_EXTENSION * length
+        if extends and (winner & longer).total() >= _MIN_CONTAINMENT * winner.total():
+            best = 2
     return best, candidates[best]

@@ -50,7 +50,7 @@ from trafilatura.settings import Document
 from trafilatura.utils import detect_encoding
 from w3lib.encoding import html_body_declared_encoding, resolve_encoding
 
-from newstrail.candidates import choose, justext_lines, readability_lines
+from newstrail.candidates import choose, justext_lines, page_lengths, readability_lines
 
 __all__ = ["Article", "ExtractionConfig", "extract_article", "looks_like_html"]
 
@@ -1535,7 +1535,7 @@ def extract_article(
             third.append(filtered("\n".join(justext_lines(tree))))
             return third[0][0]
 
-        chosen, _ = choose(lines, second[0], justext, config.min_agreement)
+        chosen, _ = choose(lines, second[0], justext, config.min_agreement, page_lengths(tree))
         lines, removed = [(lines, removed), second, *third][chosen]
     if sum(map(len, lines)) < config.fallback_length:
         # trafilatura found next to nothing: retry favouring recall, then take its

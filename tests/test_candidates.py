@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from trafilatura import load_html
 
-from newstrail.candidates import agreement, choose, justext_lines, readability_lines
+from newstrail.candidates import agreement, choose, justext_lines, page_lengths, readability_lines
 from newstrail.extract import ExtractionConfig, extract_article
 
 BODY = [
@@ -62,6 +62,29 @@ def test_choose_outvotes_an_extraction_alone_in_its_mistake() -> None:
     assert choose(with_teasers, BODY, lambda: BODY, 0.9) == (1, BODY)
     # readability alone missed the last paragraph: the first candidate stays.
     assert choose(BODY, BODY[:2], lambda: BODY, 0.95) == (0, BODY)
+
+
+MORE = [
+    f"{paragraph} The ferry company said the {n} stop would open in the spring."
+    for n, paragraph in zip(("first", "second", "third", "fourth"), BODY + BODY[:1], strict=True)
+]
+
+
+def test_choose_extends_a_winner_that_stopped_short() -> None:
+    # trafilatura and readability agree on the first paragraph; the page holds five.
+    short, whole = BODY[:1], BODY[:1] + MORE
+    length = sum(map(len, whole))
+    assert choose(short, short, lambda: whole, 0.9, [length, length]) == (2, whole)
+    # Not when either measure finds the winner covers half the page or more...
+    assert choose(short, short, lambda: whole, 0.9, [length, len(BODY[0]) + 10])[0] == 0
+    # ...nor when justext's text does not hold the winner's (another part of the page).
+    elsewhere = [f"{TEASER}, part {n}" for n in range(12)]
+    assert choose(short, short, lambda: elsewhere, 0.9, [length, length])[0] == 0
+    # The page is measured by all its paragraphs, then by trafilatura's baseline (here
+    # the <article>: headline and paragraphs, without the footer).
+    paragraphs, article = page_lengths(load_html(PAGE))
+    assert paragraphs == sum(map(len, [*BODY, "Contact us", "Privacy policy"]))
+    assert sum(map(len, BODY)) < article < sum(map(len, ["Ferry service to expand", *BODY])) + 5
 
 
 def test_extract_article_with_and_without_second_opinion() -> None:
