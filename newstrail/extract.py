@@ -1265,7 +1265,7 @@ _TOC_HEADING = re.compile(
 _READ_MORE = re.compile(r"^(?:(?:read|view|see)\s+more|continue\s+reading)\W*$", re.IGNORECASE)
 _READ_MORE_TAIL = re.compile(r"\s*(?:read|view|see)\s+more\s*[»\u203a→>…]+\s*$", re.IGNORECASE)
 _TEASER_PREFIX = re.compile(
-    r"^(?:read\s+more|read\s+also|also\s+read|related|see\s+also|more\s+on\s+this)\s*[:»\u203a→|-]\s*\S",
+    r"^(?:read\s+more|read\s+also|also\s+read|related|see\s+also|more\s+on\s+this)\s*[:»\u203a→|-]\s*(?=\S)",
     re.IGNORECASE,
 )
 _BYLINE = re.compile(r"^by\s+\S.{0,75}$", re.IGNORECASE)
@@ -1330,7 +1330,9 @@ def _line_reason(line: str, key: str, hints: _Hints) -> str | None:
     if key in hints.boilerplate and key not in hints.body:
         return "markup"
     if short and (_TEASER_PREFIX.match(line) or _READ_MORE_TAIL.search(line)):
-        return None if key in hints.body else "teaser"
+        # In the body's own paragraphs too, when what follows the prefix is a link.
+        rest = _key(_TEASER_PREFIX.sub("", line, count=1))
+        return None if key in hints.body and rest not in hints.links else "teaser"
     return None
 
 

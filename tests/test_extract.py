@@ -785,6 +785,24 @@ def test_headline_choice(head_title: str, h1: str, expected: str) -> None:
     assert article.title == expected
 
 
+def test_teaser_links_in_body_paragraphs_go() -> None:
+    paragraphs = [p for p in body_paragraphs("000-citizentruth.txt") if not is_heading(p)]
+    teaser = "READ MORE: Iraq's parliament votes to expel foreign troops"
+    plain = "Related: the ministry's own figures, published in March, show the same trend."
+    body = "".join(f"<p>{esc(p)}</p>" for p in paragraphs[:3])
+    body += '<p><strong>READ MORE: <a href="/iraq-vote">'
+    body += "Iraq's parliament votes to expel foreign troops</a></strong></p>"
+    body += f"<p>{esc(plain)}</p>"
+    body += "".join(f"<p>{esc(p)}</p>" for p in paragraphs[3:])
+    html_page = page("<title>Troops stay in Iraq</title>", f"<article>{body}</article>")
+    article = extract_article(html_page, "https://news.example.com/troops-stay")
+    assert article is not None
+    blocks = article.text.split("\n\n")
+    # A prefixed line is a teaser when a link follows the prefix, even inside the body.
+    assert teaser not in blocks
+    assert plain in blocks
+
+
 def test_data_lines_leaking_from_markup_go() -> None:
     url = "https://news.example.com/troops-stay"
     leaks = [url, "https://cdn.example.com/img/troops.jpg", "2019-03-02T08:00:00+01:00"]
