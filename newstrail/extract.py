@@ -42,6 +42,7 @@ from html import unescape
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from ftfy import fix_encoding
 from htmldate import find_date
 from lxml.etree import XPath
 from trafilatura import bare_extraction, baseline, load_html
@@ -252,12 +253,22 @@ def _key(text: str) -> str:
     return " ".join(_WORD.findall(text.casefold()))
 
 
+# UTF-8 read as Latin-1 or cp1252, as templates and databases store it now and then:
+# "â€™" or "â\x80\x99" for a right quote, "Ã©" for "é", "Â®" for "®".
+_MOJIBAKE = re.compile("[\u00c2\u00c3][\u0080-\u00bf]|\u00e2(?:[\u0080-\u00bf]|\u20ac)")
+
+
+def _repair(text: str) -> str:
+    """Undo mojibake (ftfy's encoding fix, asked only when the text shows its marks)."""
+    return fix_encoding(text) if _MOJIBAKE.search(text) else text
+
+
 def _clean(text: object) -> str | None:
     if not isinstance(text, str):
         return None
     # Meta contents and JSON-LD strings now and then arrive HTML-escaped twice.
     text = unescape(text) if "&" in text else text
-    return " ".join(unicodedata.normalize("NFC", text).split()) or None
+    return " ".join(unicodedata.normalize("NFC", _repair(text)).split()) or None
 
 
 # --- Metadata ---------------------------------------------------------------------
@@ -1554,7 +1565,7 @@ def extract_article(
 
     date, date_source = _choose_date(meta, tree, url, zone)
     return Article(
-        text="\n\n".join(lines),
+        text=_repair("\n\n".join(lines)),
         title=title,
         author=author,
         date=date,

@@ -803,6 +803,26 @@ def test_teaser_links_in_body_paragraphs_go() -> None:
     assert plain in blocks
 
 
+def test_mojibake_is_repaired() -> None:
+    # A template storing UTF-8 read as Latin-1: the page is valid UTF-8, its text is not.
+    def broken(text: str) -> str:
+        return text.encode("utf-8").decode("latin-1")
+
+    title = "Iraq\u2019s parliament votes \u2014 again"
+    paragraphs = [p for p in body_paragraphs("000-citizentruth.txt") if not is_heading(p)]
+    paragraphs[1] = "The café owner said: \u201cWe\u2019re staying.\u201d São Paulo agreed."
+    html_page = page(
+        f"<title>{esc(broken(title))}</title>",
+        f"<article><h1>{esc(broken(title))}</h1>"
+        + "".join(f"<p>{esc(broken(p))}</p>" for p in paragraphs)
+        + "</article>",
+    )
+    article = extract_article(html_page.encode("utf-8"), "https://news.example.com/vote")
+    assert article is not None
+    assert article.title == title
+    assert paragraphs[1] in article.text.split("\n\n")
+
+
 def test_data_lines_leaking_from_markup_go() -> None:
     url = "https://news.example.com/troops-stay"
     leaks = [url, "https://cdn.example.com/img/troops.jpg", "2019-03-02T08:00:00+01:00"]
