@@ -1314,15 +1314,29 @@ def _filter_lines(
         elif _BYLINE.match(lines[i]):
             reasons[i] = "byline"
     _mark_page_end(lines, keys, reasons, author, sitename)
-    # A sentence-long line printed twice is a template repeating itself (a headline in
-    # a share box, a promo shown twice); the first copy stays.
+    _mark_repeats(lines, keys, reasons)
+    return reasons
+
+
+def _mark_repeats(lines: list[str], keys: list[str], reasons: list[str | None]) -> None:
+    """A sentence-long line printed twice is a template repeating itself (a headline in
+    a share box, a promo shown twice, the whole article printed twice); the first copy
+    stays. A short line without a sentence's end repeated on its own is structure
+    (the same subheading or table row for every product reviewed), unless a repeated
+    neighbour shows a repeated block."""
     seen: set[str] = set()
+    repeated = [False] * len(lines)
     for i, key in enumerate(keys):
         if reasons[i] is None:
-            if key in seen and key.count(" ") + 1 >= _MIN_REPEAT_WORDS:
-                reasons[i] = "repeat"
+            repeated[i] = key in seen and key.count(" ") + 1 >= _MIN_REPEAT_WORDS
             seen.add(key)
-    return reasons
+    for i, line in enumerate(lines):
+        if not repeated[i]:
+            continue
+        sentence = keys[i].count(" ") + 1 >= _MIN_QUOTE_WORDS or _SENTENCE_END.search(line)
+        in_block = (i > 0 and repeated[i - 1]) or (i + 1 < len(lines) and repeated[i + 1])
+        if sentence or in_block:
+            reasons[i] = "repeat"
 
 
 def _line_reason(line: str, key: str, hints: _Hints) -> str | None:

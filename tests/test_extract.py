@@ -823,6 +823,27 @@ def test_mojibake_is_repaired() -> None:
     assert paragraphs[1] in article.text.split("\n\n")
 
 
+def test_repeated_lines_structure_stays_promos_go() -> None:
+    paragraphs = [p for p in body_paragraphs("000-citizentruth.txt") if not is_heading(p)]
+    promo = "Our reporters have covered the war in Iraq since the first day of the invasion."
+    subheading = "Pros and cons of the plan"
+    body = ""
+    for n, paragraph in enumerate(paragraphs):
+        if n % 4 == 1:
+            body += f"<h3>{subheading}</h3>"
+        body += f"<p>{esc(paragraph)}</p>"
+        if n % 4 == 2:
+            body += f"<p>{esc(promo)}</p>"
+    html_page = page("<title>Troops stay in Iraq</title>", f"<article>{body}</article>")
+    article = extract_article(html_page, "https://news.example.com/troops-stay")
+    assert article is not None
+    blocks = article.text.split("\n\n")
+    # The same short subheading for every section is structure; a sentence printed
+    # again and again is a template's promo: its first copy stays.
+    assert blocks.count(subheading) == len(range(1, len(paragraphs), 4)) > 1
+    assert blocks.count(promo) == 1
+
+
 def test_data_lines_leaking_from_markup_go() -> None:
     url = "https://news.example.com/troops-stay"
     leaks = [url, "https://cdn.example.com/img/troops.jpg", "2019-03-02T08:00:00+01:00"]
