@@ -1249,6 +1249,7 @@ _BOILERPLATE_LINE = re.compile(
         |order\s+reprints|print\s+(?:this\s+)?article|this\s+article\s+has\s+been\s+sent\s+to.*
         |this\s+copy\s+is\s+for\s+your\s+personal,?\s+non-commercial\s+use\b.*
         |an\s+error\s+(?:has\s+)?occurred.{0,40}|please\s+try\s+again\s+later
+        |tags?(?:\s*:.*)?|tagged\s+(?:with|in|as)\s*:.*|filed\s+under\s*:.*|related\s+topics
     )\W*$""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -1268,6 +1269,7 @@ _RELATED_HEADING = re.compile(
     |read\s+next|most\s+(?:read|popular|viewed)|trending\s+now|don'?t\s+miss)\W*$""",
     re.IGNORECASE | re.VERBOSE,
 )
+_TAGS_HEADING = re.compile(r"^(?:tags?|tagged(?:\s+(?:with|in|as))?|filed\s+under)\W*$", re.I)
 _TOC_HEADING = re.compile(
     r"^(?:table\s+of\s+contents?|contents|in\s+this\s+(?:article|post|guide|story)|on\s+this\s+page"
     r"|jump\s+to(?:\s+section)?|quick\s+links|article\s+contents)\W*$",
@@ -1419,7 +1421,7 @@ def _mark_read_more(
 def _mark_link_lists(
     lines: list[str], keys: list[str], hints: _Hints, reasons: list[str | None]
 ) -> None:
-    """Related-articles boxes and tables of contents: heading plus entries."""
+    """Related-articles boxes, tag lists and tables of contents: heading plus entries."""
     for i, line in enumerate(lines):
         stripped = line.strip()
         if len(stripped) <= 80 and _RELATED_HEADING.match(stripped):
@@ -1428,6 +1430,11 @@ def _mark_link_lists(
             while j < len(lines) and len(lines[j]) <= _SHORT and keys[j] in hints.links:
                 reasons[j] = "related"
                 j += 1
+        elif _TAGS_HEADING.match(stripped) and i + 1 < len(lines):
+            # The tags under the heading: one line of links or of comma-separated words.
+            nxt = lines[i + 1]
+            if len(nxt) <= 300 and (keys[i + 1] in hints.links or nxt.count(",") >= 2):
+                reasons[i + 1] = "tags"
         elif len(stripped) <= 40 and _TOC_HEADING.match(stripped):
             reasons[i] = "toc"
             j = i + 1

@@ -844,6 +844,19 @@ def test_repeated_lines_structure_stays_promos_go() -> None:
     assert blocks.count(promo) == 1
 
 
+def test_tag_lists_go() -> None:
+    tags = ["Iraq war", "US troops", "Middle East policy"]
+    links = ", ".join(f'<a href="/tag/{n}">{tag}</a>' for n, tag in enumerate(tags))
+    html_page = page(
+        "<title>Troops stay in Iraq</title>",
+        f"<article>{ARTICLE_BODY}<h4>Tags</h4><p>{links}</p>"
+        "<p>Filed under: Iraq | Politics</p></article>",
+    )
+    article = extract_article(html_page, "https://news.example.com/troops-stay")
+    assert article is not None
+    assert not [tag for tag in [*tags, "Tags", "Filed under"] if tag in article.text]
+
+
 def test_data_lines_leaking_from_markup_go() -> None:
     url = "https://news.example.com/troops-stay"
     leaks = [url, "https://cdn.example.com/img/troops.jpg", "2019-03-02T08:00:00+01:00"]
