@@ -1289,6 +1289,17 @@ _PUBLISHER_WORDS = re.compile(
     re.IGNORECASE,
 )
 _COPYRIGHT = re.compile(r"^(?:©|\(c\)|copyright\b).{0,150}$", re.IGNORECASE)
+_SOCIAL = (
+    r"(?:twitter|x|facebook|instagram|linkedin|youtube|tiktok|threads|bluesky|mastodon|telegram)"
+)
+# Contact and social lines closing an article: "Write to Jane at jane@example.com",
+# "Follow us on Twitter and Facebook", "Follow her @jane".
+_CONTACT = re.compile(
+    rf"\bfollow\b.{{0,60}}\bon\s+{_SOCIAL}\b|\bfollow\s+(?:us|him|her|me|them)\s+@\w"
+    r"|^[\w.+-]+@[\w-]+\.[\w.]+$|\b(?:email|e-mail|write\s+to|contact|reached\s+at)\b.{0,60}@",
+    re.IGNORECASE,
+)
+_MAX_CONTACT = 250  # characters: longer lines are prose that happens to mention an address
 _BIO_START = re.compile(r"^(?:he|she|they)\s+(?:is|was|has|writes|covers)\b", re.IGNORECASE)
 _MIN_QUOTE_WORDS = 8  # pull quotes are sentences; shorter repeats are headings
 _MIN_REPEAT_WORDS = 5
@@ -1453,7 +1464,8 @@ def _mark_page_end(
     author: str | None,
     sitename: str | None,
 ) -> None:
-    """Author bio and publisher blurb: they close the page, so look at the last blocks."""
+    """Author bio, publisher blurb, copyright and contact lines: they close the page, so
+    look at the last blocks."""
     authors = {_key(name) for name in re.split(r",\s*|\s+and\s+|\s*&\s*", author or "")} - {""}
     # A bio opens with the person's name or first name: "Jane (Doe) is a reporter".
     persons = {name for name in authors if " " in name}
@@ -1487,6 +1499,8 @@ def _mark_page_end(
             reasons[i] = "publisher"
         elif pos >= len(tail) - 2 and _COPYRIGHT.match(lines[i].strip()):
             reasons[i] = "copyright"
+        elif pos >= len(tail) - 3 and len(lines[i]) <= _MAX_CONTACT and _CONTACT.search(lines[i]):
+            reasons[i] = "contact"
 
 
 # --- Extraction -------------------------------------------------------------------

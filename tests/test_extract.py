@@ -857,6 +857,26 @@ def test_tag_lists_go() -> None:
     assert not [tag for tag in [*tags, "Tags", "Filed under"] if tag in article.text]
 
 
+def test_contact_lines_closing_the_article_go() -> None:
+    contact = [
+        "Write to Jane Doe at jane.doe@news.example.com",
+        "Follow Example News on Facebook, Twitter and Instagram.",
+    ]
+    # Prose mentioning an address, further up, stays.
+    inside = "Readers wrote to tips@news.example.com with more than a thousand questions."
+    paragraphs = [p for p in body_paragraphs("000-citizentruth.txt") if not is_heading(p)]
+    body = [*paragraphs[:2], inside, *paragraphs[2:], *contact]
+    html_page = page(
+        "<title>Troops stay in Iraq</title>",
+        "<article>" + "".join(f"<p>{esc(p)}</p>" for p in body) + "</article>",
+    )
+    article = extract_article(html_page, "https://news.example.com/troops-stay")
+    assert article is not None
+    blocks = article.text.split("\n\n")
+    assert inside in blocks
+    assert not [line for line in contact if line in blocks]
+
+
 def test_data_lines_leaking_from_markup_go() -> None:
     url = "https://news.example.com/troops-stay"
     leaks = [url, "https://cdn.example.com/img/troops.jpg", "2019-03-02T08:00:00+01:00"]
