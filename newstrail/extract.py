@@ -1129,6 +1129,19 @@ class _Hints:
         return {_key(block.text_content()) for block in blocks if block not in self.inside}
 
     @functools.cached_property
+    def link_paragraphs(self) -> set[str]:
+        """Keys of paragraphs whose whole text is one link: inline promos and teasers."""
+        if self._root is None:
+            return set()
+        keys = set()
+        for paragraph in self._root.iter("p"):
+            links = paragraph.findall(".//a")
+            key = _key(paragraph.text_content())
+            if len(links) == 1 and key and key == _key(links[0].text_content()):
+                keys.add(key)
+        return keys
+
+    @functools.cached_property
     def links(self) -> set[str]:
         if self._root is None:
             return set()
@@ -1352,6 +1365,11 @@ def _mark_repeats(lines: list[str], keys: list[str], reasons: list[str | None]) 
             reasons[i] = "repeat"
 
 
+def _is_shouting(line: str) -> bool:
+    letters = [char for char in line if char.isalpha()]
+    return len(letters) >= 10 and all(char.isupper() for char in letters)
+
+
 def _line_reason(line: str, key: str, hints: _Hints) -> str | None:
     if not key:
         # Symbols only ("»", "|", "•"): separators and icons.
@@ -1367,6 +1385,8 @@ def _line_reason(line: str, key: str, hints: _Hints) -> str | None:
     # boilerplate container (a heading repeated in a sidebar's table of contents).
     if key in hints.boilerplate and key not in hints.body:
         return "markup"
+    if short and _is_shouting(line) and key.count(" ") >= 2 and key in hints.link_paragraphs:
+        return "teaser"  # "CLICK HERE TO GET THE APP", "STAR OPENS UP ABOUT ...": promos
     if short and (_TEASER_PREFIX.match(line) or _READ_MORE_TAIL.search(line)):
         # In the body's own paragraphs too, when what follows the prefix is a link.
         rest = _key(_TEASER_PREFIX.sub("", line, count=1))

@@ -877,6 +877,22 @@ def test_contact_lines_closing_the_article_go() -> None:
     assert not [line for line in contact if line in blocks]
 
 
+def test_shouted_link_paragraphs_are_promos() -> None:
+    promo = "SENATOR OPENS UP ABOUT HER YEARS IN BAGHDAD"
+    heading = "WHAT HAPPENS TO THE TROOPS NEXT"
+    paragraphs = [p for p in body_paragraphs("000-citizentruth.txt") if not is_heading(p)]
+    body = "".join(f"<p>{esc(p)}</p>" for p in paragraphs[:3])
+    body += f'<p><strong><a href="/senator-baghdad">{promo}</a></strong></p>'
+    body += f'<h2><a href="#next">{heading}</a></h2>'
+    body += "".join(f"<p>{esc(p)}</p>" for p in paragraphs[3:])
+    html_page = page("<title>Troops stay in Iraq</title>", f"<article>{body}</article>")
+    article = extract_article(html_page, "https://news.example.com/troops-stay")
+    assert article is not None
+    blocks = article.text.split("\n\n")
+    assert promo not in blocks
+    assert heading in blocks
+
+
 def test_data_lines_leaking_from_markup_go() -> None:
     url = "https://news.example.com/troops-stay"
     leaks = [url, "https://cdn.example.com/img/troops.jpg", "2019-03-02T08:00:00+01:00"]
