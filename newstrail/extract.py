@@ -1263,6 +1263,8 @@ _BOILERPLATE_LINE = re.compile(
         |this\s+copy\s+is\s+for\s+your\s+personal,?\s+non-commercial\s+use\b.*
         |an\s+error\s+(?:has\s+)?occurred.{0,40}|please\s+try\s+again\s+later
         |tags?(?:\s*:.*)?|tagged\s+(?:with|in|as)\s*:.*|filed\s+under\s*:.*|related\s+topics
+        |comments?|tell\s+us\s+what\s+you\s+think.*|like\s+this\s+(?:story|article|post)\?.*
+        |subscribe\s+to\s+.{0,40}\b(?:youtube|channel|podcast)\b.*
     )\W*$""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -1377,7 +1379,7 @@ def _line_reason(line: str, key: str, hints: _Hints) -> str | None:
     if _DATA_LINE.match(line) or line in hints.page_urls:
         return "data"
     short = len(line) <= _SHORT
-    if short and _BOILERPLATE_LINE.match(line):
+    if short and _BOILERPLATE_LINE.match(line.removeprefix("- ")):
         return "phrase"
     if key in hints.teasers:
         return "teaser"

@@ -893,6 +893,26 @@ def test_shouted_link_paragraphs_are_promos() -> None:
     assert heading in blocks
 
 
+def test_share_and_comment_furniture_goes() -> None:
+    furniture = [
+        "Like this story? Share it with a friend!",
+        "Tell us what YOU think...",
+        "Comments",
+        "Subscribe to the Example News YouTube Channel for all of the latest videos!",
+    ]
+    paragraphs = [p for p in body_paragraphs("000-citizentruth.txt") if not is_heading(p)]
+    html_page = page(
+        "<title>Troops stay in Iraq</title>",
+        "<article>"
+        + "".join(f"<p>{esc(p)}</p>" for p in [*paragraphs, *furniture])
+        + "<ul><li>Order Reprints</li><li>Print Article</li></ul></article>",
+    )
+    article = extract_article(html_page, "https://news.example.com/troops-stay")
+    assert article is not None
+    blocks = article.text.split("\n\n")
+    assert blocks[-1] == paragraphs[-1]
+
+
 def test_data_lines_leaking_from_markup_go() -> None:
     url = "https://news.example.com/troops-stay"
     leaks = [url, "https://cdn.example.com/img/troops.jpg", "2019-03-02T08:00:00+01:00"]
