@@ -1303,7 +1303,13 @@ _PUBLISHER_WORDS = re.compile(
     r"|all\s+rights\s+reserved|copyright|learn\s+more|non-?profit)\b",
     re.IGNORECASE,
 )
-_COPYRIGHT = re.compile(r"^(?:©|\(c\)|copyright\b).{0,150}$", re.IGNORECASE)
+_COPYRIGHT = re.compile(
+    r"^(?:©|\(c\)|copyright\b).{0,150}$"
+    # The legal notice and the how-to-cite box of science news sites.
+    r"|^this\s+(?:document|article|material|content)\s+is\s+(?:subject\s+to|protected\s+by)"
+    r"\s+copyright\b.{0,300}$|^citation\s*:.{0,300}\bretrieved\b.{0,60}\bfrom\s+https?://\S+$",
+    re.IGNORECASE,
+)
 _SOCIAL = (
     r"(?:twitter|x|facebook|instagram|linkedin|youtube|tiktok|threads|bluesky|mastodon|telegram)"
 )

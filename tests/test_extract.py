@@ -913,6 +913,23 @@ def test_share_and_comment_furniture_goes() -> None:
     assert blocks[-1] == paragraphs[-1]
 
 
+def test_copyright_notice_and_citation_box_go() -> None:
+    closing = [
+        "Citation: Troops stay in Iraq (2019, March 2) retrieved 4 March 2019 from "
+        "https://news.example.com/troops-stay",
+        "This document is subject to copyright. Apart from any fair dealing for the purpose "
+        "of private study or research, no part may be reproduced without written permission.",
+    ]
+    paragraphs = [p for p in body_paragraphs("000-citizentruth.txt") if not is_heading(p)]
+    html_page = page(
+        "<title>Troops stay in Iraq</title>",
+        "<article>" + "".join(f"<p>{esc(p)}</p>" for p in [*paragraphs, *closing]) + "</article>",
+    )
+    article = extract_article(html_page, "https://news.example.com/troops-stay")
+    assert article is not None
+    assert article.text.split("\n\n")[-1] == paragraphs[-1]
+
+
 def test_data_lines_leaking_from_markup_go() -> None:
     url = "https://news.example.com/troops-stay"
     leaks = [url, "https://cdn.example.com/img/troops.jpg", "2019-03-02T08:00:00+01:00"]
