@@ -1297,6 +1297,13 @@ _TEASER_PREFIX = re.compile(
     re.IGNORECASE,
 )
 _BYLINE = re.compile(r"^by\s+\S.{0,75}$", re.IGNORECASE)
+# "Updated at 1:23 p.m.", "Published on: February 14, 2025", "- Last updated: Sep 4".
+_STAMP = re.compile(
+    r"^(?:-\s+)?(?:last\s+)?(?:updated|published|posted|modified)(?:\s+(?:on|at))?\s*:?\s*"
+    r"(?=.*\d)\S.{0,40}$",
+    re.IGNORECASE,
+)
+_MAX_DATE_LINE = 40
 _SENTENCE_END = re.compile(r"[.!?…:;][\"'”\u2019)\]]*$")
 _PUBLISHER_WORDS = re.compile(
     r"\b(?:republish\w*|independent|coverage|journalism|subscribe|support\s+us|newsroom"
@@ -1347,6 +1354,8 @@ def _filter_lines(
             reasons[i] = "title"
         elif _BYLINE.match(lines[i]):
             reasons[i] = "byline"
+        elif len(lines[i]) <= _MAX_DATE_LINE and keys[i].count(" ") < 4 and _dates_in(lines[i]):
+            reasons[i] = "date"  # the page's date alone on a line by the headline
     _mark_page_end(lines, keys, reasons, author, sitename)
     _mark_repeats(lines, keys, reasons)
     return reasons
@@ -1385,6 +1394,8 @@ def _line_reason(line: str, key: str, hints: _Hints) -> str | None:
     if _DATA_LINE.match(line) or line in hints.page_urls:
         return "data"
     short = len(line) <= _SHORT
+    if _STAMP.match(line) and (_dates_in(line) or re.search(r"\d:\d\d", line)):
+        return "data"
     if short and _BOILERPLATE_LINE.match(line.removeprefix("- ")):
         return "phrase"
     if key in hints.teasers:

@@ -930,6 +930,23 @@ def test_copyright_notice_and_citation_box_go() -> None:
     assert article.text.split("\n\n")[-1] == paragraphs[-1]
 
 
+def test_timestamp_lines_go() -> None:
+    stamps = ["July 29, 2025", "Updated at 1:23 p.m.", "Last updated: Sep 4, 2025"]
+    dated = "March 16, 2026"  # a date in a list further down is content
+    paragraphs = [p for p in body_paragraphs("000-citizentruth.txt") if not is_heading(p)]
+    body = f"<h1>Troops stay in Iraq</h1><p>{stamps[0]}</p><p>{stamps[1]}</p>"
+    body += "".join(f"<p>{esc(p)}</p>" for p in paragraphs[:6])
+    body += f"<ul><li>{dated}</li><li>Vote in parliament</li></ul>"
+    body += "".join(f"<p>{esc(p)}</p>" for p in paragraphs[6:]) + f"<p>{stamps[2]}</p>"
+    html_page = page("<title>Troops stay in Iraq</title>", f"<article>{body}</article>")
+    article = extract_article(html_page, "https://news.example.com/troops-stay")
+    assert article is not None
+    blocks = article.text.split("\n\n")
+    assert not [stamp for stamp in stamps if stamp in blocks]
+    assert f"- {dated}" in blocks
+    assert article.date == "2025-07-29"
+
+
 def test_data_lines_leaking_from_markup_go() -> None:
     url = "https://news.example.com/troops-stay"
     leaks = [url, "https://cdn.example.com/img/troops.jpg", "2019-03-02T08:00:00+01:00"]
