@@ -1304,6 +1304,13 @@ _STAMP = re.compile(
     re.IGNORECASE,
 )
 _MAX_DATE_LINE = 40
+# Newsletter prompts in a publisher's own words: "Sign up for The Daily Brief today to
+# get the free newsletter", "The best of Example, delivered to your inbox every morning".
+_NEWSLETTER = re.compile(
+    r"\b(?:sign\s+up|subscribe|join)\b.{0,80}\bnewsletters?\b|\bdelivered\s+(?:to|in|into)\s+your\s+inbox\b",
+    re.IGNORECASE,
+)
+_MAX_PROMPT = 200
 _SENTENCE_END = re.compile(r"[.!?…:;][\"'”\u2019)\]]*$")
 _PUBLISHER_WORDS = re.compile(
     r"\b(?:republish\w*|independent|coverage|journalism|subscribe|support\s+us|newsroom"
@@ -1396,6 +1403,8 @@ def _line_reason(line: str, key: str, hints: _Hints) -> str | None:
     short = len(line) <= _SHORT
     if _STAMP.match(line) and (_dates_in(line) or re.search(r"\d:\d\d", line)):
         return "data"
+    if len(line) <= _MAX_PROMPT and _NEWSLETTER.search(line):
+        return "newsletter"
     if short and _BOILERPLATE_LINE.match(line.removeprefix("- ")):
         return "phrase"
     if key in hints.teasers:

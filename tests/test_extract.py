@@ -947,6 +947,27 @@ def test_timestamp_lines_go() -> None:
     assert article.date == "2025-07-29"
 
 
+def test_newsletter_prompts_in_the_publishers_words_go() -> None:
+    prompts = [
+        "There's plenty more where that came from. Sign up for The Morning Brief today to "
+        "get the free daily newsletter.",
+        "The best of Example News, delivered to your inbox every morning",
+    ]
+    # Prose about newsletters stays.
+    prose = "The ministry also publishes a weekly newsletter on troop movements in Iraq."
+    paragraphs = [p for p in body_paragraphs("000-citizentruth.txt") if not is_heading(p)]
+    body = [*paragraphs[:3], prompts[0], prose, *paragraphs[3:], prompts[1]]
+    html_page = page(
+        "<title>Troops stay in Iraq</title>",
+        "<article>" + "".join(f"<p>{esc(p)}</p>" for p in body) + "</article>",
+    )
+    article = extract_article(html_page, "https://news.example.com/troops-stay")
+    assert article is not None
+    blocks = article.text.split("\n\n")
+    assert prose in blocks
+    assert not [prompt for prompt in prompts if prompt in blocks]
+
+
 def test_data_lines_leaking_from_markup_go() -> None:
     url = "https://news.example.com/troops-stay"
     leaks = [url, "https://cdn.example.com/img/troops.jpg", "2019-03-02T08:00:00+01:00"]
