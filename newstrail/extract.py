@@ -12,14 +12,17 @@ The pipeline is a chain of plain functions over one parsed tree:
    containers named like author bios, newsletter boxes, related links, share bars,
    promos, comment sections) or as quotes.
 4. trafilatura extracts the main text; readability gives a second opinion, and when
-   the two disagree justext a third: the candidate the others agree with most wins
+   the two disagree justext a third: the candidate the others agree with most wins,
+   and justext's text extends a winner that covers under half of the page
    (``newstrail.candidates``). A recall-oriented retry and trafilatura's baseline take
    over when that finds (almost) nothing.
 5. ``_filter_lines`` drops the boilerplate lines trafilatura keeps: skip links, search
    prompts, comment forms, newsletter prompts, "Read more" teasers, share prompts,
    captions, pull quotes repeating the body and their attribution, tables of contents,
-   the repeated headline, author bios, publisher blurbs, print and reprint furniture,
-   timestamps and image URLs leaking from markup, sentence-long lines printed twice.
+   tag lists, the repeated headline, timestamps, author bios, publisher blurbs,
+   contact and social lines, copyright notices, print and reprint furniture, shouted
+   link promos, image URLs leaking from markup, sentence-long lines printed twice.
+6. ``_repair`` undoes mojibake (UTF-8 read as Latin-1) in the text and metadata.
 
 Boilerplate that only shows as such across pages (the same blurb on every article of
 a site) is ``newstrail.boilerplate``'s job, at the end of a crawl.
@@ -1390,8 +1393,8 @@ def _mark_repeats(lines: list[str], keys: list[str], reasons: list[str | None]) 
 
 
 def _is_shouting(line: str) -> bool:
-    letters = [char for char in line if char.isalpha()]
-    return len(letters) >= 10 and all(char.isupper() for char in letters)
+    """All capitals, ten letters or more."""
+    return line.isupper() and sum(char.isalpha() for char in line) >= 10
 
 
 def _line_reason(line: str, key: str, hints: _Hints) -> str | None:
@@ -1403,7 +1406,9 @@ def _line_reason(line: str, key: str, hints: _Hints) -> str | None:
     short = len(line) <= _SHORT
     if _STAMP.match(line) and (_dates_in(line) or re.search(r"\d:\d\d", line)):
         return "data"
-    if len(line) <= _MAX_PROMPT and _NEWSLETTER.search(line):
+    lowered = line.lower()
+    prompt = "newsletter" in lowered or "inbox" in lowered  # cheap test before the regex
+    if prompt and len(line) <= _MAX_PROMPT and _NEWSLETTER.search(line):
         return "newsletter"
     if short and _BOILERPLATE_LINE.match(line.removeprefix("- ")):
         return "phrase"
