@@ -24,15 +24,20 @@ Candidates are lists of lines (blocks), filtered by the caller before they are c
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from copy import deepcopy
 from typing import Any
 
+from justext.core import ParagraphMaker, revise_paragraph_classification
+from justext.paragraph import Paragraph
+from justext.utils import get_stoplist, normalize_whitespace
 from trafilatura import baseline
 from trafilatura.baseline import basic_cleaning
-from trafilatura.external import try_justext, try_readability
+from trafilatura.external import jt_stoplist_init, try_readability
+from trafilatura.settings import JUSTEXT_LANGUAGES
 
 __all__ = ["agreement", "choose", "justext_lines", "page_lengths", "readability_lines"]
 
@@ -94,10 +99,70 @@ def readability_lines(tree: Any) -> list[str]:
     return _element_lines(try_readability(deepcopy(tree)))
 
 
+class _Paragraph(Paragraph):  # type: ignore[misc]
+    """justext's paragraph, its text and words computed once.
+
+    justext recomputes a paragraph's text (joining and normalising its text nodes) on
+    every access, a dozen times per paragraph while classifying.
+    """
+
+    @functools.cached_property
+    def text(self) -> str:
+        return str(normalize_whitespace("".join(self.text_nodes).strip()))
+
+    @functools.cached_property
+    def words(self) -> list[str]:
+        return self.text.split()
+
+
+@functools.cache
+def _stoplist(language: str | None) -> frozenset[str]:
+    """The stopwords justext judges by, lowercased once: the language's when justext
+    has a list for it, else every language's (as trafilatura sets justext up)."""
+    if language in JUSTEXT_LANGUAGES:
+        words = get_stoplist(JUSTEXT_LANGUAGES[language])
+    else:
+        words = jt_stoplist_init()
+    return frozenset(word.lower() for word in words)
+
+
+def _classify(paragraphs: list[_Paragraph], stoplist: frozenset[str]) -> None:
+    """justext's context-free classification with trafilatura's settings (lengths 50
+    and 150, stopword densities 0.1 and 0.2, link density 0.25, no headings).
+
+    justext's own classify_paragraphs lowercases its whole stoplist, 150,000 words
+    for the all-languages list, on every call; this is the same rule without that.
+    """
+    for paragraph in paragraphs:
+        length = len(paragraph.text)
+        words = paragraph.words
+        stopwords = sum(word.lower() in stoplist for word in words) / len(words) if words else 0
+        paragraph.heading = False
+        linked = length and paragraph.chars_count_in_links / length > 0.25
+        copyright = "\xa9" in paragraph.text or "&copy" in paragraph.text
+        if linked or copyright or "select" in paragraph.dom_path:
+            paragraph.cf_class = "bad"
+        elif length < 50:
+            paragraph.cf_class = "bad" if paragraph.chars_count_in_links > 0 else "short"
+        elif stopwords >= 0.2:
+            paragraph.cf_class = "good" if length > 150 else "neargood"
+        elif stopwords >= 0.1:
+            paragraph.cf_class = "neargood"
+        else:
+            paragraph.cf_class = "bad"
+
+
 def justext_lines(tree: Any, language: str | None = None) -> list[str]:
     """The paragraphs justext classifies as content (trafilatura's justext set-up)."""
-    body = try_justext(basic_cleaning(deepcopy(tree)), None, language)
-    return [" ".join(text.split()) for p in body.iter("p") if (text := p.text or "").strip()]
+    try:
+        paragraphs = ParagraphMaker.make_paragraphs(basic_cleaning(deepcopy(tree)))
+        for paragraph in paragraphs:
+            paragraph.__class__ = _Paragraph
+        _classify(paragraphs, _stoplist(language))
+        revise_paragraph_classification(paragraphs, 150)
+    except Exception:  # justext fails on odd trees; trafilatura's set-up yields nothing then
+        return []
+    return [" ".join(p.text.split()) for p in paragraphs if not p.is_boilerplate and p.text]
 
 
 def page_lengths(tree: Any) -> Iterator[int]:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from copy import deepcopy
+
 from trafilatura import load_html
+from trafilatura.baseline import basic_cleaning
+from trafilatura.external import try_justext
 
 from newstrail.candidates import agreement, choose, justext_lines, page_lengths, readability_lines
 from newstrail.extract import ExtractionConfig, extract_article
@@ -31,6 +35,24 @@ def test_readability_and_justext_find_the_article_paragraphs() -> None:
     for lines in (readability_lines(tree), justext_lines(tree)):
         assert all(paragraph in lines for paragraph in BODY)
         assert "Privacy policy" not in lines
+
+
+def test_justext_lines_are_trafilaturas_justext() -> None:
+    # justext_lines re-implements justext's classification with trafilatura's settings
+    # (faster); its paragraphs must be those trafilatura's try_justext keeps.
+    links = "".join(f'<a href="/s/{n}">Story number {n} of the day</a> ' for n in range(6))
+    noisy = PAGE.replace(
+        "</article>",
+        f"<p>{links}</p><p>\u00a9 2024 Harbour News, all rights reserved, no reuse.</p>"
+        "<p>Short line.</p><h2>A heading between paragraphs of the ferry story</h2>"
+        f"<p>{BODY[0]} {BODY[1]}</p></article>",
+    )
+    for html in (PAGE, noisy):
+        tree = load_html(html)
+        body = try_justext(basic_cleaning(deepcopy(tree)), None, None)
+        expected = [" ".join(p.text.split()) for p in body.iter("p") if (p.text or "").strip()]
+        assert justext_lines(tree) == expected
+    assert BODY[0] in justext_lines(load_html(noisy))
 
 
 def test_second_opinions_leave_the_tree_alone() -> None:
