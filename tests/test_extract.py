@@ -785,19 +785,34 @@ def test_headline_choice(head_title: str, h1: str, expected: str) -> None:
     assert article.title == expected
 
 
-def test_teaser_links_in_body_paragraphs_go() -> None:
-    paragraphs = [p for p in body_paragraphs("000-citizentruth.txt") if not is_heading(p)]
-    teaser = "READ MORE: Iraq's parliament votes to expel foreign troops"
-    plain = "Related: the ministry's own figures, published in March, show the same trend."
-    body = "".join(f"<p>{esc(p)}</p>" for p in paragraphs[:3])
-    body += '<p><strong>READ MORE: <a href="/iraq-vote">'
-    body += "Iraq's parliament votes to expel foreign troops</a></strong></p>"
-    body += f"<p>{esc(plain)}</p>"
-    body += "".join(f"<p>{esc(p)}</p>" for p in paragraphs[3:])
+CT_PARAGRAPHS = [p for p in body_paragraphs("000-citizentruth.txt") if not is_heading(p)]
+
+
+def paragraphs_html(texts: list[str]) -> str:
+    return "".join(f"<p>{esc(text)}</p>" for text in texts)
+
+
+def extract_story(body: str) -> Article:
+    """The article extracted from a page whose <article> holds ``body`` (HTML)."""
     html_page = page("<title>Troops stay in Iraq</title>", f"<article>{body}</article>")
     article = extract_article(html_page, "https://news.example.com/troops-stay")
     assert article is not None
-    blocks = article.text.split("\n\n")
+    return article
+
+
+def story_blocks(body: str) -> list[str]:
+    return extract_story(body).text.split("\n\n")
+
+
+def test_teaser_links_in_body_paragraphs_go() -> None:
+    teaser = "READ MORE: Iraq's parliament votes to expel foreign troops"
+    plain = "Related: the ministry's own figures, published in March, show the same trend."
+    blocks = story_blocks(
+        paragraphs_html(CT_PARAGRAPHS[:3])
+        + '<p><strong>READ MORE: <a href="/iraq-vote">'
+        + "Iraq's parliament votes to expel foreign troops</a></strong></p>"
+        + paragraphs_html([plain, *CT_PARAGRAPHS[3:]])
+    )
     # A prefixed line is a teaser when a link follows the prefix, even inside the body.
     assert teaser not in blocks
     assert plain in blocks
@@ -809,12 +824,12 @@ def test_mojibake_is_repaired() -> None:
         return text.encode("utf-8").decode("latin-1")
 
     title = "Iraq\u2019s parliament votes \u2014 again"
-    paragraphs = [p for p in body_paragraphs("000-citizentruth.txt") if not is_heading(p)]
+    paragraphs = list(CT_PARAGRAPHS)
     paragraphs[1] = "The café owner said: \u201cWe\u2019re staying.\u201d São Paulo agreed."
     html_page = page(
         f"<title>{esc(broken(title))}</title>",
         f"<article><h1>{esc(broken(title))}</h1>"
-        + "".join(f"<p>{esc(broken(p))}</p>" for p in paragraphs)
+        + paragraphs_html([broken(p) for p in paragraphs])
         + "</article>",
     )
     article = extract_article(html_page.encode("utf-8"), "https://news.example.com/vote")
@@ -824,37 +839,27 @@ def test_mojibake_is_repaired() -> None:
 
 
 def test_repeated_lines_structure_stays_promos_go() -> None:
-    paragraphs = [p for p in body_paragraphs("000-citizentruth.txt") if not is_heading(p)]
     promo = "Our reporters have covered the war in Iraq since the first day of the invasion."
     subheading = "Pros and cons of the plan"
     body = ""
-    for n, paragraph in enumerate(paragraphs):
+    for n, paragraph in enumerate(CT_PARAGRAPHS):
         if n % 4 == 1:
             body += f"<h3>{subheading}</h3>"
-        body += f"<p>{esc(paragraph)}</p>"
-        if n % 4 == 2:
-            body += f"<p>{esc(promo)}</p>"
-    html_page = page("<title>Troops stay in Iraq</title>", f"<article>{body}</article>")
-    article = extract_article(html_page, "https://news.example.com/troops-stay")
-    assert article is not None
-    blocks = article.text.split("\n\n")
+        body += paragraphs_html([paragraph, promo] if n % 4 == 2 else [paragraph])
+    blocks = story_blocks(body)
     # The same short subheading for every section is structure; a sentence printed
     # again and again is a template's promo: its first copy stays.
-    assert blocks.count(subheading) == len(range(1, len(paragraphs), 4)) > 1
+    assert blocks.count(subheading) == len(range(1, len(CT_PARAGRAPHS), 4)) > 1
     assert blocks.count(promo) == 1
 
 
 def test_tag_lists_go() -> None:
     tags = ["Iraq war", "US troops", "Middle East policy"]
     links = ", ".join(f'<a href="/tag/{n}">{tag}</a>' for n, tag in enumerate(tags))
-    html_page = page(
-        "<title>Troops stay in Iraq</title>",
-        f"<article>{ARTICLE_BODY}<h4>Tags</h4><p>{links}</p>"
-        "<p>Filed under: Iraq | Politics</p></article>",
-    )
-    article = extract_article(html_page, "https://news.example.com/troops-stay")
-    assert article is not None
-    assert not [tag for tag in [*tags, "Tags", "Filed under"] if tag in article.text]
+    text = extract_story(
+        f"{ARTICLE_BODY}<h4>Tags</h4><p>{links}</p><p>Filed under: Iraq | Politics</p>"
+    ).text
+    assert not [tag for tag in [*tags, "Tags", "Filed under"] if tag in text]
 
 
 def test_contact_lines_closing_the_article_go() -> None:
@@ -864,15 +869,9 @@ def test_contact_lines_closing_the_article_go() -> None:
     ]
     # Prose mentioning an address, further up, stays.
     inside = "Readers wrote to tips@news.example.com with more than a thousand questions."
-    paragraphs = [p for p in body_paragraphs("000-citizentruth.txt") if not is_heading(p)]
-    body = [*paragraphs[:2], inside, *paragraphs[2:], *contact]
-    html_page = page(
-        "<title>Troops stay in Iraq</title>",
-        "<article>" + "".join(f"<p>{esc(p)}</p>" for p in body) + "</article>",
+    blocks = story_blocks(
+        paragraphs_html([*CT_PARAGRAPHS[:2], inside, *CT_PARAGRAPHS[2:], *contact])
     )
-    article = extract_article(html_page, "https://news.example.com/troops-stay")
-    assert article is not None
-    blocks = article.text.split("\n\n")
     assert inside in blocks
     assert not [line for line in contact if line in blocks]
 
@@ -880,15 +879,12 @@ def test_contact_lines_closing_the_article_go() -> None:
 def test_shouted_link_paragraphs_are_promos() -> None:
     promo = "SENATOR OPENS UP ABOUT HER YEARS IN BAGHDAD"
     heading = "WHAT HAPPENS TO THE TROOPS NEXT"
-    paragraphs = [p for p in body_paragraphs("000-citizentruth.txt") if not is_heading(p)]
-    body = "".join(f"<p>{esc(p)}</p>" for p in paragraphs[:3])
-    body += f'<p><strong><a href="/senator-baghdad">{promo}</a></strong></p>'
-    body += f'<h2><a href="#next">{heading}</a></h2>'
-    body += "".join(f"<p>{esc(p)}</p>" for p in paragraphs[3:])
-    html_page = page("<title>Troops stay in Iraq</title>", f"<article>{body}</article>")
-    article = extract_article(html_page, "https://news.example.com/troops-stay")
-    assert article is not None
-    blocks = article.text.split("\n\n")
+    blocks = story_blocks(
+        paragraphs_html(CT_PARAGRAPHS[:3])
+        + f'<p><strong><a href="/senator-baghdad">{promo}</a></strong></p>'
+        + f'<h2><a href="#next">{heading}</a></h2>'
+        + paragraphs_html(CT_PARAGRAPHS[3:])
+    )
     assert promo not in blocks
     assert heading in blocks
 
@@ -900,17 +896,11 @@ def test_share_and_comment_furniture_goes() -> None:
         "Comments",
         "Subscribe to the Example News YouTube Channel for all of the latest videos!",
     ]
-    paragraphs = [p for p in body_paragraphs("000-citizentruth.txt") if not is_heading(p)]
-    html_page = page(
-        "<title>Troops stay in Iraq</title>",
-        "<article>"
-        + "".join(f"<p>{esc(p)}</p>" for p in [*paragraphs, *furniture])
-        + "<ul><li>Order Reprints</li><li>Print Article</li></ul></article>",
+    blocks = story_blocks(
+        paragraphs_html([*CT_PARAGRAPHS, *furniture])
+        + "<ul><li>Order Reprints</li><li>Print Article</li></ul>"
     )
-    article = extract_article(html_page, "https://news.example.com/troops-stay")
-    assert article is not None
-    blocks = article.text.split("\n\n")
-    assert blocks[-1] == paragraphs[-1]
+    assert blocks[-1] == CT_PARAGRAPHS[-1]
 
 
 def test_copyright_notice_and_citation_box_go() -> None:
@@ -920,27 +910,17 @@ def test_copyright_notice_and_citation_box_go() -> None:
         "This document is subject to copyright. Apart from any fair dealing for the purpose "
         "of private study or research, no part may be reproduced without written permission.",
     ]
-    paragraphs = [p for p in body_paragraphs("000-citizentruth.txt") if not is_heading(p)]
-    html_page = page(
-        "<title>Troops stay in Iraq</title>",
-        "<article>" + "".join(f"<p>{esc(p)}</p>" for p in [*paragraphs, *closing]) + "</article>",
-    )
-    article = extract_article(html_page, "https://news.example.com/troops-stay")
-    assert article is not None
-    assert article.text.split("\n\n")[-1] == paragraphs[-1]
+    assert story_blocks(paragraphs_html([*CT_PARAGRAPHS, *closing]))[-1] == CT_PARAGRAPHS[-1]
 
 
 def test_timestamp_lines_go() -> None:
     stamps = ["July 29, 2025", "Updated at 1:23 p.m.", "Last updated: Sep 4, 2025"]
     dated = "March 16, 2026"  # a date in a list further down is content
-    paragraphs = [p for p in body_paragraphs("000-citizentruth.txt") if not is_heading(p)]
-    body = f"<h1>Troops stay in Iraq</h1><p>{stamps[0]}</p><p>{stamps[1]}</p>"
-    body += "".join(f"<p>{esc(p)}</p>" for p in paragraphs[:6])
-    body += f"<ul><li>{dated}</li><li>Vote in parliament</li></ul>"
-    body += "".join(f"<p>{esc(p)}</p>" for p in paragraphs[6:]) + f"<p>{stamps[2]}</p>"
-    html_page = page("<title>Troops stay in Iraq</title>", f"<article>{body}</article>")
-    article = extract_article(html_page, "https://news.example.com/troops-stay")
-    assert article is not None
+    article = extract_story(
+        f"<h1>Troops stay in Iraq</h1>{paragraphs_html(stamps[:2] + CT_PARAGRAPHS[:6])}"
+        f"<ul><li>{dated}</li><li>Vote in parliament</li></ul>"
+        + paragraphs_html([*CT_PARAGRAPHS[6:], stamps[2]])
+    )
     blocks = article.text.split("\n\n")
     assert not [stamp for stamp in stamps if stamp in blocks]
     assert f"- {dated}" in blocks
@@ -955,15 +935,9 @@ def test_newsletter_prompts_in_the_publishers_words_go() -> None:
     ]
     # Prose about newsletters stays.
     prose = "The ministry also publishes a weekly newsletter on troop movements in Iraq."
-    paragraphs = [p for p in body_paragraphs("000-citizentruth.txt") if not is_heading(p)]
-    body = [*paragraphs[:3], prompts[0], prose, *paragraphs[3:], prompts[1]]
-    html_page = page(
-        "<title>Troops stay in Iraq</title>",
-        "<article>" + "".join(f"<p>{esc(p)}</p>" for p in body) + "</article>",
+    blocks = story_blocks(
+        paragraphs_html([*CT_PARAGRAPHS[:3], prompts[0], prose, *CT_PARAGRAPHS[3:], prompts[1]])
     )
-    article = extract_article(html_page, "https://news.example.com/troops-stay")
-    assert article is not None
-    blocks = article.text.split("\n\n")
     assert prose in blocks
     assert not [prompt for prompt in prompts if prompt in blocks]
 
