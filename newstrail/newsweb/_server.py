@@ -38,8 +38,8 @@ _SERVER_HEADERS = {
 class LoggedRequest:
     """One request as the server saw it.
 
-    ``time`` is ``time.monotonic()`` at arrival: compare entries with each other
-    (politeness delays), not with wall-clock times.
+    ``time`` is ``time.monotonic()`` at arrival (when the connection was accepted):
+    compare entries with each other (politeness delays), not with wall-clock times.
     """
 
     site: str
@@ -93,7 +93,19 @@ class _SiteServer(ThreadingHTTPServer):
     def __init__(self, owner: NewsWebServer, site: str) -> None:
         self.owner = owner
         self.site = site
+        # Arrival times taken as each connection is accepted, before a handler thread
+        # starts and parses the request: on a busy machine that can take a tenth of a
+        # second, which would blur the politeness delays the log is checked for.
+        self.arrivals: dict[Any, float] = {}
         super().__init__(("127.0.0.1", 0), _Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        self.arrivals[request] = time.monotonic()
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        self.arrivals.pop(request, None)  # a connection that sent no request
+        super().shutdown_request(request)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # The default prints a traceback to stderr; a client hanging up is
@@ -127,8 +139,9 @@ class _Handler(BaseHTTPRequestHandler):
         self._serve(send_body=True)
 
     def _serve(self, *, send_body: bool) -> None:
+        arrival = self.server.arrivals.pop(self.request, None)
         status, headers, body = self.server.owner._respond(
-            self.server.site, self.command, self.path, self.headers
+            self.server.site, self.command, self.path, self.headers, arrival
         )
         self.send_response(status)
         for name, value in headers:
@@ -412,9 +425,9 @@ class NewsWebServer:
     # -- serving --------------------------------------------------------------
 
     def _respond(
-        self, site: str, method: str, target: str, headers: Message
+        self, site: str, method: str, target: str, headers: Message, arrival: float | None = None
     ) -> tuple[int, list[tuple[str, str]], bytes]:
-        arrival = time.monotonic()
+        arrival = time.monotonic() if arrival is None else arrival
         if method not in ("GET", "HEAD"):
             status, out, body = 405, [("Allow", "GET, HEAD")], b"Method Not Allowed\n"
             out = [("Content-Type", "text/plain; charset=utf-8"), *out]
