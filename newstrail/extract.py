@@ -1591,6 +1591,26 @@ def _link_share(lines: list[str], hints: _Hints) -> float:
     return sum(len(line) for line in lines if _key(line) in hints.links) / total
 
 
+def _unnest_documents(tree: Any) -> None:
+    """Put content printed after ``</html>`` back in the body.
+
+    Templates now and then print more of the page after the closing tags. Browsers
+    show it as part of the body; libxml2 makes it a second root element, which the
+    extractors never look at. (A nested ``<html>`` tag libxml2 ignores, as browsers do.)
+    """
+    body = tree.find("body")
+    trailing = tree.getnext()
+    while body is not None and trailing is not None:
+        following = trailing.getnext()
+        if trailing.tag == "html":
+            for child in list(trailing):
+                if child.tag == "body":
+                    body.extend(list(child))
+                elif child.tag != "head":
+                    body.append(child)
+        trailing = following
+
+
 def extract_article(
     html: bytes | str, url: str, config: ExtractionConfig | None = None
 ) -> Article | None:
@@ -1610,6 +1630,7 @@ def extract_article(
     tree = load_html(text) if text.strip() else None
     if tree is None:
         return None
+    _unnest_documents(tree)
     meta = _page_metadata(tree, url)
     hints = _page_hints(tree) if config.post_filters else _Hints(tree)
     hints.page_urls = {url, *filter(None, [meta.canonical_url])}

@@ -942,6 +942,17 @@ def test_newsletter_prompts_in_the_publishers_words_go() -> None:
     assert not [prompt for prompt in prompts if prompt in blocks]
 
 
+def test_content_printed_after_the_closing_html_tag_is_part_of_the_page() -> None:
+    # Browsers show it in the body; libxml2 makes it a second root element.
+    html_page = (
+        page("<title>Troops stay in Iraq</title>", "<nav><a href='/'>Home</a></nav>")
+        + f"<div class='post'><h1>Troops stay in Iraq</h1>{paragraphs_html(CT_PARAGRAPHS)}</div>"
+    )
+    article = extract_article(html_page, "https://news.example.com/troops-stay")
+    assert article is not None
+    assert article.text.split("\n\n")[-1] == CT_PARAGRAPHS[-1]
+
+
 def test_data_lines_leaking_from_markup_go() -> None:
     url = "https://news.example.com/troops-stay"
     leaks = [url, "https://cdn.example.com/img/troops.jpg", "2019-03-02T08:00:00+01:00"]
