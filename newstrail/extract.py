@@ -649,7 +649,9 @@ def _choose_title(meta: _Meta, url: str) -> str | None:
         for part in [title, *_TITLE_SPLIT.split(title)]:
             declared.add(_key(part))
             declared_words.append(set(_key(part).split()))
-    headlines = [h1 for h1 in meta.h1 if _key(h1) not in sites]
+    # Responsive templates print the headline twice (one <h1> per layout): one headline.
+    unique = {_key(h1): h1 for h1 in reversed(meta.h1)}
+    headlines = [h1 for h1 in meta.h1 if unique.get(_key(h1)) is h1 and _key(h1) not in sites]
     for h1 in headlines:
         headline = _HEADLINE_TAIL.split(h1)[0]
         if _key(h1) in declared or _key(headline) in declared:

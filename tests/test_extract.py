@@ -995,6 +995,14 @@ def test_data_lines_leaking_from_markup_go() -> None:
             "WEEKEND CODING AGENT",
             id="line-breaks-in-the-headline-are-spaces",
         ),
+        pytest.param(
+            '<meta property="og:title" content="How do you set up an ergonomic workstation?">',
+            '<h1 class="mobile">Setting up an ergonomic workspace</h1>'
+            f'<h1 class="desktop">Setting up an ergonomic workspace</h1>{ARTICLE_BODY}',
+            "https://example.com/discover/workstation-setup",
+            "Setting up an ergonomic workspace",
+            id="headline-printed-twice-for-two-layouts",
+        ),
     ],
 )
 def test_headline_among_title_parts_and_h1s(head: str, body: str, url: str, title: str) -> None:
