@@ -1302,12 +1302,15 @@ _TEASER_PREFIX = re.compile(
     re.IGNORECASE,
 )
 _BYLINE = re.compile(r"^by\s+\S.{0,75}$", re.IGNORECASE)
-# "Updated at 1:23 p.m.", "Published on: February 14, 2025", "- Last updated: Sep 4".
-_STAMP = re.compile(
-    r"^(?:-\s+)?(?:last\s+)?(?:updated|published|posted|modified)(?:\s+(?:on|at))?\s*:?\s*"
-    r"(?=.*\d)\S.{0,40}$",
-    re.IGNORECASE,
+# A line of timestamps: "Updated at 1:23 p.m.", "Published on: February 14, 2025",
+# "Posted Jan. 3, 2019 at 3:08 PM | Updated Nov. 22, 2026 at 10:26 AM".
+_STAMP = re.compile(r"^(?:-\s+)?(?:last\s+)?(?:updated|published|posted|modified)\b", re.I)
+_TIME = re.compile(r"\b\d{1,2}:\d\d(?::\d\d)?\s*(?:[ap]\.?m\.?)?(?:\s+[A-Z]{2,4}\b)?", re.I)
+_STAMP_WORDS = re.compile(
+    r"\b(?:last|updated|published|posted|modified|on|at|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*)\b",
+    re.I,
 )
+_MAX_STAMP = 120
 _MAX_DATE_LINE = 40
 # Newsletter prompts in a publisher's own words: "Sign up for The Daily Brief today to
 # get the free newsletter", "The best of Example, delivered to your inbox every morning".
@@ -1394,6 +1397,18 @@ def _mark_repeats(lines: list[str], keys: list[str], reasons: list[str | None]) 
             reasons[i] = "repeat"
 
 
+def _is_timestamp(line: str) -> bool:
+    """Whether a line holds dates and times and the words introducing them, nothing else."""
+    if len(line) > _MAX_STAMP or not _STAMP.match(line):
+        return False
+    rest = _TIME.sub(" ", line)
+    for pattern, _ in _VISIBLE_DATES:
+        rest = pattern.sub(" ", rest)
+    if rest == line:
+        return False  # neither a date nor a time
+    return not re.search(r"\w", _STAMP_WORDS.sub(" ", rest))
+
+
 def _is_shouting(line: str) -> bool:
     """All capitals, ten letters or more."""
     return line.isupper() and sum(char.isalpha() for char in line) >= 10
@@ -1406,7 +1421,7 @@ def _line_reason(line: str, key: str, hints: _Hints) -> str | None:
     if _DATA_LINE.match(line) or line in hints.page_urls:
         return "data"
     short = len(line) <= _SHORT
-    if _STAMP.match(line) and (_dates_in(line) or re.search(r"\d:\d\d", line)):
+    if _is_timestamp(line):
         return "data"
     lowered = line.lower()
     prompt = "newsletter" in lowered or "inbox" in lowered  # cheap test before the regex

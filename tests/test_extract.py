@@ -914,7 +914,11 @@ def test_copyright_notice_and_citation_box_go() -> None:
 
 
 def test_timestamp_lines_go() -> None:
-    stamps = ["July 29, 2025", "Updated at 1:23 p.m.", "Last updated: Sep 4, 2025"]
+    stamps = [
+        "July 29, 2025",
+        "Updated at 1:23 p.m.",
+        "Posted Jan. 3, 2019 at 3:08 PM | Updated Nov. 22, 2026 at 10:26 AM",
+    ]
     dated = "March 16, 2026"  # a date in a list further down is content
     article = extract_story(
         f"<h1>Troops stay in Iraq</h1>{paragraphs_html(stamps[:2] + CT_PARAGRAPHS[:6])}"
