@@ -6,8 +6,6 @@ import hashlib
 import http.client
 import io
 import os
-import subprocess
-import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -20,10 +18,8 @@ from newstrail.newsweb import NewsWebServer
 from storage import open_store
 from storage.base import ChecksumMismatchError, ObjectNotFoundError
 from storage.s3 import MIN_PART_SIZE, S3Settings, S3Store
-from tests.conftest import free_port, one_line_error
+from tests.conftest import free_port, one_line_error, run_newstrail
 from tests.s3_fixtures import S3Server
-
-BIN = Path(sys.executable).parent
 
 
 class OneShotStream(io.RawIOBase):
@@ -45,19 +41,6 @@ class OneShotStream(io.RawIOBase):
 
 def store_for(bucket: str, prefix: str = "p", **settings: Any) -> S3Store:
     return S3Store(bucket, prefix, settings=S3Settings(**settings))
-
-
-def run_cli(
-    *args: str, env: dict[str, str], cwd: Path, timeout: float = 120
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(BIN / "newstrail"), *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
 
 
 def test_uri_parsing_and_refusals(s3_env: S3Server) -> None:
@@ -255,22 +238,19 @@ def test_a_part_altered_on_the_way_is_refused_and_sent_again(
 def test_storage_errors_are_one_line_naming_the_store(
     s3_bucket: str, s3_env: S3Server, tmp_path: Path, newsweb: NewsWebServer
 ) -> None:
-    env = {**os.environ, "NEWSTRAIL_WORKDIR": str(tmp_path / "work")}
-    env.pop("PREFECT_API_URL", None)
-
     missing = one_line_error(
-        run_cli("ls", "--store", "s3://no-such-bucket-here/x", env=env, cwd=tmp_path)
+        run_newstrail("ls", "--store", "s3://no-such-bucket-here/x", cwd=tmp_path)
     )
     assert "s3://no-such-bucket-here/x" in missing and "no such bucket" in missing
 
-    wrong = {**env, "AWS_SECRET_ACCESS_KEY": "not-the-secret-at-all"}
-    denied = run_cli("ls", "--store", f"s3://{s3_bucket}/x", env=wrong, cwd=tmp_path)
+    wrong = {"AWS_SECRET_ACCESS_KEY": "not-the-secret-at-all"}
+    denied = run_newstrail("ls", "--store", f"s3://{s3_bucket}/x", env=wrong, cwd=tmp_path)
     line = one_line_error(denied)
     assert f"s3://{s3_bucket}/x" in line and "access denied" in line
     assert "not-the-secret-at-all" not in denied.stderr + denied.stdout
 
     port = free_port()
-    unreachable = run_cli(
+    unreachable = run_newstrail(
         "download",
         "coll",
         "--store",
@@ -279,7 +259,7 @@ def test_storage_errors_are_one_line_naming_the_store(
         f"http://127.0.0.1:{port}",
         "--to",
         str(tmp_path / "dl"),
-        env={**env, "NEWSTRAIL_S3_MAX_ATTEMPTS": "1"},
+        env={"NEWSTRAIL_S3_MAX_ATTEMPTS": "1"},
         cwd=tmp_path,
     )
     line = one_line_error(unreachable)
@@ -290,7 +270,7 @@ def test_storage_errors_are_one_line_naming_the_store(
 
     # A crawl into a bucket that does not exist fails before it fetches anything.
     newsweb.reset_log()
-    crawl = run_cli(
+    crawl = run_newstrail(
         "crawl",
         newsweb.seed_urls[0],
         "--collection",
@@ -298,7 +278,6 @@ def test_storage_errors_are_one_line_naming_the_store(
         "--allow-private",
         "--store",
         "s3://no-such-bucket-here/x",
-        env=env,
         cwd=tmp_path,
     )
     assert "no such bucket" in one_line_error(crawl)
