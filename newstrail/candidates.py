@@ -33,11 +33,10 @@ from typing import Any
 
 from justext.core import ParagraphMaker, revise_paragraph_classification
 from justext.paragraph import Paragraph
-from justext.utils import get_stoplist, normalize_whitespace
+from justext.utils import normalize_whitespace
 from trafilatura import baseline
 from trafilatura.baseline import basic_cleaning
 from trafilatura.external import jt_stoplist_init, try_readability
-from trafilatura.settings import JUSTEXT_LANGUAGES
 
 __all__ = ["agreement", "choose", "justext_lines", "page_lengths", "readability_lines"]
 
@@ -116,14 +115,10 @@ class _Paragraph(Paragraph):  # type: ignore[misc]
 
 
 @functools.cache
-def _stoplist(language: str | None) -> frozenset[str]:
-    """The stopwords justext judges by, lowercased once: the language's when justext
-    has a list for it, else every language's (as trafilatura sets justext up)."""
-    if language in JUSTEXT_LANGUAGES:
-        words = get_stoplist(JUSTEXT_LANGUAGES[language])
-    else:
-        words = jt_stoplist_init()
-    return frozenset(word.lower() for word in words)
+def _stoplist() -> frozenset[str]:
+    """The stopwords justext judges by, every language's (as trafilatura sets justext up
+    when the page's language is not given), lowercased once."""
+    return frozenset(word.lower() for word in jt_stoplist_init())
 
 
 def _classify(paragraphs: list[_Paragraph], stoplist: frozenset[str]) -> None:
@@ -152,13 +147,13 @@ def _classify(paragraphs: list[_Paragraph], stoplist: frozenset[str]) -> None:
             paragraph.cf_class = "bad"
 
 
-def justext_lines(tree: Any, language: str | None = None) -> list[str]:
+def justext_lines(tree: Any) -> list[str]:
     """The paragraphs justext classifies as content (trafilatura's justext set-up)."""
     try:
         paragraphs = ParagraphMaker.make_paragraphs(basic_cleaning(deepcopy(tree)))
         for paragraph in paragraphs:
             paragraph.__class__ = _Paragraph
-        _classify(paragraphs, _stoplist(language))
+        _classify(paragraphs, _stoplist())
         revise_paragraph_classification(paragraphs, 150)
     except Exception:  # justext fails on odd trees; trafilatura's set-up yields nothing then
         return []
@@ -225,8 +220,11 @@ def choose(
         ]
         best = max(range(3), key=lambda i: (scores[i], i == 0))
     length = _length(candidates[best])
-    measures = page_lengths if best < 2 and page_lengths is not None else [0]
-    if all(length < _MIN_COVERAGE * measure for measure in measures):
+    if (
+        best < 2
+        and page_lengths is not None
+        and all(length < _MIN_COVERAGE * page for page in page_lengths)
+    ):
         if len(candidates) == 2:
             candidates.append(third())
             shingles.append(_shingles(candidates[2]))

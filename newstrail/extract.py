@@ -650,8 +650,10 @@ def _choose_title(meta: _Meta, url: str) -> str | None:
             declared.add(_key(part))
             declared_words.append(set(_key(part).split()))
     # Responsive templates print the headline twice (one <h1> per layout): one headline.
-    unique = {_key(h1): h1 for h1 in reversed(meta.h1)}
-    headlines = [h1 for h1 in meta.h1 if unique.get(_key(h1)) is h1 and _key(h1) not in sites]
+    first_of: dict[str, str] = {}
+    for h1 in meta.h1:
+        first_of.setdefault(_key(h1), h1)
+    headlines = [h1 for key, h1 in first_of.items() if key not in sites]
     for h1 in headlines:
         headline = _HEADLINE_TAIL.split(h1)[0]
         if _key(h1) in declared or _key(headline) in declared:
@@ -1616,8 +1618,10 @@ def _unnest_documents(tree: Any) -> None:
     extractors never look at. (A nested ``<html>`` tag libxml2 ignores, as browsers do.)
     """
     body = tree.find("body")
+    if body is None:
+        return
     trailing = tree.getnext()
-    while body is not None and trailing is not None:
+    while trailing is not None:
         following = trailing.getnext()
         if trailing.tag == "html":
             for child in list(trailing):
