@@ -393,7 +393,7 @@ def store_pending(config: CrawlConfig) -> list[ObjectInfo]:
     """
     workdir = config.crawl_workdir
     outputs = CrawlOutputs(open_store(config.store), config.collection, config.crawl_id, workdir)
-    # An upload killed midway leaves an unfinished multipart upload behind (S3 stores).
+    # An upload killed midway leaves an unfinished multipart upload (S3) or temp file behind.
     abort = getattr(outputs.store, "abort_incomplete_uploads", None)
     if abort is not None:
         abort(outputs.prefix + "/")

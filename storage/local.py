@@ -209,6 +209,28 @@ class FileStore:
         for key in sorted(found):
             yield ObjectInfo(key, found[key], None)
 
+    def abort_incomplete_uploads(self, prefix: str) -> int:
+        """Remove the temporary files under ``prefix`` that a killed ``put`` left behind.
+
+        No key can address them, but they hold disk space. Only for a prefix nothing
+        is writing to any more (a crawl being finished). Returns how many were removed.
+        """
+        validate_prefix(prefix)
+        folder = self.root.joinpath(*prefix.split("/")[:-1]) if "/" in prefix else self.root
+        removed = 0
+        for dirpath, _, filenames in os.walk(folder):
+            for name in filenames:
+                path = Path(dirpath) / name
+                if name.startswith(TEMP_PREFIX) and self._key(path).startswith(prefix):
+                    try:
+                        path.unlink()
+                    except FileNotFoundError:
+                        continue
+                    except OSError as exc:
+                        raise StoreError(f"cannot delete {path}: {_reason(exc)}") from None
+                    removed += 1
+        return removed
+
     def delete(self, key: str) -> None:
         """Remove the object under ``key`` and any folders left empty by that."""
         path = self._path(key)

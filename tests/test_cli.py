@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from newstrail.newsweb import NewsWebServer
+from storage.base import TEMP_PREFIX
 from tests.conftest import free_port, prefect_env, run_newstrail
 
 BIN = Path(sys.executable).parent
@@ -147,18 +148,28 @@ def test_killed_crawl_keeps_what_it_archived(tmp_path: Path, newsweb: NewsWebSer
         start_new_session=True,
     )
     store = tmp_path / "newstrail-data" / "killed"
+
+    def stored() -> list[Path]:
+        # Not the store's temporary files: an object being stored is not stored yet.
+        return [p for p in store.glob("*/warc/*.warc.gz") if not p.name.startswith(TEMP_PREFIX)]
+
     deadline = time.monotonic() + 90
-    while not list(store.glob("*/warc/*.warc.gz")):
+    while not stored():
         assert proc.poll() is None and time.monotonic() < deadline, "no WARC file was stored"
         time.sleep(0.2)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.communicate()
-    stored = list(store.glob("*/warc/*.warc.gz"))
-    assert stored and not list(store.glob("*/manifest.json"))
-    check = subprocess.run([str(BIN / "warcio"), "check", *map(str, stored)], capture_output=True)
+    assert stored() and not list(store.glob("*/manifest.json"))
+    check = subprocess.run([str(BIN / "warcio"), "check", *map(str, stored())], capture_output=True)
     assert check.returncode == 0
     listing = run_newstrail("ls", cwd=tmp_path)
     assert "killed" in listing.stdout and "incomplete" in listing.stdout
+    # Finishing it stores what the crawler staged and clears what a killed copy left.
+    resumed = run_newstrail("crawl", "--resume", cwd=tmp_path, env=env)
+    assert resumed.returncode == 0, resumed.stderr
+    assert not list(store.rglob(f"{TEMP_PREFIX}*"))
+    listing = run_newstrail("ls", cwd=tmp_path)
+    assert "interrupted" in listing.stdout
 
 
 def test_crawl_as_a_prefect_flow_run(

@@ -80,6 +80,26 @@ def _responses(warcs: list[Path]) -> list[tuple[str, str, str]]:
     return out
 
 
+def _html_responses(path: Path) -> list[str]:
+    """Target URIs of the 200 HTML responses in a WARC file, read up to the first
+    record not yet complete (the file may still be being written)."""
+    urls = []
+    with path.open("rb") as fh:
+        try:
+            for rec in ArchiveIterator(fh):
+                http = rec.http_headers
+                if (
+                    rec.rec_type == "response"
+                    and http
+                    and http.get_statuscode() == "200"
+                    and "html" in (http.get_header("Content-Type") or "")
+                ):
+                    urls.append(rec.rec_headers.get_header("WARC-Target-URI"))
+        except Exception:  # a record still being written: stop before it
+            pass
+    return urls
+
+
 def _records(crawl_dir: Path) -> list[TextRecord]:
     records: list[TextRecord] = []
     for path in sorted((crawl_dir / "text").glob("*.jsonl.gz")):
@@ -249,11 +269,15 @@ def test_a_killed_worker_loses_nothing(
     deadline = time.monotonic() + 60
     while True:
         pids = sorted((tmp_path / "work").glob("*/*/workers/*/*/*/crawler.pid"))
-        # Kill a worker that has archived something: its open WARC holds records.
+        # Kill a worker that has archived an article: its open WARC holds the page.
         archiving = [
             pid
             for pid in pids
-            if any(f.stat().st_size > 4096 for f in pid.parent.glob("warc/*.warc.gz.open"))
+            if any(
+                newsweb.article_at(url) is not None
+                for f in pid.parent.glob("warc/*.warc.gz.open")
+                for url in _html_responses(f)
+            )
         ]
         if len(pids) == 2 and archiving and len(newsweb.request_log) >= 15:
             break
@@ -287,6 +311,17 @@ def test_a_killed_worker_loses_nothing(
     }
     assert answered - archived == set()
     records = _records(crawl_dir)
+    # The victim's articles have text records, rebuilt from its WARCs (or, for a
+    # page another worker also fetched, from the earlier of the two captures).
+    victims_articles = {
+        newsweb.story_of(url)
+        for path in warcs
+        if victim in path.name
+        for url in _html_responses(path)
+        if newsweb.article_at(url) is not None
+    }
+    assert victims_articles
+    assert victims_articles <= {newsweb.story_of(r.url) for r in records}
     assert any(victim in r.warc_filename for r in records), "its text is rebuilt from its WARCs"
     assert len(records) >= 25
 

@@ -115,6 +115,17 @@ def test_temp_files_of_writes_in_progress_are_not_listed(tmp_path: Path) -> None
     assert [o.key for o in store.list()] == ["a/x"]
 
 
+def test_temp_files_a_killed_put_left_are_removed_under_a_prefix_only(tmp_path: Path) -> None:
+    store = FileStore(tmp_path)
+    store.put("c/1/warc/a", io.BytesIO(b"1"))
+    for folder in ("c/1/warc", "c/2/warc"):
+        (tmp_path / folder).mkdir(parents=True, exist_ok=True)
+        (tmp_path / folder / f"{TEMP_PREFIX}1234-b").write_bytes(b"half")
+    assert store.abort_incomplete_uploads("c/1/") == 1
+    assert all_files(tmp_path) == ["c/1/warc/a", f"c/2/warc/{TEMP_PREFIX}1234-b"]
+    assert store.abort_incomplete_uploads("c/1/") == 0
+
+
 def test_list_is_sorted_and_filtered_by_prefix(tmp_path: Path) -> None:
     store = FileStore(tmp_path / "s")
     assert list(store.list()) == []  # root not created yet: empty, not an error
