@@ -9,6 +9,13 @@ milliseconds), and when the two disagree a third from justext; the candidate tha
 agrees most with the others wins, so a mistake made by one extractor alone is outvoted.
 Agreement is measured the way the text is scored: overlap of 4-word shingles.
 
+Two agreeing extractors can be wrong together too: readability and justext both drop
+short lines (a checklist's items, a list of specifications) and tables, which
+trafilatura keeps. So an outvoted trafilatura that holds the other two texts still
+wins when what it adds is not link text (link text being the menus and teaser lists
+the vote is there to remove). And as readability and justext may leave a table out,
+trafilatura's text is compared with and without its table rows, whichever agrees more.
+
 A vote cannot fix one mistake: trafilatura and readability both stopping at the same
 layout break (a recipe's ingredient box, a comparison table, a "key takeaways" box
 before the body). Their texts then agree, but cover a small part of the page's text.
@@ -42,6 +49,7 @@ __all__ = ["agreement", "choose", "justext_lines", "page_lengths", "readability_
 
 _WORD = re.compile(r"\w+")
 _SHINGLE = 4
+_TABLE_ROW = re.compile(r"^\|.*\|$")
 
 # Elements that start a new line of text; everything else runs inline.
 _BLOCKS = frozenset(
@@ -58,6 +66,10 @@ _MIN_COVERAGE = 0.5
 # shingles and is this many times longer.
 _MIN_CONTAINMENT = 0.8
 _MIN_EXTENSION = 2.0
+# trafilatura's text outvoted, but holding this share of each other candidate's
+# shingles, is kept unless what it adds is more than this share link text.
+_MIN_HELD = 0.9
+_MAX_EXTRA_LINKS = 0.1
 
 
 def _element_lines(root: Any) -> list[str]:
@@ -183,6 +195,17 @@ def _overlap(a: Counter[tuple[str, ...]], b: Counter[tuple[str, ...]]) -> float:
     return 2 * (a & b).total() / total if total else 1.0
 
 
+def _holds_both(shingles: list[Counter[tuple[str, ...]]]) -> bool:
+    first = shingles[0]
+    return all((first & other).total() >= _MIN_HELD * other.total() for other in shingles[1:])
+
+
+def _containment(text: Counter[tuple[str, ...]], line: str) -> float:
+    """Share of the line's shingles that ``text`` holds."""
+    own = _shingles([line])
+    return (text & own).total() / own.total() if own else 1.0
+
+
 def agreement(a: Sequence[str], b: Sequence[str]) -> float:
     """How far two extractions hold the same text (shingle F1, between 0 and 1)."""
     return _overlap(_shingles(a), _shingles(b))
@@ -194,24 +217,38 @@ def choose(
     third: Callable[[], list[str]],
     min_agreement: float,
     page_lengths: Iterable[int] | None = None,
+    link_share: Callable[[list[str]], float] | None = None,
 ) -> tuple[int, list[str]]:
     """Pick among candidate extractions by agreement; return its index and lines.
 
     ``first`` is the preferred candidate: it is kept when ``second`` agrees with it at
     least ``min_agreement``. Otherwise ``third()`` is computed and the candidate agreeing
-    most with the other two wins, ``first`` on ties. ``page_lengths`` measure the
-    page's text (``page_lengths``): a winner covering less than half of it by every
-    measure gives way to ``third()`` when that extends it (module docstring).
+    most with the other two wins, ``first`` on ties; ``first``'s table rows (``| a |
+    b |``) count for it but never against it. An outvoted ``first`` that holds both
+    others' text is kept when what it adds, which must make up at least half of its
+    extra length, is less than a tenth link text by ``link_share``. ``page_lengths``
+    measure the page's text (``page_lengths``): a winner covering less than half of it
+    by every measure gives way to ``third()`` when that extends it (module docstring).
     """
     shingles = [_shingles(first), _shingles(second)]
-    first_second = _overlap(shingles[0], shingles[1])
+    # trafilatura prints tables as rows; the others may leave tables out.
+    prose = [line for line in first if not _TABLE_ROW.match(line)]
+    prose_shingles = _shingles(prose) if len(prose) < len(first) else None
+
+    def with_first(other: Counter[tuple[str, ...]]) -> float:
+        overlap = _overlap(shingles[0], other)
+        if prose_shingles is None:
+            return overlap
+        return max(overlap, _overlap(prose_shingles, other))
+
+    first_second = with_first(shingles[1])
     candidates = [first, second]
     if first_second >= min_agreement:
         best = 0
     else:
         candidates.append(third())
         shingles.append(_shingles(candidates[2]))
-        first_third = _overlap(shingles[0], shingles[2])
+        first_third = with_first(shingles[2])
         second_third = _overlap(shingles[1], shingles[2])
         scores = [
             first_second + first_third,
@@ -219,6 +256,13 @@ def choose(
             first_third + second_third,
         ]
         best = max(range(3), key=lambda i: (scores[i], i == 0))
+        if best and link_share is not None and _holds_both(shingles):
+            # ``first`` holds the others' text and more: the more is content the
+            # others dropped (lists, short lines) unless it is links (menus, teasers).
+            extra = [line for line in first if _containment(shingles[best], line) < 0.5]
+            added = _length(first) - _length(candidates[best])
+            if _length(extra) >= 0.5 * added > 0 and link_share(extra) < _MAX_EXTRA_LINKS:
+                best = 0
     length = _length(candidates[best])
     if (
         best < 2

@@ -1155,6 +1155,27 @@ class _Hints:
         keys = (_key(link.text_content()) for link in self._root.iter("a"))
         return {key for key in keys if key.count(" ") + 1 >= _MIN_LINK_TEXT_WORDS}
 
+    @functools.cached_property
+    def link_texts(self) -> set[str]:
+        """Keys of every link text, one word or more."""
+        if self._root is None:
+            return set()
+        return {_key(link.text_content()) for link in self._root.iter("a")} - {""}
+
+    def link_share(self, lines: list[str]) -> float:
+        """Share of the lines' text that is link text: whole lines, or the link a line
+        opens with (a teaser's headline before its summary)."""
+        total = linked = 0
+        for line in lines:
+            key = _key(line)
+            total += len(key)
+            if key in self.link_texts:
+                linked += len(key)
+            else:
+                opening = (text for text in self.link_texts if key.startswith(text + " "))
+                linked += max(map(len, opening), default=0)
+        return linked / total if total else 0.0
+
 
 def _unslug(identifier: str | None) -> str:
     """An id, unless it is a slug of some text (four words or more), which names nothing."""
@@ -1678,7 +1699,14 @@ def extract_article(
             third.append(filtered("\n".join(justext_lines(tree))))
             return third[0][0]
 
-        chosen, _ = choose(lines, second[0], justext, config.min_agreement, page_lengths(tree))
+        chosen, _ = choose(
+            lines,
+            second[0],
+            justext,
+            config.min_agreement,
+            page_lengths(tree),
+            hints.link_share,
+        )
         lines, removed = [(lines, removed), second, *third][chosen]
     if sum(map(len, lines)) < config.fallback_length:
         # trafilatura found next to nothing: retry favouring recall, then take its

@@ -109,6 +109,31 @@ def test_choose_extends_a_winner_that_stopped_short() -> None:
     assert sum(map(len, BODY)) < article < sum(map(len, ["Ferry service to expand", *BODY])) + 5
 
 
+def test_choose_keeps_a_first_that_adds_content_to_what_the_others_agree_on() -> None:
+    # readability and justext both drop a checklist's short items; trafilatura keeps them.
+    checklist = [f"- Book the {item} early" for item in ("venue", "band", "florist", "caterer")]
+    with_list = [*BODY[:2], *checklist, BODY[2]]
+    teasers = [TEASER, TEASER.replace("photo", "video"), TEASER.replace("tide", "bus")]
+    with_teasers = [*BODY, *teasers]
+
+    def links(texts: list[str]) -> float:
+        return sum(len(text) for text in texts if text in teasers) / sum(map(len, texts))
+
+    assert choose(with_list, BODY, lambda: BODY, 0.95, link_share=links) == (0, with_list)
+    # What it adds being links, the vote stands (a teaser list after the article)...
+    assert choose(with_teasers, BODY, lambda: BODY, 0.95, link_share=links)[0] == 1
+    # ...as it does when the first is longer for repeating itself...
+    assert choose(BODY + BODY, BODY, lambda: BODY, 0.95, link_share=links)[0] == 1
+    # ...and when the others hold text the first lacks.
+    assert choose(with_list[2:], BODY, lambda: BODY, 0.95, link_share=links)[0] == 1
+
+
+def test_choose_does_not_hold_a_table_against_the_first() -> None:
+    # trafilatura prints a table as rows the others leave out; its prose is theirs.
+    table = ["| Stop | Opens |", "| North Quay | March |", "| Eastbank | May |"] * 12
+    assert choose([*BODY, *table], BODY, lambda: BODY, 0.9) == (0, [*BODY, *table])
+
+
 def test_extract_article_with_and_without_second_opinion() -> None:
     for config in (ExtractionConfig(), ExtractionConfig(second_opinion=False)):
         article = extract_article(PAGE, "https://example.org/ferry", config)
