@@ -203,7 +203,9 @@ def _holds_both(shingles: list[Counter[tuple[str, ...]]]) -> bool:
 def _containment(text: Counter[tuple[str, ...]], line: str) -> float:
     """Share of the line's shingles that ``text`` holds."""
     own = _shingles([line])
-    return (text & own).total() / own.total() if own else 1.0
+    # Not ``text & own``: that walks all of ``text`` for every line.
+    held = sum(min(count, text[shingle]) for shingle, count in own.items())
+    return held / own.total() if own else 1.0
 
 
 def agreement(a: Sequence[str], b: Sequence[str]) -> float:
