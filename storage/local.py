@@ -28,6 +28,17 @@ def _reason(exc: OSError) -> str:
     return exc.strerror or str(exc) or exc.__class__.__name__
 
 
+def _unlink(path: Path) -> bool:
+    """Delete a file; False when it was not there."""
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise StoreError(f"cannot delete {path}: {_reason(exc)}") from None
+    return True
+
+
 def _fsync_dir(path: Path) -> None:
     # A rename is durable only once the directory entry itself is on disk.
     if not hasattr(os, "O_DIRECTORY"):  # pragma: no cover - not on POSIX
@@ -222,24 +233,14 @@ class FileStore:
             for name in filenames:
                 path = Path(dirpath) / name
                 if name.startswith(TEMP_PREFIX) and self._key(path).startswith(prefix):
-                    try:
-                        path.unlink()
-                    except FileNotFoundError:
-                        continue
-                    except OSError as exc:
-                        raise StoreError(f"cannot delete {path}: {_reason(exc)}") from None
-                    removed += 1
+                    removed += _unlink(path)
         return removed
 
     def delete(self, key: str) -> None:
         """Remove the object under ``key`` and any folders left empty by that."""
         path = self._path(key)
-        try:
-            path.unlink()
-        except FileNotFoundError:
+        if not _unlink(path):
             return
-        except OSError as exc:
-            raise StoreError(f"cannot delete {path}: {_reason(exc)}") from None
         # Keys, not folders, are the namespace: empty folders would only be clutter.
         parent = path.parent
         while parent != self.root and self.root in parent.parents:
