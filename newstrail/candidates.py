@@ -195,17 +195,27 @@ def _overlap(a: Counter[tuple[str, ...]], b: Counter[tuple[str, ...]]) -> float:
     return 2 * (a & b).total() / total if total else 1.0
 
 
-def _holds_both(shingles: list[Counter[tuple[str, ...]]]) -> bool:
-    first = shingles[0]
-    return all((first & other).total() >= _MIN_HELD * other.total() for other in shingles[1:])
+def _held(text: Counter[tuple[str, ...]], part: Counter[tuple[str, ...]]) -> float:
+    """Share of ``part``'s shingles that ``text`` holds (1 for an empty ``part``)."""
+    # Not ``text & part``: that walks all of ``text``, however small ``part`` is.
+    held = sum(min(count, text[shingle]) for shingle, count in part.items())
+    return held / part.total() if part else 1.0
 
 
-def _containment(text: Counter[tuple[str, ...]], line: str) -> float:
-    """Share of the line's shingles that ``text`` holds."""
-    own = _shingles([line])
-    # Not ``text & own``: that walks all of ``text`` for every line.
-    held = sum(min(count, text[shingle]) for shingle, count in own.items())
-    return held / own.total() if own else 1.0
+def _keeps_first(
+    candidates: list[list[str]],
+    shingles: list[Counter[tuple[str, ...]]],
+    best: int,
+    link_share: Callable[[list[str]], float],
+) -> bool:
+    """Whether an outvoted first candidate holds the others' text and adds content
+    they dropped (lists, short lines) rather than links (menus, teasers)."""
+    first = candidates[0]
+    if any(_held(shingles[0], other) < _MIN_HELD for other in shingles[1:]):
+        return False
+    extra = [line for line in first if _held(shingles[best], _shingles([line])) < 0.5]
+    added = _length(first) - _length(candidates[best])
+    return _length(extra) >= 0.5 * added > 0 and link_share(extra) < _MAX_EXTRA_LINKS
 
 
 def agreement(a: Sequence[str], b: Sequence[str]) -> float:
@@ -258,13 +268,8 @@ def choose(
             first_third + second_third,
         ]
         best = max(range(3), key=lambda i: (scores[i], i == 0))
-        if best and link_share is not None and _holds_both(shingles):
-            # ``first`` holds the others' text and more: the more is content the
-            # others dropped (lists, short lines) unless it is links (menus, teasers).
-            extra = [line for line in first if _containment(shingles[best], line) < 0.5]
-            added = _length(first) - _length(candidates[best])
-            if _length(extra) >= 0.5 * added > 0 and link_share(extra) < _MAX_EXTRA_LINKS:
-                best = 0
+        if best and link_share is not None and _keeps_first(candidates, shingles, best, link_share):
+            best = 0
     length = _length(candidates[best])
     if (
         best < 2
@@ -274,8 +279,7 @@ def choose(
         if len(candidates) == 2:
             candidates.append(third())
             shingles.append(_shingles(candidates[2]))
-        winner, longer = shingles[best], shingles[2]
         extends = _length(candidates[2]) >= _MIN_EXTENSION * length
-        if extends and (winner & longer).total() >= _MIN_CONTAINMENT * winner.total():
+        if extends and _held(shingles[2], shingles[best]) >= _MIN_CONTAINMENT:
             best = 2
     return best, candidates[best]

@@ -1152,8 +1152,7 @@ class _Hints:
     def links(self) -> set[str]:
         if self._root is None:
             return set()
-        keys = (_key(link.text_content()) for link in self._root.iter("a"))
-        return {key for key in keys if key.count(" ") + 1 >= _MIN_LINK_TEXT_WORDS}
+        return {key for key in self.link_texts if key.count(" ") + 1 >= _MIN_LINK_TEXT_WORDS}
 
     @functools.cached_property
     def link_texts(self) -> set[str]:
@@ -1162,9 +1161,11 @@ class _Hints:
             return set()
         return {_key(link.text_content()) for link in self._root.iter("a")} - {""}
 
-    def link_share(self, lines: list[str]) -> float:
+    def link_text_share(self, lines: list[str]) -> float:
         """Share of the lines' text that is link text: whole lines, or the link a line
-        opens with (a teaser's headline before its summary)."""
+        opens with (a teaser's headline before its summary). Unlike ``_link_share``
+        (is the whole extraction a list of headlines?) every line counts, one-word
+        menu links too."""
         total = linked = 0
         for line in lines:
             key = _key(line)
@@ -1705,7 +1706,7 @@ def extract_article(
             justext,
             config.min_agreement,
             page_lengths(tree),
-            hints.link_share,
+            hints.link_text_share,
         )
         lines, removed = [(lines, removed), second, *third][chosen]
     if sum(map(len, lines)) < config.fallback_length:

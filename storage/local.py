@@ -115,6 +115,10 @@ class FileStore:
     def _key(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
 
+    def _folder(self, prefix: str) -> Path:
+        """The folder the prefix's complete segments point at: all that need be walked."""
+        return self.root.joinpath(*prefix.split("/")[:-1]) if "/" in prefix else self.root
+
     def _make_parent(self, path: Path) -> None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -190,8 +194,7 @@ class FileStore:
     def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
         """Objects whose key starts with ``prefix``, sorted by key; sha256 is ``None``."""
         validate_prefix(prefix)
-        # Walk only the folder the prefix's complete segments point at.
-        folder = self.root.joinpath(*prefix.split("/")[:-1]) if "/" in prefix else self.root
+        folder = self._folder(prefix)
         found: dict[str, int] = {}
 
         def fail(exc: OSError) -> None:
@@ -227,7 +230,7 @@ class FileStore:
         is writing to any more (a crawl being finished). Returns how many were removed.
         """
         validate_prefix(prefix)
-        folder = self.root.joinpath(*prefix.split("/")[:-1]) if "/" in prefix else self.root
+        folder = self._folder(prefix)
         removed = 0
         for dirpath, _, filenames in os.walk(folder):
             for name in filenames:

@@ -1096,7 +1096,7 @@ def test_a_date_right_above_the_headline_beats_one_deep_below_it() -> None:
     assert (article.date, article.date_source) == ("2019-12-12", "byline")
 
 
-def test_link_share_counts_link_lines_and_teaser_headlines() -> None:
+def test_link_text_share_counts_link_lines_and_teaser_headlines() -> None:
     from trafilatura import load_html
 
     from newstrail.extract import _page_hints
@@ -1105,11 +1105,11 @@ def test_link_share_counts_link_lines_and_teaser_headlines() -> None:
     <ul><li><a href="/a">Ferry fares to rise</a> The council set new prices.</li></ul>
     <p>The ferry runs every hour from the <a href="/quay">north quay</a>.</p></body></html>"""
     hints = _page_hints(load_html(page))
-    assert hints.link_share(["Home", "News"]) == 1.0
+    assert hints.link_text_share(["Home", "News"]) == 1.0
     # A teaser: its headline is the link, its summary is not.
     teaser = "- Ferry fares to rise The council set new prices."
-    assert hints.link_share([teaser]) == pytest.approx(
+    assert hints.link_text_share([teaser]) == pytest.approx(
         19 / len("ferry fares to rise the council set new prices")
     )
     # A link inside a sentence does not make the sentence link text.
-    assert hints.link_share(["The ferry runs every hour from the north quay."]) == 0.0
+    assert hints.link_text_share(["The ferry runs every hour from the north quay."]) == 0.0
