@@ -22,6 +22,7 @@ Standard library only; no Scrapy or Prefect.
 """
 
 from ._build import build_web
+from ._hostile import CODINGS, NOT_COVERAGE_LINKS, HostileSite, HostileSiteServer, bomb
 from ._model import (
     CHANNELS,
     Article,
@@ -44,12 +45,16 @@ from ._web import NewsWeb
 
 __all__ = [
     "CHANNELS",
+    "CODINGS",
     "LABELS",
+    "NOT_COVERAGE_LINKS",
     "TRAP_KINDS",
     "Article",
     "ArticleKey",
     "BodyLink",
     "Channel",
+    "HostileSite",
+    "HostileSiteServer",
     "Label",
     "LoggedRequest",
     "NewsWeb",
@@ -63,6 +68,7 @@ __all__ = [
     "SyndicatedStory",
     "TrapKind",
     "WireStory",
+    "bomb",
     "build_web",
     "default_seed_articles",
     "load_seed_articles",
