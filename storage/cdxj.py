@@ -4,15 +4,25 @@ The indexing itself is cdxj_indexer's (the library pywb uses): SURT keys,
 timestamps, the default JSON fields, POST/PUT request bodies appended to the key,
 and a global sort across all files. This module only feeds it named streams and
 collects its text output into a binary stream.
+
+cdxj_indexer reads every record's decoded payload into a temporary file before
+indexing it (``buffer_record_content`` in its ``buffering_record_iter``, which
+runs whenever POST bodies are appended to keys). No index field needs a
+response's payload (the digest is the ``WARC-Payload-Digest`` header), but a
+decompression bomb archived as sent would be expanded there, to disk, whole.
+:class:`_Indexer` pairs records the same way with cdxj_indexer's own helpers and
+reads only what the key needs: the body of a POST or PUT request.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterable
+import io
+from collections.abc import Generator, Iterable, Iterator
 from contextlib import closing
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
+from cdxj_indexer.bufferiter import buffer_record_content, concur_req_resp, join_req_resp
 from cdxj_indexer.main import CDXJIndexer, SortingWriter
 
 from newstrail.errors import StoreError
@@ -36,6 +46,65 @@ class _Utf8Sink:
         self.out.flush()
 
 
+#: Request methods whose body cdxj_indexer appends to the key (``post_append``).
+_BODY_METHODS = frozenset({"POST", "PUT"})
+
+
+def _buffer_request_body(record: Any) -> None:
+    """Give ``record`` the ``buffered_stream`` cdxj_indexer reads a request body from.
+
+    Only a POST or PUT request's body is read (as cdxj_indexer does, decoded);
+    every other record gets an empty one, and its payload is never decoded.
+    """
+    method = record.http_headers.protocol if record.http_headers is not None else ""
+    if record.rec_type == "request" and str(method).upper() in _BODY_METHODS:
+        buffer_record_content(record)
+    else:
+        record.buffered_stream = io.BytesIO()
+
+
+def _paired_records(records: Any, url_key: Any) -> Iterator[Any]:
+    """cdxj_indexer's ``buffering_record_iter`` (post_append, no record digests),
+    without decoding payloads: the same records, offsets, lengths and keys."""
+    previous = None
+    for record in records:
+        _buffer_request_body(record)
+        record.file_offset = records.get_record_offset()
+        record.file_length = records.get_record_length()
+        request, response = concur_req_resp(previous, record)
+        if not request or not response:
+            if previous:
+                yield from _done(previous)
+            previous = record
+            continue
+        join_req_resp(request, response, True, url_key)
+        yield from _done(previous)
+        yield from _done(record)
+        previous = None
+    if previous:
+        yield from _done(previous)
+
+
+def _done(record: Any) -> Iterator[Any]:
+    """Yield ``record``, then close its buffered body (a request body may be a temp file)."""
+    try:
+        yield record
+    finally:
+        record.buffered_stream.close()
+
+
+class _Indexer(CDXJIndexer):  # type: ignore[misc]  # cdxj_indexer ships no type hints
+    """cdxj_indexer's indexer, reading records through :func:`_paired_records`."""
+
+    def process_one(self, input_: Any, output: Any, filename: Any) -> None:
+        self.curr_filename = self.force_filename or self._resolve_rel_path(filename)
+        records = self._create_record_iter(input_)
+        self._write_header(output, filename)
+        for record in _paired_records(records, self.get_url_key):
+            if not self.include_records or self.filter_record(record):
+                self.process_index_entry(records, record, filename, output)
+
+
 def _check_name(name: str) -> str:
     if not name or "/" in name or "\\" in name or name.endswith(".open"):
         raise ValueError(f"not the name of a finished WARC file: {name!r}")
@@ -54,7 +123,7 @@ def write_cdxj_streams(warcs: Iterable[tuple[str, BinaryIO]], out: BinaryIO) -> 
     # One sorter for all files: the index is sorted as a whole, not per file.
     sorter = SortingWriter(sink)
     for name, stream in warcs:
-        indexer = CDXJIndexer(
+        indexer = _Indexer(
             sorter,
             [stream],
             filename=_check_name(name),
