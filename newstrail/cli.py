@@ -712,16 +712,21 @@ def schedule(
     help="Score relevance against this seed file instead of the crawl's own scores.",
 )
 def extract(warcs: tuple[str, ...], output: str | None, seed_file: str | None) -> None:
-    """Re-extract clean text from archived WARC files: one JSON line per HTML response."""
+    """Re-extract clean text from archived WARC files: one JSON line per HTML response.
+
+    A file cut short or corrupt gives the records before the damage, a warning
+    line, and exit status 1 once every file has been read.
+    """
     from newstrail.seeds import load_seed_set
-    from storage.reextract import records_from_warcs
+    from storage.reextract import ExtractReport, records_from_warcs
 
     model = None
     if seed_file:
         model = load_seed_set(seed_file).relevance_model()
     count = 0
+    report = ExtractReport()
     with _output(output) as write:
-        for record in records_from_warcs([Path(p) for p in warcs], model):
+        for record in records_from_warcs([Path(p) for p in warcs], model, report=report):
             write(record.to_json())
             count += 1
     if output is not None:
@@ -730,6 +735,16 @@ def extract(warcs: tuple[str, ...], output: str | None, seed_file: str | None) -
 
         finalize_jsonl(output)
     err_console.print(f"{count} text records from {len(warcs)} WARC file(s)")
+    if report.oversized or report.undecodable:
+        err_console.print(
+            f"{report.oversized} page(s) too large, extracted from their first bytes; "
+            f"{report.undecodable} page(s) whose content coding could not be decoded",
+            markup=False,
+        )
+    for problem in report.problems.values():
+        click.echo(f"newstrail: warning: {problem}", err=True)
+    if report.problems:
+        sys.exit(1)
 
 
 class _Output:

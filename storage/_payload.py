@@ -16,6 +16,7 @@ warcio.
 
 from __future__ import annotations
 
+import io
 import zlib
 from dataclasses import dataclass
 from typing import Any, BinaryIO, cast
@@ -108,7 +109,7 @@ def read_payload(record: Any, cap: int = MAX_DECODED_BYTES) -> DecodedPayload:
         body = _read_up_to(raw, cap + 1)
         return DecodedPayload(body[:cap], len(body) <= cap)
     response = HTTPResponse(
-        body=raw,
+        body=_Borrowed(raw),
         # urllib3 takes the codings in the order they were applied.
         headers={"Content-Encoding": ", ".join(reversed(undo))},
         status=200,
@@ -129,6 +130,23 @@ def read_payload(record: Any, cap: int = MAX_DECODED_BYTES) -> DecodedPayload:
         error = f"cannot decode {', '.join(reversed(undo))} body: {_reason(exc)}"
     body = b"".join(parts)
     return DecodedPayload(body[:cap], len(body) <= cap, error)
+
+
+class _Borrowed(io.RawIOBase):
+    """A stream lent to urllib3, which closes its body at the end: the record's
+    stream is warcio's, still needed to find the next record."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        super().__init__()
+        self._stream = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._stream.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
 
 
 def _read_up_to(stream: BinaryIO, size: int) -> bytes:

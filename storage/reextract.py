@@ -1,10 +1,18 @@
-"""Text records from archived WARC files, as ``newstrail extract`` gives them."""
+"""Text records from archived WARC files, as ``newstrail extract`` gives them.
+
+Files come from anywhere, so they are read as untrusted: a payload is decoded
+only up to a cap (a decompression bomb is archived as sent and must not expand
+here), a file cut short gives the records before the cut, and a corrupt one is
+named with its offset and bytes shown as a literal, never echoed raw.
+"""
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
 
@@ -13,31 +21,137 @@ from newstrail.errors import NewstrailError
 from newstrail.extract import extract_article, looks_like_html
 from newstrail.records import TextRecord
 from newstrail.relevance import Relevance, RelevanceModel
+from storage._payload import MAX_DECODED_BYTES, DecodedPayload, read_payload, show_bytes
 
-__all__ = ["records_from_warcs"]
+__all__ = ["ExtractReport", "records_from_warcs"]
 
-_T = TypeVar("_T")
+#: A metadata record is a few lines of fields; more than this is not one of ours.
+_MAX_METADATA_BYTES = 1024 * 1024
+#: Bytes of a damaged record read to tell what is wrong with it.
+_DAMAGE_PEEK = 4 * 1024 * 1024
+_CHUNK = 64 * 1024
 
 
 Fields = dict[str, list[str]]
 
 
-def _crawl_metadata(path: Path) -> dict[str, Fields]:
+@dataclass
+class ExtractReport:
+    """What :func:`records_from_warcs` met besides articles, for the caller to tell.
+
+    ``problems`` has one line per file that could not be read to its end (cut
+    short or corrupt): the records before that point were read. ``oversized``
+    counts HTML payloads that decode to more than the cap (extracted from their
+    first bytes); ``undecodable`` those whose content coding failed to decode.
+    """
+
+    problems: dict[Path, str] = field(default_factory=dict)
+    oversized: int = 0
+    undecodable: int = 0
+
+    def problem(self, path: Path, message: str) -> None:
+        # Files are read twice (metadata first); a file's first problem is the one told.
+        self.problems.setdefault(path, f"{path}: {message}")
+
+
+def _complete_records(
+    path: Path,
+    report: ExtractReport,
+    wanted: Callable[[Any], int],
+) -> Iterator[tuple[Any, int, DecodedPayload | None]]:
+    """``(record, offset, payload)`` for each record of ``path`` that is whole.
+
+    ``wanted(record)`` says how many decoded payload bytes to read (0: none); the
+    payload is read before the record's end is checked, so a record cut short is
+    never handed out. Reading stops at the first record cut short or unreadable,
+    with a line in ``report``.
+    """
+    fh = _open(path)
+    with fh:
+        size = path.stat().st_size
+        iterator = ArchiveIterator(fh)
+        try:
+            for record in iterator:
+                offset = iterator.offset  # where this record starts
+                cap = wanted(record)
+                payload = read_payload(record, cap) if cap else None
+                iterator.read_to_end()
+                if _cut_short(iterator, record):
+                    report.problem(path, f"cut short in the record at offset {offset}")
+                    return
+                yield record, offset, payload
+            # A member cut before its first line ends the iteration without an error.
+            if iterator.offset < size:
+                report.problem(path, f"cut short in the record at offset {iterator.offset}")
+        except Exception as exc:  # warcio raises bare Exceptions on malformed input
+            if isinstance(exc, NewstrailError):
+                raise
+            # The offset of the record being read when it failed: warcio moves it on
+            # to the next record once one has been read to its end.
+            report.problem(path, _damage(path, iterator.offset))
+
+
+def _open(path: Path) -> BinaryIO:
+    try:
+        return path.open("rb")
+    except FileNotFoundError:
+        raise NewstrailError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise NewstrailError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def _cut_short(iterator: Any, record: Any) -> bool:
+    """Whether the record just read ended before its Content-Length or its gzip member did."""
+    if getattr(record.raw_stream, "limit", 0) > 0:
+        return True
+    decompressor = iterator.reader.decompressor if iterator.reader is not None else None
+    return decompressor is not None and not getattr(decompressor, "eof", True)
+
+
+def _damage(path: Path, offset: int) -> str:
+    """What is wrong with the record at ``offset``, with its first bytes as a literal.
+
+    A gzip member that ends before its end of stream was cut short (the usual
+    damage: a copy or a download interrupted); anything else is not a record.
+    """
+    with path.open("rb") as fh:
+        fh.seek(offset)
+        head = fh.read(_DAMAGE_PEEK)
+    if head[:2] != b"\x1f\x8b":
+        return f"no valid WARC record at offset {offset}, it starts {show_bytes(head)}"
+    decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        start = decompressor.decompress(head, 40)
+        # Whether the member ends: decoded only so far, as the file may hold anything.
+        decoded = len(start)
+        while not decompressor.eof and decompressor.unconsumed_tail and decoded < _DAMAGE_PEEK:
+            decoded += len(decompressor.decompress(decompressor.unconsumed_tail, _CHUNK))
+    except zlib.error:
+        return f"no valid gzip member at offset {offset}, it starts {show_bytes(head)}"
+    if not decompressor.eof and len(head) < _DAMAGE_PEEK:
+        return f"cut short in the record at offset {offset}"
+    return f"no valid WARC record at offset {offset}, it starts {show_bytes(start)}"
+
+
+def _crawl_metadata(path: Path, report: ExtractReport) -> dict[str, Fields]:
     """The crawl's metadata records (why fetched, relevance), by response record id."""
     found: dict[str, Fields] = {}
-    with path.open("rb") as fh:
-        for record in ArchiveIterator(fh):
-            if record.rec_type != "metadata":
-                continue
-            target = record.rec_headers.get_header("WARC-Concurrent-To")
-            if not target:
-                continue
-            fields: Fields = {}
-            for line in record.content_stream().read().decode("utf-8", "replace").splitlines():
-                name, sep, value = line.partition(":")
-                if sep:
-                    fields.setdefault(name.strip(), []).append(value.strip())
-            found[target] = fields
+
+    def wanted(record: Any) -> int:
+        if record.rec_type != "metadata":
+            return 0
+        return _MAX_METADATA_BYTES if record.rec_headers.get_header("WARC-Concurrent-To") else 0
+
+    for record, _offset, payload in _complete_records(path, report, wanted):
+        if payload is None:
+            continue
+        target = record.rec_headers.get_header("WARC-Concurrent-To")
+        fields: Fields = {}
+        for line in payload.body.decode("utf-8", "replace").splitlines():
+            name, sep, value = line.partition(":")
+            if sep:
+                fields.setdefault(name.strip(), []).append(value.strip())
+        found[target] = fields
     return found
 
 
@@ -77,7 +191,11 @@ def _provenance(fields: Fields) -> dict[str, object]:
 
 
 def records_from_warcs(
-    paths: Sequence[Path], model: RelevanceModel | None = None
+    paths: Sequence[Path],
+    model: RelevanceModel | None = None,
+    *,
+    report: ExtractReport | None = None,
+    max_bytes: int = MAX_DECODED_BYTES,
 ) -> Iterator[TextRecord]:
     """One text record per HTML response record with article text in the WARC files.
 
@@ -86,66 +204,63 @@ def records_from_warcs(
     provenance (channel, hop, parent, seed) always from those records. A page's
     metadata record may sit in a later file than its response (files roll over
     while pages are processed), so all files are read for metadata first.
+
+    A payload is decoded (gzip, deflate, br, zstd) up to ``max_bytes``; a longer
+    one is extracted from its first ``max_bytes``. A file that is cut short or
+    corrupt gives the records before the damage; ``report`` (when given) says
+    which files, and counts the payloads cut or undecodable. A file that cannot
+    be opened raises :class:`NewstrailError` before any record is given.
     """
+    report = report if report is not None else ExtractReport()
     metadata: dict[str, Fields] = {}
     for path in paths:
-        metadata.update(_open_checked(path, _crawl_metadata))
+        metadata.update(_crawl_metadata(path, report))
     for path in paths:
-        yield from _records(path, metadata, model)
-
-
-def _open_checked(path: Path, read: Callable[[Path], _T]) -> _T:
-    try:
-        return read(path)
-    except FileNotFoundError:
-        raise NewstrailError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise NewstrailError(f"{path}: cannot read: {exc.strerror}") from None
-    except Exception as exc:  # warcio raises bare Exceptions on malformed input
-        if isinstance(exc, NewstrailError):
-            raise
-        raise NewstrailError(f"{path}: not a readable WARC file ({exc})") from None
+        yield from _records(path, metadata, model, report, max_bytes)
 
 
 def _records(
-    path: Path, metadata: dict[str, Fields], model: RelevanceModel | None
+    path: Path,
+    metadata: dict[str, Fields],
+    model: RelevanceModel | None,
+    report: ExtractReport,
+    max_bytes: int,
 ) -> Iterator[TextRecord]:
-    # Every file was opened and read once already, for its metadata records.
-    with path.open("rb") as fh:
-        iterator = ArchiveIterator(fh)
-        try:
-            for record in iterator:
-                if record.rec_type != "response" or record.http_headers is None:
-                    continue
-                status = int(record.http_headers.get_statuscode() or 0)
-                content_type = record.http_headers.get_header("Content-Type")
-                if not 200 <= status < 300:
-                    continue
-                body = record.content_stream().read()
-                if not looks_like_html(content_type, body[:2048]):
-                    continue
-                url = record.rec_headers.get_header("WARC-Target-URI")
-                record_id = record.rec_headers.get_header("WARC-Record-ID")
-                offset = iterator.get_record_offset()
-                article = extract_article(body, url)
-                if article is None:
-                    continue
-                fields = metadata.get(record_id, {})
-                if model is not None:
-                    relevance = model.score(article.text, article.title, article.date)
-                else:
-                    relevance = _relevance(fields)
-                text_record = article_record(
-                    url=url,
-                    article=article,
-                    relevance=relevance,
-                    warc=WarcPointer(path.name, offset, record_id),
-                    fetched_at=record.rec_headers.get_header("WARC-Date") or "",
-                    status=status,
-                )
-                text_record.extra.update(_provenance(fields))
-                yield text_record
-        except Exception as exc:  # warcio raises bare Exceptions on malformed input
-            if isinstance(exc, NewstrailError):
-                raise
-            raise NewstrailError(f"{path}: not a readable WARC file ({exc})") from None
+    def wanted(record: Any) -> int:
+        if record.rec_type != "response" or record.http_headers is None:
+            return 0
+        status = int(record.http_headers.get_statuscode() or 0)
+        return max_bytes if 200 <= status < 300 else 0
+
+    for record, offset, payload in _complete_records(path, report, wanted):
+        if payload is None:
+            continue
+        if payload.error is not None:
+            report.undecodable += 1
+            if not payload.body:
+                continue
+        content_type = record.http_headers.get_header("Content-Type")
+        if not looks_like_html(content_type, payload.body[:2048]):
+            continue
+        if not payload.complete:
+            report.oversized += 1
+        url = record.rec_headers.get_header("WARC-Target-URI")
+        record_id = record.rec_headers.get_header("WARC-Record-ID")
+        article = extract_article(payload.body, url)
+        if article is None:
+            continue
+        fields = metadata.get(record_id, {})
+        if model is not None:
+            relevance = model.score(article.text, article.title, article.date)
+        else:
+            relevance = _relevance(fields)
+        text_record = article_record(
+            url=url,
+            article=article,
+            relevance=relevance,
+            warc=WarcPointer(path.name, offset, record_id),
+            fetched_at=record.rec_headers.get_header("WARC-Date") or "",
+            status=int(record.http_headers.get_statuscode() or 0),
+        )
+        text_record.extra.update(_provenance(fields))
+        yield text_record
