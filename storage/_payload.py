@@ -191,3 +191,8 @@ def patch_warcio_brotli() -> None:
     the extension point it offers; it lasts for this process only.
     """
     BufferedReader.DECOMPRESSORS["br"] = _WarcioBrotli
+
+
+# Any code of this process that reads WARCs through warcio (tests, tools built on
+# newstrail) gets working brotli decoding once newstrail's storage is imported.
+patch_warcio_brotli()
