@@ -51,7 +51,8 @@ class DecodedPayload:
 
     ``complete`` is False when the decoded payload is longer than the cap: ``body``
     then holds its first ``cap`` bytes. ``error`` says why decoding stopped early
-    (a corrupt or truncated coding); ``body`` is what was decoded before it.
+    (a corrupt coding); ``body`` is what was decoded before it. A coding cut short
+    decodes, as browsers show it, to what arrived, without an error.
     """
 
     body: bytes
@@ -191,8 +192,3 @@ def patch_warcio_brotli() -> None:
     the extension point it offers; it lasts for this process only.
     """
     BufferedReader.DECOMPRESSORS["br"] = _WarcioBrotli
-
-
-# Any code of this process that reads WARCs through warcio (tests, tools built on
-# newstrail) gets working brotli decoding once newstrail's storage is imported.
-patch_warcio_brotli()

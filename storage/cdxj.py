@@ -26,8 +26,13 @@ from cdxj_indexer.bufferiter import buffer_record_content, concur_req_resp, join
 from cdxj_indexer.main import CDXJIndexer, SortingWriter
 
 from newstrail.errors import StoreError
+from storage._payload import patch_warcio_brotli
 
 __all__ = ["write_cdxj", "write_cdxj_streams"]
+
+# The index never decodes through warcio, but whoever reads the files it indexes
+# with warcio in this process (checks, tests) needs a working brotli decoder.
+patch_warcio_brotli()
 
 
 class _Utf8Sink:
