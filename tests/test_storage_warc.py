@@ -679,3 +679,39 @@ def test_cdxj_refuses_unfinished_file_names(tmp_path: Path) -> None:
         write_cdxj_streams([("x.warc.gz.open", io.BytesIO())], io.BytesIO())
     with pytest.raises(ValueError):
         write_cdxj_streams([("warc/x.warc.gz", io.BytesIO())], io.BytesIO())
+
+
+def test_cdxj_is_byte_identical_to_cdxj_indexers(tmp_path: Path) -> None:
+    # newstrail pairs records itself so as not to decode payloads; the index must
+    # stay what cdxj-indexer (POST bodies appended, sorted) writes for the same files.
+    with make_writer(tmp_path, max_size=1500) as writer:
+        for i in range(3):
+            ref = exchange(writer, f"https://example.com/p/{i}", os.urandom(700))
+            writer.write_metadata(
+                f"https://example.com/p/{i}", {"hop": "1"}, ref.response.record_id
+            )
+        exchange(
+            writer,
+            "https://example.com/gz",
+            zlib.compress(b"<p>deflated</p>"),
+            response_headers=[(b"Content-Type", b"text/html"), (b"Content-Encoding", b"deflate")],
+        )
+        exchange(
+            writer,
+            "http://example.com/search?x=1",
+            method="POST",
+            request_headers=[("Content-Type", "application/x-www-form-urlencoded")],
+            request_body=b"q=troops&page=2",
+        )
+        exchange(writer, "http://example.com/put", method="PUT", request_body=b"\x00\xffbin")
+    assert len(writer.files) > 1
+    ours = io.BytesIO()
+    write_cdxj(writer.files, ours)
+    script = Path(sys.executable).with_name("cdxj-indexer")
+    theirs = subprocess.run(
+        [str(script), "--post-append", "--sort", *map(str, writer.files)],
+        capture_output=True,
+        check=True,
+    )
+    assert ours.getvalue() == theirs.stdout
+    assert b'"requestBody": "q=troops&page=2"' in theirs.stdout

@@ -1,0 +1,116 @@
+"""``newstrail extract`` on hostile WARCs: every coding, bombs, files cut short or corrupt."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from storage.reextract import ExtractReport, records_from_warcs
+from tests.warc_fixtures import (
+    CODINGS,
+    PAGE,
+    bomb_payloads,
+    bombs_warc,
+    encode,
+    encodings_warc,
+    write_warc,
+)
+
+__all__ = ["bomb_payloads", "bombs_warc", "encodings_warc"]  # fixtures used here
+
+BIN = Path(sys.executable).parent
+
+# Runs a command and prints its peak RSS (bytes) on the last line of stderr.
+_MEASURED = (
+    "import resource, subprocess, sys\n"
+    "code = subprocess.run(sys.argv[1:]).returncode\n"
+    "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024\n"
+    "print(peak, file=sys.stderr)\n"
+    "sys.exit(code)\n"
+)
+
+
+def extract(*warcs: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN / "newstrail"), "extract", *map(str, warcs)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def urls(stdout: str) -> list[str]:
+    return [json.loads(line)["url"] for line in stdout.splitlines() if line.strip()]
+
+
+def test_every_coding_is_extracted(encodings_warc: Path) -> None:
+    report = ExtractReport()
+    records = list(records_from_warcs([encodings_warc], report=report))
+    assert sorted(r.url.rsplit("/", 1)[1] for r in records) == sorted(
+        [*CODINGS, "x-gzip", "chain", "identity"]
+    )
+    assert all(r.title == "Troops leave the city" and "last troops" in r.text for r in records)
+    assert report == ExtractReport()
+
+
+def test_bombs_are_skipped_in_bounded_memory(bombs_warc: Path) -> None:
+    run = subprocess.run(
+        [sys.executable, "-c", _MEASURED, str(BIN / "newstrail"), "extract", str(bombs_warc)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    assert urls(run.stdout) == ["https://news.example/before", "https://news.example/after"]
+    peak = int(run.stderr.splitlines()[-1])
+    assert peak < 300 << 20, f"peak RSS {peak >> 20} MiB"
+
+
+def test_an_oversized_page_is_extracted_from_its_first_bytes(tmp_path: Path) -> None:
+    huge = PAGE.replace(b"</article>", b"<p>more</p>" * 200_000 + b"</article>")
+    path = write_warc(tmp_path, [("https://news.example/huge", "br", encode(huge, "br"))])
+    report = ExtractReport()
+    records = list(records_from_warcs([path], report=report, max_bytes=len(PAGE)))
+    assert [r.url for r in records] == ["https://news.example/huge"]
+    assert "last troops" in records[0].text
+    assert (report.oversized, report.undecodable, report.problems) == (1, 0, {})
+
+
+def test_a_file_cut_short_gives_its_whole_records_a_warning_and_status_1(
+    encodings_warc: Path, tmp_path: Path
+) -> None:
+    whole = [json.loads(line) for line in extract(encodings_warc).stdout.splitlines()]
+    last = max(whole, key=lambda r: r["warc_record_offset"])
+    cut = tmp_path / encodings_warc.name
+    # Cut in the middle of the last response record.
+    cut.write_bytes(encodings_warc.read_bytes()[: last["warc_record_offset"] + 100])
+    run = extract(cut)
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr
+    assert sorted(urls(run.stdout)) == sorted(r["url"] for r in whole if r is not last)
+    [warning] = [line for line in run.stderr.splitlines() if "warning" in line]
+    offset = last["warc_record_offset"]
+    assert warning == f"newstrail: warning: {cut}: cut short in the record at offset {offset}"
+
+
+def test_a_corrupt_file_is_shown_as_a_literal(encodings_warc: Path, tmp_path: Path) -> None:
+    data = encodings_warc.read_bytes()
+    garbage = b"\x00\x1b[2J\x1b]0;pwned\x07" + bytes(range(256)) * 4
+    first = min(
+        json.loads(line)["warc_record_offset"]
+        for line in extract(encodings_warc).stdout.splitlines()
+    )
+    bad = tmp_path / "bad.warc.gz"
+    bad.write_bytes(data[:first] + garbage + data[first:])
+    run = extract(bad, encodings_warc)
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr
+    # Every record of the good file, and none of the bad one past the garbage.
+    assert len(urls(run.stdout)) == 7
+    [warning] = [line for line in run.stderr.splitlines() if "warning" in line]
+    assert warning.startswith(f"newstrail: warning: {bad}: no valid WARC record at offset {first}")
+    assert "b'\\x00\\x1b[2J\\x1b]0;pwned\\x07\\x00\\x01" in warning
+    assert len(warning) < 300
+    assert not any(ch in run.stderr for ch in "\x00\x1b\x07")
