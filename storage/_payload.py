@@ -34,6 +34,7 @@ __all__ = [
     "raw_payload",
     "read_payload",
     "show_bytes",
+    "show_text",
 ]
 
 #: Decoded bytes read from one payload at most, unless the caller says otherwise.
@@ -64,6 +65,13 @@ def show_bytes(data: bytes, limit: int = 32) -> str:
     """``data`` as a Python bytes literal cut to ``limit`` bytes, fit for a one-line message."""
     shown = repr(bytes(data[:limit]))
     return shown + "..." if len(data) > limit else shown
+
+
+def show_text(text: str, limit: int = 80) -> str:
+    """``text`` for a one-line message, cut to ``limit``: as is if printable, else a literal."""
+    cut = text[:limit]
+    shown = cut if cut.isprintable() else repr(cut)
+    return shown + "..." if len(text) > limit else shown
 
 
 def content_codings(http_headers: Any) -> list[str]:

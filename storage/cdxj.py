@@ -25,8 +25,8 @@ from typing import Any, BinaryIO
 from cdxj_indexer.bufferiter import buffer_record_content, concur_req_resp, join_req_resp
 from cdxj_indexer.main import CDXJIndexer, SortingWriter
 
-from newstrail.errors import StoreError
-from storage._payload import patch_warcio_brotli
+from newstrail.errors import NewstrailError, StoreError
+from storage._payload import patch_warcio_brotli, show_text
 
 __all__ = ["write_cdxj", "write_cdxj_streams"]
 
@@ -122,7 +122,8 @@ def write_cdxj_streams(warcs: Iterable[tuple[str, BinaryIO]], out: BinaryIO) -> 
     ``filename`` becomes each line's ``filename`` field: the WARC file's name as
     stored in the crawl's ``warc/`` folder, which is what a replay tool resolves
     against that folder. Streams need not be seekable (a store's read stream
-    will do). Returns the number of lines written.
+    will do). Returns the number of lines written. A file that is not a valid
+    WARC raises :class:`StoreError`, its unparsable bytes shown as a literal.
     """
     sink = _Utf8Sink(out)
     # One sorter for all files: the index is sorted as a whole, not per file.
@@ -135,7 +136,14 @@ def write_cdxj_streams(warcs: Iterable[tuple[str, BinaryIO]], out: BinaryIO) -> 
             post_append=True,
             sort=False,
         )
-        indexer.process_all()
+        try:
+            indexer.process_all()
+        except (OSError, NewstrailError):
+            raise
+        except Exception as exc:  # warcio raises bare Exceptions on malformed input
+            # Its messages quote the bytes it could not parse: never print those raw.
+            reason = show_text(f"{type(exc).__name__}: {exc}")
+            raise StoreError(f"{name}: not a readable WARC file ({reason})") from None
     sorter.flush()
     return sink.lines
 

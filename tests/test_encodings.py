@@ -18,7 +18,8 @@ from fastwarc.warc import ArchiveIterator as FastIterator
 from fastwarc.warc import WarcRecordType
 from warcio.archiveiterator import ArchiveIterator
 
-from storage import write_cdxj
+from newstrail.errors import StoreError
+from storage import write_cdxj, write_cdxj_streams
 from storage._payload import read_payload, show_bytes
 from tests.warc_fixtures import (
     CODINGS,
@@ -169,7 +170,8 @@ def test_fastwarc_verifies_every_coding(encodings_warc: Path) -> None:
 _MEASURED_INDEX = """
 import io, resource, sys, time
 from pathlib import Path
-from storage import write_cdxj
+from newstrail.errors import StoreError
+from storage import write_cdxj, write_cdxj_streams
 # Any temporary file the indexer writes counts against this: past it, the process dies.
 resource.setrlimit(resource.RLIMIT_FSIZE, (64 << 20, 64 << 20))
 start = time.monotonic()
@@ -214,3 +216,20 @@ def test_a_bomb_decodes_to_the_cap_only(coding: str, bombs_warc: Path) -> None:
                 break
     assert (len(payload.body), payload.complete, payload.error) == (4 << 20, False, None)
     assert payload.body == bytes(4 << 20)
+
+
+def test_indexing_a_corrupt_warc_names_it_and_shows_its_bytes_as_a_literal(
+    encodings_warc: Path,
+) -> None:
+    data = encodings_warc.read_bytes()
+    with encodings_warc.open("rb") as fh:
+        it = ArchiveIterator(fh)
+        next(it)
+        second = it.offset
+    corrupt = data[:second] + b"\x00\x1b[2J\x07" + bytes(range(32)) * 8 + data[second:]
+    with pytest.raises(StoreError) as raised:
+        write_cdxj_streams([("bad.warc.gz", io.BytesIO(corrupt))], io.BytesIO())
+    message = str(raised.value)
+    assert message.startswith("bad.warc.gz: not a readable WARC file (")
+    assert "\\x00\\x1b[2J\\x07" in message
+    assert message.isprintable() and len(message) < 200
