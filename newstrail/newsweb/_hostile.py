@@ -23,8 +23,8 @@ are related to the seed set). Bodies are built once per server and cached. The
 ``request_log`` has ``(time.monotonic(), path)`` of every request, in arrival
 order, comparable with the bundled news web's ``LoggedRequest.time``.
 
-Standard library only, except the brotli and zstandard compressors, imported
-when the server is built.
+Standard library only, except the brotli and zstd compressors that Scrapy decodes
+with (Brotli, backports.zstd), imported when the server is built.
 """
 
 from __future__ import annotations
@@ -76,9 +76,9 @@ def _brotli_bomb(size: int) -> bytes:
 
 
 def _zstd_bomb(size: int) -> bytes:
-    import zstandard
+    from backports import zstd
 
-    compressor = zstandard.ZstdCompressor(level=3).compressobj()
+    compressor = zstd.ZstdCompressor(level=3)
     parts = [compressor.compress(_ZEROS) for _ in range(size // _MIB)]
     parts.append(compressor.flush())
     return b"".join(parts)
@@ -109,9 +109,9 @@ def encode(coding: str, data: bytes) -> bytes:
 
         return bytes(brotli.compress(data))
     if coding == "zstd":
-        import zstandard
+        from backports import zstd
 
-        return bytes(zstandard.ZstdCompressor().compress(data))
+        return bytes(zstd.compress(data))
     raise ValueError(f"unknown content coding {coding!r}")
 
 
