@@ -233,3 +233,13 @@ def test_indexing_a_corrupt_warc_names_it_and_shows_its_bytes_as_a_literal(
     assert message.startswith("bad.warc.gz: not a readable WARC file (")
     assert "\\x00\\x1b[2J\\x07" in message
     assert message.isprintable() and len(message) < 200
+
+
+def test_fastwarc_verifies_the_bombs_as_archived(bombs_warc: Path) -> None:
+    check = subprocess.run(
+        [str(BIN / "fastwarc"), "check", "--verify-payloads", "--quiet", str(bombs_warc)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert check.returncode == 0, check.stdout + check.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import subprocess
 import sys
@@ -114,3 +115,18 @@ def test_a_corrupt_file_is_shown_as_a_literal(encodings_warc: Path, tmp_path: Pa
     assert "b'\\x00\\x1b[2J\\x1b]0;pwned\\x07\\x00\\x01" in warning
     assert len(warning) < 300
     assert not any(ch in run.stderr for ch in "\x00\x1b\x07")
+
+
+def test_an_uncompressed_warc_cut_short_is_told_too(encodings_warc: Path, tmp_path: Path) -> None:
+    plain = gzip.decompress(encodings_warc.read_bytes())
+    whole = tmp_path / "whole.warc"
+    whole.write_bytes(plain)
+    cut = tmp_path / "cut.warc"
+    cut.write_bytes(plain[:-300])
+    report = ExtractReport()
+    assert len(list(records_from_warcs([whole], report=report))) == 7
+    assert report.problems == {}
+    records = list(records_from_warcs([cut], report=report))
+    assert len(records) == 6
+    [problem] = report.problems.values()
+    assert problem.startswith(f"{cut}: cut short in the record at offset ")
