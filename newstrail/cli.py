@@ -737,7 +737,7 @@ def extract(warcs: tuple[str, ...], output: str | None, seed_file: str | None) -
     err_console.print(f"{count} text records from {len(warcs)} WARC file(s)")
     if report.oversized or report.undecodable:
         err_console.print(
-            f"{report.oversized} page(s) too large, extracted from their first bytes; "
+            f"{report.oversized} page(s) over the size limit skipped; "
             f"{report.undecodable} page(s) whose content coding could not be decoded",
             markup=False,
         )

@@ -41,8 +41,9 @@ class ExtractReport:
 
     ``problems`` has one line per file that could not be read to its end (cut
     short or corrupt): the records before that point were read. ``oversized``
-    counts HTML payloads that decode to more than the cap (extracted from their
-    first bytes); ``undecodable`` those whose content coding failed to decode.
+    counts HTML payloads that decode to more than the cap (skipped, as a crawl
+    skips a body over its size limit); ``undecodable`` those whose content coding
+    failed to decode (extracted from what decoded before the failure, if any).
     """
 
     problems: dict[Path, str] = field(default_factory=dict)
@@ -206,7 +207,9 @@ def records_from_warcs(
     while pages are processed), so all files are read for metadata first.
 
     A payload is decoded (gzip, deflate, br, zstd) up to ``max_bytes``; a longer
-    one is extracted from its first ``max_bytes``. A file that is cut short or
+    HTML page is skipped and counted (a decompression bomb decodes no further,
+    and extracting even the first megabytes of a huge page takes minutes). A file
+    that is cut short or
     corrupt gives the records before the damage; ``report`` (when given) says
     which files, and counts the payloads cut or undecodable. A file that cannot
     be opened raises :class:`NewstrailError` before any record is given.
@@ -244,6 +247,7 @@ def _records(
             continue
         if not payload.complete:
             report.oversized += 1
+            continue
         url = record.rec_headers.get_header("WARC-Target-URI")
         record_id = record.rec_headers.get_header("WARC-Record-ID")
         article = extract_article(payload.body, url)
