@@ -14,10 +14,18 @@ from pathlib import Path
 from typing import Any
 
 from newstrail.errors import SeedError
+from newstrail.redact import has_userinfo, redact
 from newstrail.relevance import DEFAULT_THRESHOLD, DateWindow, RelevanceModel
 from newstrail.urls import is_http_url
 
-__all__ = ["Seed", "SeedSet", "load_seed_set", "seed_set_from_urls", "validate_name"]
+__all__ = [
+    "Seed",
+    "SeedSet",
+    "check_seed_url",
+    "load_seed_set",
+    "seed_set_from_urls",
+    "validate_name",
+]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
@@ -81,6 +89,7 @@ class SeedSet:
         if len(urls) > len(seeds):
             raise SeedError(f"{len(urls)} URLs given for {len(seeds)} seeds")
         for i, url in enumerate(urls):
+            check_seed_url(url)
             seeds[i] = Seed(
                 url=url,
                 title=seeds[i].title,
@@ -116,6 +125,23 @@ class SeedSet:
             published_before=data.get("published_before"),
             seeds=tuple(Seed(**s) for s in data["seeds"]),
         )
+
+
+def check_seed_url(url: str, where: str = "seed URL") -> str:
+    """Check a seed URL: absolute http(s), and no user name or password in it.
+
+    Seed URLs are published with the corpus (warcinfo, manifest, seeds.json) and
+    appear in logs, so credentials in one would be made public: they are refused,
+    and the error shows the URL with the password masked.
+    """
+    if has_userinfo(url):
+        raise SeedError(
+            f"{where} {redact(url)!r} holds a user name or password, which would be "
+            "published with the corpus: remove it from the URL"
+        )
+    if not is_http_url(url):
+        raise SeedError(f"{where} {redact(url)!r} is not an absolute http(s) URL")
+    return url
 
 
 def validate_name(name: str, what: str = "collection name") -> str:
@@ -242,8 +268,8 @@ def _parse_seed(entry: Any, where: _Where, base: Path) -> Seed:
     if unknown:
         raise SeedError(f"{where}: unknown key '{unknown[0]}' (expected {sorted(_SEED_KEYS)})")
     url = _string(entry, "url", where)
-    if url is not None and not is_http_url(url):
-        raise SeedError(f"{where}: url {url!r} is not an absolute http(s) URL")
+    if url is not None:
+        check_seed_url(url, f"{where}: url")
     published = _string(entry, "published", where)
     if published is not None and not _DATE.match(published):
         raise SeedError(f"{where}: published {published!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
@@ -252,7 +278,7 @@ def _parse_seed(entry: Any, where: _Where, base: Path) -> Seed:
     if text and text_file:
         raise SeedError(f"{where}: give 'text' or 'text_file', not both")
     if text_file:
-        file = (base / text_file).resolve()
+        file = _text_file_path(text_file, base, where)
         try:
             text = file.read_text(encoding="utf-8")
         except FileNotFoundError:
@@ -275,12 +301,33 @@ def _parse_seed(entry: Any, where: _Where, base: Path) -> Seed:
     )
 
 
+def _text_file_path(text_file: str, base: Path, where: _Where) -> Path:
+    """The file ``text_file`` names, which must lie in the seed file's folder (``base``).
+
+    Seed texts are published with the corpus (seeds.json), so a seed file must not
+    be able to pull in any other file of the machine it runs on: no absolute
+    paths, no ``..`` out of the folder, no symlinks pointing out of it.
+    """
+    if Path(text_file).is_absolute():
+        raise SeedError(
+            f"{where}: text_file {text_file!r} is an absolute path; give a path "
+            "relative to the seed file's folder"
+        )
+    folder = base.resolve()
+    file = (folder / text_file).resolve()
+    if not file.is_relative_to(folder):
+        raise SeedError(
+            f"{where}: text_file {text_file!r} leads out of the seed file's folder "
+            f"({base}); seed texts must lie inside it"
+        )
+    return file
+
+
 def seed_set_from_urls(urls: Sequence[str], collection: str) -> SeedSet:
     """A seed set of URLs given on the command line; their texts join the profile once fetched."""
     validate_name(collection)
     if not urls:
         raise SeedError("no seed URLs given")
     for url in urls:
-        if not is_http_url(url):
-            raise SeedError(f"seed URL {url!r} is not an absolute http(s) URL")
+        check_seed_url(url)
     return SeedSet(name=collection, seeds=tuple(Seed(url=u) for u in urls))

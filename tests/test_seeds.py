@@ -123,3 +123,86 @@ def test_date_window(tmp_path: Path) -> None:
     typo = write(tmp_path, "[collection]\nname='w'\n[relevance]\nkeyword=['x']\n")
     with pytest.raises(SeedError, match="unknown key 'keyword'"):
         load_seed_set(typo)
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("http://user:hunter2@a.org/x", "'http://user:***@a.org/x'"),
+        ("https://:hunter2@a.org/x", "'https://:***@a.org/x'"),
+        ("https://hunter2@a.org/x", "'https://***@a.org/x'"),  # a bare token as user name
+    ],
+)
+def test_credentials_in_seed_urls_are_refused_unechoed(
+    tmp_path: Path, url: str, shown: str
+) -> None:
+    path = write(tmp_path, f"[collection]\nname='x'\n[[seed]]\nurl='{url}'\n")
+    with pytest.raises(SeedError) as info:
+        load_seed_set(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: seed 1: url {shown} holds a user name or password")
+    assert "hunter2" not in message and "\n" not in message
+
+    with pytest.raises(SeedError) as info:
+        seed_set_from_urls(["https://a.org/ok", url], "mine")
+    assert str(info.value).startswith(f"seed URL {shown} holds a user name or password")
+    assert "hunter2" not in str(info.value)
+
+    seeds = load_seed_set(ROOT / "seeds" / "iraq-us-troops.toml")
+    with pytest.raises(SeedError, match="holds a user name or password"):
+        seeds.with_urls([url])
+
+
+def test_a_malformed_seed_url_is_shown_without_its_password() -> None:
+    with pytest.raises(SeedError) as info:
+        seed_set_from_urls(["ftp://me:hunter2@a.org/x"], "mine")
+    assert "hunter2" not in str(info.value)
+    # A URL whose host part holds '@' only after the path is not user-info.
+    assert seed_set_from_urls(["https://a.org/@someone"], "mine").urls == ["https://a.org/@someone"]
+
+
+def seed_file_with_text_file(folder: Path, text_file: str) -> Path:
+    return write(
+        folder,
+        f"[collection]\nname='x'\n[[seed]]\nurl='https://a.org/'\ntext_file='{text_file}'\n",
+    )
+
+
+@pytest.mark.parametrize(
+    ("text_file", "message"),
+    [
+        ("/etc/passwd", "text_file '/etc/passwd' is an absolute path"),
+        ("../../../../etc/passwd", "text_file '../../../../etc/passwd' leads out of"),
+        ("../outside.txt", "text_file '../outside.txt' leads out of"),
+        ("texts/../../outside.txt", "leads out of"),
+        ("link-out.txt", "text_file 'link-out.txt' leads out of"),  # symlink pointing out
+        ("linked-dir/outside.txt", "leads out of"),  # through a symlinked folder
+    ],
+)
+def test_text_files_must_lie_in_the_seed_files_folder(
+    tmp_path: Path, text_file: str, message: str
+) -> None:
+    folder = tmp_path / "seeds"
+    (folder / "texts").mkdir(parents=True)
+    (tmp_path / "outside.txt").write_text("A secret of the machine.", encoding="utf-8")
+    (folder / "link-out.txt").symlink_to(tmp_path / "outside.txt")
+    (folder / "linked-dir").symlink_to(tmp_path, target_is_directory=True)
+    path = seed_file_with_text_file(folder, text_file)
+    with pytest.raises(SeedError) as info:
+        load_seed_set(path)
+    assert str(info.value).startswith(f"{path}: seed 1: ")
+    assert message in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_text_files_inside_the_folder_still_load(tmp_path: Path) -> None:
+    folder = tmp_path / "seeds"
+    (folder / "texts").mkdir(parents=True)
+    (folder / "texts" / "a.txt").write_text("Body.", encoding="utf-8")
+    (folder / "link-in.txt").symlink_to(folder / "texts" / "a.txt")
+    for text_file in ("texts/a.txt", "./texts/../texts/a.txt", "link-in.txt"):
+        assert load_seed_set(seed_file_with_text_file(folder, text_file)).texts == ["Body."]
+    # The seed file may be named by a path that goes through '..'.
+    (folder / "texts" / "nested").mkdir()
+    roundabout = folder / "texts" / "nested" / ".." / ".." / "story.toml"
+    assert load_seed_set(roundabout).texts == ["Body."]
