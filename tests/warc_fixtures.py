@@ -100,11 +100,36 @@ def write_bomb(path: Path, coding: str) -> Path:
     return path
 
 
+def _cached(tmp_path_factory: pytest.TempPathFactory, name: str) -> tuple[Path, bool]:
+    """A folder of the session's temp dir, and whether an earlier test module filled it.
+
+    Each test module importing these fixtures gets fixtures of its own, so a
+    session-scoped one alone would still build the bombs once per module.
+    """
+    directory = tmp_path_factory.getbasetemp() / "warc-fixtures" / name
+    done = directory / ".done"
+    if done.exists():
+        return directory, True
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.iterdir():
+        stale.unlink()
+    return directory, False
+
+
+def _mark_done(directory: Path) -> None:
+    (directory / ".done").touch()
+
+
 @pytest.fixture(scope="session")
 def bomb_payloads(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """One bomb file per coding, each expanding to 10 GiB."""
-    directory = tmp_path_factory.mktemp("bombs")
-    return {coding: write_bomb(directory / f"bomb.{coding}", coding) for coding in CODINGS}
+    directory, done = _cached(tmp_path_factory, "bombs")
+    paths = {coding: directory / f"bomb.{coding}" for coding in CODINGS}
+    if not done:
+        for coding, path in paths.items():
+            write_bomb(path, coding)
+        _mark_done(directory)
+    return paths
 
 
 def html_headers(coding: str | None) -> list[tuple[str, str]]:
@@ -150,7 +175,7 @@ def encodings_warc(tmp_path_factory: pytest.TempPathFactory) -> Path:
     pages.append(("https://news.example/x-gzip", "x-gzip", encode(PAGE, "gzip")))
     pages.append(("https://news.example/chain", "gzip, br", encode(encode(PAGE, "gzip"), "br")))
     pages.append(("https://news.example/identity", None, PAGE))
-    return write_warc(tmp_path_factory.mktemp("encodings"), pages)
+    return _cached_warc(tmp_path_factory, "encodings", pages)
 
 
 @pytest.fixture(scope="session")
@@ -161,4 +186,18 @@ def bombs_warc(tmp_path_factory: pytest.TempPathFactory, bomb_payloads: dict[str
     ]
     pages += [(f"https://news.example/bomb/{c}", c, p) for c, p in bomb_payloads.items()]
     pages.append(("https://news.example/after", "br", encode(PAGE, "br")))
-    return write_warc(tmp_path_factory.mktemp("bombs-warc"), pages)
+    return _cached_warc(tmp_path_factory, "bombs-warc", pages)
+
+
+def _cached_warc(
+    tmp_path_factory: pytest.TempPathFactory,
+    name: str,
+    pages: list[tuple[str, str | None, bytes | Path]],
+) -> Path:
+    directory, done = _cached(tmp_path_factory, name)
+    if done:
+        [path] = directory.glob("*.warc.gz")
+        return path
+    path = write_warc(directory, pages)
+    _mark_done(directory)
+    return path
