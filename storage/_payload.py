@@ -97,9 +97,8 @@ def raw_payload(record: Any) -> BinaryIO:
     """The payload of an HTTP record as received: de-chunked, still content-coded."""
     stream = record.raw_stream
     headers = record.http_headers
-    if headers is not None and (headers.get_header("Transfer-Encoding") or "").lower() == (
-        "chunked"
-    ):
+    transfer = headers.get_header("Transfer-Encoding") if headers is not None else None
+    if (transfer or "").strip().lower() == "chunked":
         # Only in WARCs of other tools: newstrail de-chunks before writing. warcio's
         # reader falls back to the raw bytes when the body is not chunked after all.
         return cast(BinaryIO, ChunkedDataReader(stream))
