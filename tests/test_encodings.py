@@ -17,6 +17,8 @@ import pytest
 from fastwarc.warc import ArchiveIterator as FastIterator
 from fastwarc.warc import WarcRecordType
 from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
 
 from newstrail.errors import StoreError
 from storage import write_cdxj, write_cdxj_streams
@@ -243,3 +245,32 @@ def test_fastwarc_verifies_the_bombs_as_archived(bombs_warc: Path) -> None:
         timeout=60,
     )
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_a_chunked_payload_of_another_tool_is_unchunked_then_decoded(tmp_path: Path) -> None:
+    # newstrail archives bodies unchunked; WARCs of other tools may keep the framing.
+    body = encode(PAGE, "gzip")
+    chunked = b"".join(
+        b"%x\r\n%s\r\n" % (len(body[i : i + 500]), body[i : i + 500])
+        for i in range(0, len(body), 500)
+    )
+    chunked += b"0\r\n\r\n"
+    http = StatusAndHeaders(
+        "200 OK",
+        [("Content-Encoding", "gzip"), ("Transfer-Encoding", "chunked")],
+        protocol="HTTP/1.1",
+    )
+    out = io.BytesIO()
+    writer = WARCWriter(out, gzip=True)
+    writer.write_record(
+        writer.create_warc_record(
+            "https://other.example/",
+            "response",
+            payload=io.BytesIO(chunked),
+            length=len(chunked),
+            http_headers=http,
+        )
+    )
+    out.seek(0)
+    [payload] = [read_payload(r) for r in ArchiveIterator(out) if r.rec_type == "response"]
+    assert (payload.body, payload.complete, payload.error) == (PAGE, True, None)
