@@ -10,6 +10,7 @@ means the server saw nothing at all.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -90,12 +91,20 @@ def guarded(policy: list[str] | None, **extra: Any) -> dict[str, Any]:
     return settings
 
 
-def probe(tmp_path: Path, urls: list[str], settings: dict[str, Any], **spec: Any) -> Any:
+def probe(
+    tmp_path: Path,
+    urls: list[str],
+    settings: dict[str, Any],
+    env: dict[str, str] | None = None,
+    **spec: Any,
+) -> Any:
+    """Crawl ``urls`` with ``settings`` in a probe subprocess; what it fetched and failed."""
     spec_path = tmp_path / "spec.json"
     spec_path.write_text(json.dumps({"urls": urls, "settings": settings, **spec}))
     result = subprocess.run(
         [sys.executable, str(PROBE), str(spec_path)],
         cwd=ROOT,
+        env={**os.environ, **(env or {})},
         capture_output=True,
         text=True,
         timeout=120,
