@@ -6,9 +6,10 @@ query token or an AWS key must never be written out as is.
 
 from __future__ import annotations
 
+import logging
 import re
 
-__all__ = ["MASK", "has_userinfo", "redact"]
+__all__ = ["MASK", "RedactingFilter", "has_userinfo", "redact"]
 
 MASK = "***"
 
@@ -31,7 +32,7 @@ _SECRET_PARAM = re.compile(
 # REDIS_PASSWORD=..., "api_key": "...".
 _SECRET_ASSIGNMENT = re.compile(
     r"(?P<name>\b[A-Za-z0-9_.-]*(?:SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY|PRIVATE_?KEY"
-    r"|ACCESS_?KEY)[A-Za-z0-9_]*['\"]?\s*[=:]\s*)"
+    r"|ACCESS_?KEY)[A-Za-z0-9_]*(?P<quoted>['\"]?)\s*(?P<sep>[=:])\s*)"
     r"(?P<value>\"[^\"]*\"|'[^']*'|[^\s'\",&;]+)",
     re.IGNORECASE,
 )
@@ -54,6 +55,10 @@ def _mask_userinfo(match: re.Match[str]) -> str:
 def _mask_assignment(match: re.Match[str]) -> str:
     value = match["value"]
     if value.strip("'\"").startswith(MASK):  # masked already, as a URL's password
+        return match[0]
+    key = match["name"].rstrip(" \t:='\"")
+    if match["sep"] == ":" and not match["quoted"] and key.isalpha() and key.islower():
+        # "secret: 3 pages" is prose; "api_key: x", "TOKEN: x", '"token": x' are not.
         return match[0]
     quote = value[0] if value[0] in "'\"" else ""
     return f"{match['name']}{quote}{MASK}{quote}"
@@ -78,3 +83,25 @@ def redact(text: str) -> str:
 def has_userinfo(url: str) -> bool:
     """True when ``url`` carries user-info (``scheme://user:password@host``, ``user@``)."""
     return _USERINFO.match(url.strip()) is not None
+
+
+class RedactingFilter(logging.Filter):
+    """A logging filter that masks secrets in every record passing a handler.
+
+    Put it on the handlers (not on loggers: records of child loggers reach the
+    handlers without passing their ancestors' filters), e.g.
+    ``for h in logging.getLogger().handlers: h.addFilter(RedactingFilter())``.
+    """
+
+    _formatter = logging.Formatter()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = redact(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self._formatter.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        return True

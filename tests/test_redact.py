@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
+import logging
+
 import pytest
 
-from newstrail.redact import has_userinfo, redact
+from newstrail.redact import RedactingFilter, has_userinfo, redact
 
 
 @pytest.mark.parametrize(
@@ -32,6 +35,8 @@ from newstrail.redact import has_userinfo, redact
         ("aws_session_token = hunter2", "aws_session_token = ***"),
         ('REDIS_PASSWORD="two words" next', 'REDIS_PASSWORD="***" next'),
         ('{"api_key": "hunter2", "page": 2}', '{"api_key": "***", "page": 2}'),
+        ('{"token": "hunter2"}', '{"token": "***"}'),
+        ("API_TOKEN: hunter2", "API_TOKEN: ***"),
         ("Authorization: Bearer eyJhbGciOi.x.y", "Authorization: Bearer ***"),
         ("Authorization: Basic dXNlcjpodW50ZXIy", "Authorization: Basic ***"),
     ],
@@ -51,6 +56,7 @@ def test_secrets_are_masked(text: str, expected: str) -> None:
         "written by editor@a.org on Monday",
         "robots.txt of https://a.org:8443/ disallows /private",
         "AWS_ENDPOINT_URL=http://127.0.0.1:9000",
+        "a secret: the budget ran out",
     ],
 )
 def test_ordinary_text_is_left_alone(text: str) -> None:
@@ -61,3 +67,26 @@ def test_has_userinfo() -> None:
     assert has_userinfo("http://u:p@h/") and has_userinfo(" https://token@h/x")
     assert has_userinfo("http://@h/")
     assert not has_userinfo("http://h/a@b") and not has_userinfo("https://a.org/x?to=a@b.org")
+
+
+def test_the_logging_filter_masks_messages_arguments_and_tracebacks() -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RedactingFilter())
+    logger = logging.getLogger("newstrail.test_redact")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        logger.warning("fetch failed: %s (%s)", "http://u:hunter2@a.org/", "timeout")
+        try:
+            raise ValueError("bad redis://:hunter2@10.0.0.5:6379/0")
+        except ValueError:
+            logger.exception("frontier down")
+        logger.warning("nothing secret: %d pages", 3)
+    finally:
+        logger.removeHandler(handler)
+    text = stream.getvalue()
+    assert "hunter2" not in text
+    assert "fetch failed: http://u:***@a.org/ (timeout)" in text
+    assert "ValueError: bad redis://:***@10.0.0.5:6379/0" in text
+    assert "nothing secret: 3 pages" in text
