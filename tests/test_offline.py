@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.test_resolver import CountingServer, probe
+from tests.probe_fixtures import CountingServer, probe
 
 STOCK_COOKIES = "scrapy.downloadermiddlewares.cookies.CookiesMiddleware"
 
