@@ -255,7 +255,9 @@ class PolicyResolver:
         key = (normalise_host(host), port)
         if refused and not allowed:
             self._refusals[key] = refused[0]
-            logger.warning("refused %s:%s: %s", host, port, refused[0])
+            # Info, not warning: a hostile page can link to any number of internal
+            # hosts; the refusal reaches the request's errback and the crawl's stats.
+            logger.info("refused %s:%s: %s", host, port, refused[0])
         else:
             self._refusals.pop(key, None)
             if refused:
