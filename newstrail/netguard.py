@@ -39,6 +39,7 @@ __all__ = [
     "AddressPolicy",
     "AddressPolicyError",
     "AllowEntry",
+    "allow_list",
     "normalise_host",
     "parse_allow_entry",
 ]
@@ -223,7 +224,8 @@ def parse_allow_entry(entry: str) -> AllowEntry:
         return AllowEntry(text=text, network=None, host=None)
     if "://" in text:
         raise AddressPolicyError(
-            f"--allow-private {entry!r}: give a host name, host:port, address or network, not a URL"
+            f"--allow-private {entry!r}: give a host name, host:port, address or network, "
+            "not a URL (a bare --allow-private goes after the seeds)"
         )
     bracketed = _BRACKETED.match(text)
     if bracketed:
@@ -248,6 +250,22 @@ def parse_allow_entry(entry: str) -> AllowEntry:
             f"--allow-private {entry!r}: not a host name, host:port, address or network"
         )
     return AllowEntry(text=text, host=name, port=port)
+
+
+def allow_list(value: bool | str | Iterable[str] | None) -> tuple[str, ...]:
+    """The ``--allow-private`` entries of a setting that may still be the old boolean.
+
+    ``True`` is the bare flag (every address), ``False`` or None none; a string is
+    one entry. Every entry is checked, so a bad one fails here, as a one-line
+    AddressPolicyError, and not when the crawl starts.
+    """
+    if value is None or value is False:
+        return ()
+    if value is True:
+        return (ALLOW_ALL,)
+    entries = (value,) if isinstance(value, str) else tuple(value)
+    AddressPolicy.parse(entries)
+    return entries
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from newstrail.errors import NewstrailError
-from newstrail.netguard import AddressPolicy, AddressPolicyError, parse_allow_entry
+from newstrail.netguard import AddressPolicy, AddressPolicyError, allow_list, parse_allow_entry
 
 DEFAULT = AddressPolicy.parse([])
 
@@ -221,3 +221,12 @@ def test_literal_refusal_checks_ip_hosts_only() -> None:
     )
     assert AddressPolicy.parse(["[::1]:8080"]).literal_refusal("::1", 8080) is None
     assert AddressPolicy.parse(["127.0.0.1"]).literal_refusal("127.0.0.1", 8080) is None
+
+
+def test_allow_list_takes_the_old_boolean_and_checks_entries() -> None:
+    assert allow_list(True) == ("*",)
+    assert allow_list(False) == () and allow_list(None) == () and allow_list([]) == ()
+    assert allow_list("localhost:8080") == ("localhost:8080",)
+    assert allow_list(["10.0.0.0/8", "[::1]"]) == ("10.0.0.0/8", "[::1]")
+    with pytest.raises(AddressPolicyError, match="not a URL"):
+        allow_list(["https://a.org/seed"])
