@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
-__all__ = ["MASK", "RedactingFilter", "has_userinfo", "redact"]
+__all__ = ["MASK", "RedactingFilter", "has_userinfo", "install_redaction", "redact"]
 
 MASK = "***"
 
@@ -88,9 +89,10 @@ def has_userinfo(url: str) -> bool:
 class RedactingFilter(logging.Filter):
     """A logging filter that masks secrets in every record passing a handler.
 
-    Put it on the handlers (not on loggers: records of child loggers reach the
-    handlers without passing their ancestors' filters), e.g.
-    ``for h in logging.getLogger().handlers: h.addFilter(RedactingFilter())``.
+    Put it on handlers, not loggers: records of child loggers reach the handlers
+    without passing their ancestors' filters. In a Scrapy process, prefer
+    :func:`install_redaction`: Scrapy replaces its root handler when a crawler is
+    created, and a filter put on the old one is lost.
     """
 
     _formatter = logging.Formatter()
@@ -105,3 +107,24 @@ class RedactingFilter(logging.Filter):
         if record.exc_text:
             record.exc_text = redact(record.exc_text)
         return True
+
+
+def install_redaction() -> None:
+    """Mask secrets in every log record this process creates, whoever writes it out.
+
+    Done where records are made (the log record factory), so it holds for every
+    handler, including those Scrapy installs or replaces later. Installing twice
+    is harmless.
+    """
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "newstrail_redacting", False):
+        return
+    masker = RedactingFilter()
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        masker.filter(record)
+        return record
+
+    factory.newstrail_redacting = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from newstrail.redact import RedactingFilter, has_userinfo, redact
+from newstrail.redact import RedactingFilter, has_userinfo, install_redaction, redact
 
 
 @pytest.mark.parametrize(
@@ -90,3 +90,21 @@ def test_the_logging_filter_masks_messages_arguments_and_tracebacks() -> None:
     assert "fetch failed: http://u:***@a.org/ (timeout)" in text
     assert "ValueError: bad redis://:***@10.0.0.5:6379/0" in text
     assert "nothing secret: 3 pages" in text
+
+
+def test_install_redaction_masks_records_for_handlers_added_later() -> None:
+    factory = logging.getLogRecordFactory()
+    stream = io.StringIO()
+    logger = logging.getLogger("newstrail.test_redact.installed")
+    logger.propagate = False
+    try:
+        install_redaction()
+        install_redaction()  # twice: still one mask, no error
+        # A handler that arrives afterwards, as Scrapy's root handler does.
+        handler = logging.StreamHandler(stream)
+        logger.addHandler(handler)
+        logger.error("store %s unreachable", "s3://AKIA:hunter2@bucket/x")
+        logger.removeHandler(handler)
+    finally:
+        logging.setLogRecordFactory(factory)
+    assert stream.getvalue() == "store s3://AKIA:***@bucket/x unreachable\n"
