@@ -115,6 +115,11 @@ class SeedSet:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SeedSet:
+        """The seed set of :meth:`to_dict`'s form (a job file, a Prefect parameter, a
+        collection's seeds.json); its URLs are checked as a seed file's are."""
+        for seed in data["seeds"]:
+            if seed.get("url"):
+                check_seed_url(seed["url"])
         return cls(
             name=data["name"],
             description=data.get("description", ""),

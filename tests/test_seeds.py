@@ -151,6 +151,11 @@ def test_credentials_in_seed_urls_are_refused_unechoed(
     seeds = load_seed_set(ROOT / "seeds" / "iraq-us-troops.toml")
     with pytest.raises(SeedError, match="holds a user name or password"):
         seeds.with_urls([url])
+    # A seed set handed over as data (job file, Prefect parameter, seeds.json).
+    data = seeds.to_dict()
+    data["seeds"][0]["url"] = url
+    with pytest.raises(SeedError, match="holds a user name or password"):
+        type(seeds).from_dict(data)
 
 
 def test_a_malformed_seed_url_is_shown_without_its_password() -> None:
