@@ -24,6 +24,16 @@ The pipeline is a chain of plain functions over one parsed tree:
    link promos, image URLs leaking from markup, sentence-long lines printed twice.
 6. ``_repair`` undoes mojibake (UTF-8 read as Latin-1) in the text and metadata.
 
+Work per page is bounded (``prepare_html``): a body over ``max_html_bytes`` loses its
+scripts (except JSON-LD), styles and comments, and what is still over the cap is cut
+at a tag boundary; above ``max_second_opinion_lines`` lines of trafilatura's text the
+second opinions (readability, justext) are skipped, since justext's paragraph
+revision is quadratic in the number of paragraphs. ``Article.limits`` names the
+limits a page reached, with stable names:
+
+- ``"html-truncated"``: the body was cut to ``max_html_bytes``;
+- ``"second-opinions-skipped"``: readability and justext were not asked.
+
 Boilerplate that only shows as such across pages (the same blurb on every article of
 a site) is ``newstrail.boilerplate``'s job, at the end of a crawl.
 
@@ -52,11 +62,22 @@ from trafilatura import bare_extraction, baseline, load_html
 from trafilatura.metadata import extract_author
 from trafilatura.settings import Document
 from trafilatura.utils import detect_encoding
-from w3lib.encoding import html_body_declared_encoding, resolve_encoding
+from w3lib.encoding import (
+    html_body_declared_encoding,
+    http_content_type_encoding,
+    resolve_encoding,
+)
 
 from newstrail.candidates import choose, justext_lines, page_lengths, readability_lines
 
-__all__ = ["Article", "ExtractionConfig", "extract_article", "looks_like_html"]
+__all__ = [
+    "Article",
+    "ExtractionConfig",
+    "extract_article",
+    "extract_prepared",
+    "looks_like_html",
+    "prepare_html",
+]
 
 
 @dataclass(frozen=True)
@@ -75,6 +96,14 @@ class ExtractionConfig:
     ``min_agreement`` (shingle F1) asks justext too and keeps the extraction the other
     two agree with most (``newstrail.candidates``); it needs the post-filters, since
     the candidates are compared after filtering.
+
+    ``max_html_bytes`` bounds the work on one page (1 MiB: the worst page we know,
+    70,000 short ticker paragraphs, extracts in about 2 s at the cap, and article
+    pages are far smaller once scripts and styles are gone). Above it the body's
+    scripts (except JSON-LD), styles and comments are dropped, then it is cut at the
+    last tag start before the cap. ``max_second_opinion_lines`` skips readability and
+    justext when trafilatura's text has more lines than that (articles have a few
+    hundred at most; justext's revision is quadratic in them).
     """
 
     favor_precision: bool = False
@@ -86,6 +115,8 @@ class ExtractionConfig:
     post_filters: bool = True
     second_opinion: bool = True
     min_agreement: float = 0.9
+    max_html_bytes: int = 1 << 20
+    max_second_opinion_lines: int = 1000
 
 
 @dataclass
@@ -103,7 +134,9 @@ class Article:
     over the page); a date both shown and declared is credited to the declaration.
     ``canonical_url`` comes from ``<link rel=canonical>``, else ``og:url``, made
     absolute against the page URL; None when the page declares neither.
-    ``boilerplate_removed`` counts the lines our post-filters dropped.
+    ``boilerplate_removed`` counts the lines our post-filters dropped. ``limits``
+    names the work limits the page reached (see the module docstring), empty for
+    normal pages.
     """
 
     text: str
@@ -116,6 +149,7 @@ class Article:
     description: str | None
     date_source: str | None
     boilerplate_removed: int
+    limits: tuple[str, ...] = ()
 
 
 DEFAULT_CONFIG = ExtractionConfig()
@@ -211,12 +245,26 @@ _BOMS = (
 )
 
 
-def _decode(data: bytes) -> str:
-    """Decode an HTML body: BOM, then UTF-8, then the declared charset, then a guess.
+# Share of invalid bytes under which a page declared UTF-8 is read as UTF-8 anyway:
+# one stray byte in a UTF-8 page must not send it to detection, which guesses a
+# legacy charset and turns every accented letter into mojibake.
+_MAX_INVALID_UTF8 = 0.01
+
+
+def _mostly_utf8(data: bytes) -> str | None:
+    text = data.decode("utf-8", errors="replace")
+    invalid = text.count("\ufffd") - data.count("\ufffd".encode())
+    return text if invalid < _MAX_INVALID_UTF8 * max(len(data), 1) else None
+
+
+def _decode(data: bytes, content_type: str | None = None) -> str:
+    """Decode an HTML body: BOM, UTF-8, the HTTP charset, the page's, then a guess.
 
     Valid UTF-8 wins over a declared legacy charset: templates hard-coding
     ``charset=iso-8859-1`` while serving UTF-8 are common, whereas legacy text that
-    happens to be valid UTF-8 beyond ASCII practically never occurs.
+    happens to be valid UTF-8 beyond ASCII practically never occurs. A page declared
+    UTF-8 (by the HTTP header or the page) that is mostly valid UTF-8 (under 1 %
+    invalid bytes) is read as UTF-8 with the bad bytes replaced, never re-guessed.
     """
     for bom, encoding in _BOMS:
         if data.startswith(bom):
@@ -225,15 +273,60 @@ def _decode(data: bytes) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    http = http_content_type_encoding(content_type) if content_type else None
     declared = html_body_declared_encoding(data)
     # resolve_encoding maps labels the WHATWG way (latin-1 is really cp1252).
-    first = [resolve_encoding(declared)] if declared else []
-    for encoding in _chain(first, lambda: detect_encoding(data)):
+    labels = [resolve_encoding(label) for label in (http, declared) if label]
+    if labels[:1] == ["utf-8"]:  # the HTTP charset, else the page's
+        text = _mostly_utf8(data)
+        if text is not None:
+            return text
+    for encoding in _chain(labels, lambda: detect_encoding(data)):
         try:
             return data.decode(encoding)
         except (LookupError, UnicodeDecodeError):
             continue
     return data.decode("utf-8", errors="replace")
+
+
+# --- Bounding the work --------------------------------------------------------------
+
+# Scripts other than JSON-LD (the metadata reads it), styles and comments: dropped
+# from an oversized body before the cap, so heavy inline scripts do not cut pages.
+_HEAVY_MARKUP = re.compile(
+    rb"<script\b(?![^>]*application/ld\+json)[^>]*>.*?</script\s*>"
+    rb"|<style\b[^>]*>.*?</style\s*>|<!--.*?-->",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def prepare_html(
+    html: bytes | str, config: ExtractionConfig | None = None, *, content_type: str | None = None
+) -> tuple[str, tuple[str, ...]]:
+    """Decode a body and bound it to ``config.max_html_bytes``: the text and its limits.
+
+    Under the cap the body is only decoded (see ``extract_article``). Over it,
+    scripts (except JSON-LD), styles and comments go first, then the rest is cut at
+    the last ``<`` before the cap, and the limits say ``"html-truncated"``. A ``str``
+    is measured in UTF-8 bytes.
+    """
+    config = config or DEFAULT_CONFIG
+    data = html if isinstance(html, bytes) else None
+    if data is None:
+        text = str(html)
+        if len(text) <= config.max_html_bytes // 4 or len(text.encode()) <= config.max_html_bytes:
+            return text, ()
+        data = text.encode()
+        content_type = "text/html; charset=utf-8"
+    elif len(data) <= config.max_html_bytes:
+        return _decode(data, content_type), ()
+    limits: tuple[str, ...] = ()
+    data = _HEAVY_MARKUP.sub(b"", data)
+    if len(data) > config.max_html_bytes:
+        cut = data.rfind(b"<", 0, config.max_html_bytes)
+        data = data[: cut if cut > 0 else config.max_html_bytes]
+        limits = ("html-truncated",)
+    return _decode(data, content_type), limits
 
 
 def _chain(first: list[str | None], rest: Any) -> Iterator[str]:
@@ -1655,21 +1748,35 @@ def _unnest_documents(tree: Any) -> None:
 
 
 def extract_article(
-    html: bytes | str, url: str, config: ExtractionConfig | None = None
+    html: bytes | str,
+    url: str,
+    config: ExtractionConfig | None = None,
+    *,
+    content_type: str | None = None,
 ) -> Article | None:
     """Extract the main text and metadata of a news page.
 
     ``html`` is the response body: bytes are decoded by BOM, then as UTF-8, then by
-    the charset the page declares, then by detection; pass ``str`` when the HTTP
-    header already settled the encoding. ``url`` is the page's URL, used to make the
-    canonical URL absolute and as a date hint.
+    ``content_type``'s charset (the HTTP header), then by the charset the page
+    declares, then by detection; a page declared UTF-8 that is mostly valid UTF-8 is
+    read as UTF-8 with the bad bytes replaced. Pass ``str`` when the encoding is
+    settled already. ``url`` is the page's URL, used to make the canonical URL
+    absolute and as a date hint. The work is bounded by ``config.max_html_bytes``
+    and ``config.max_second_opinion_lines``; ``Article.limits`` says which applied.
 
     Returns None when the page has no article text: empty or unparsable, shorter than
     ``config.min_text_length`` after filtering, or mostly link texts (a home or section
     page).
     """
     config = config or DEFAULT_CONFIG
-    text = _decode(html) if isinstance(html, bytes) else html
+    text, limits = prepare_html(html, config, content_type=content_type)
+    return extract_prepared(text, url, config, limits)
+
+
+def extract_prepared(
+    text: str, url: str, config: ExtractionConfig, limits: tuple[str, ...] = ()
+) -> Article | None:
+    """``extract_article`` on a body that ``prepare_html`` returned, with its limits."""
     tree = load_html(text) if text.strip() else None
     if tree is None:
         return None
@@ -1691,7 +1798,14 @@ def extract_article(
         return kept, len(lines) - len(kept)
 
     lines, removed = filtered(_trafilatura(tree, url, config, recall=False))
-    if config.second_opinion and config.post_filters:
+    limits = tuple(limits)
+    if (
+        config.second_opinion
+        and config.post_filters
+        and len(lines) > config.max_second_opinion_lines
+    ):
+        limits += ("second-opinions-skipped",)
+    elif config.second_opinion and config.post_filters:
         # A mistake of one extractor alone is outvoted (newstrail.candidates).
         second = filtered("\n".join(readability_lines(tree)))
         third: list[tuple[list[str], int]] = []
@@ -1734,4 +1848,5 @@ def extract_article(
         description=meta.description,
         date_source=date_source,
         boilerplate_removed=removed,
+        limits=limits,
     )
