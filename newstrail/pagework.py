@@ -1,0 +1,160 @@
+"""Everything a crawl does with one HTML page, bounded: article, outlinks, feeds.
+
+:func:`analyse_page` decodes and caps the body once (``newstrail.extract.prepare_html``:
+``ExtractionConfig.max_html_bytes``) and runs on that text the extraction, the
+outlinks and the feed discovery, so that no page, however large or odd, costs more
+than a few seconds and a bounded amount of memory. It is what the extraction pool's
+workers run (``newstrail.extract_pool``).
+
+The outlinks are exactly those of Scrapy's ``LinkExtractor(tags=("a", "area"),
+attrs=("href",), deny_extensions=[*IGNORED_EXTENSIONS, "xml", "rss", "json"],
+unique=True, strip=True)`` (the crawl's ``page_link_extractor``), limited to http and
+https: the ``<base href>`` in the first 4 KiB, HTML5 whitespace stripped from each
+href, ``safe_url_string(urljoin(base, href))``, files by extension denied, the first
+of links equal once canonicalised kept, text the element's text. At most
+``max_links`` are kept; ``links_total`` counts the distinct ones, within the capped
+body when the body was cut ("html-truncated" in ``limits``).
+
+The module is core: it imports neither Scrapy nor Prefect.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+from lxml import etree
+from lxml import html as lxml_html
+from w3lib.html import get_base_url, strip_html5_whitespace
+from w3lib.url import canonicalize_url, safe_url_string
+
+from newstrail.discovery import feed_links
+from newstrail.extract import Article, ExtractionConfig, extract_prepared, prepare_html
+
+__all__ = ["DEFAULT_MAX_LINKS", "IGNORED_EXTENSIONS", "PageLink", "PageWork", "analyse_page"]
+
+DEFAULT_MAX_LINKS = 1000
+
+# Scrapy's scrapy.linkextractors.IGNORED_EXTENSIONS, copied so the core needs no
+# Scrapy (a test checks the two lists stay equal).
+IGNORED_EXTENSIONS = [
+    # archives
+    "7z", "7zip", "bz2", "rar", "tar", "tar.gz", "xz", "zip",
+    # images
+    "mng", "pct", "bmp", "gif", "jpg", "jpeg", "png", "pst", "psp", "tif", "tiff", "ai",
+    "drw", "dxf", "eps", "ps", "svg", "cdr", "ico", "webp",
+    # audio
+    "mp3", "wma", "ogg", "wav", "ra", "aac", "mid", "au", "aiff",
+    # video
+    "3gp", "asf", "asx", "avi", "mov", "mp4", "mpg", "qt", "rm", "swf", "wmv", "m4a",
+    "m4v", "flv", "webm",
+    # office suites
+    "xls", "xlsm", "xlsx", "xltm", "xltx", "potm", "potx", "ppt", "pptm", "pptx", "pps",
+    "doc", "docb", "docm", "docx", "dotm", "dotx", "odt", "ods", "odg", "odp",
+    # other
+    "css", "pdf", "exe", "bin", "rss", "dmg", "iso", "apk", "jar", "sh", "rb", "js",
+    "hta", "bat", "cpl", "msi", "msp", "py",
+]  # fmt: skip
+
+# Feeds and sitemaps reach the crawl through their own channels.
+_DENIED = frozenset(f".{ext}" for ext in [*IGNORED_EXTENSIONS, "xml", "rss", "json"])
+_LINK_TAGS = frozenset({"a", "area"})
+_XHTML = "{http://www.w3.org/1999/xhtml}"
+_string = etree.XPath("string()")
+
+
+@dataclass(frozen=True)
+class PageLink:
+    """One outlink: its absolute URL and the text of its element (stripped)."""
+
+    url: str
+    text: str
+
+
+@dataclass
+class PageWork:
+    """What :func:`analyse_page` found on one page.
+
+    ``article`` is the extracted article (None for no article). ``links`` are the
+    page's ``<a>``/``<area>`` outlinks, absolute, de-duplicated, in page order, at
+    most ``max_links``; ``links_total`` counts the distinct outlinks before that cap.
+    ``feeds`` are the feeds the page announces. ``limits`` names the limits the page
+    reached: the article's (``newstrail.extract``) plus ``"links-capped"``.
+    """
+
+    article: Article | None
+    links: list[PageLink]
+    links_total: int
+    feeds: list[str]
+    limits: list[str] = field(default_factory=list)
+
+
+def _tag(element: etree._Element) -> str:
+    tag = element.tag
+    if isinstance(tag, str) and tag.startswith(_XHTML):
+        return tag[len(_XHTML) :]
+    return tag if isinstance(tag, str) else ""
+
+
+def _hrefs(root: etree._Element) -> Iterator[tuple[etree._Element, str]]:
+    for element in root.iter(etree.Element):
+        if _tag(element) in _LINK_TAGS:
+            href = element.get("href")
+            if href is not None:
+                yield element, href
+
+
+def _outlinks(text: str, url: str, max_links: int) -> tuple[list[PageLink], int]:
+    if not text.strip():
+        return [], 0
+    try:
+        root = lxml_html.document_fromstring(text)
+    except (ValueError, etree.ParserError):
+        return [], 0
+    base = get_base_url(text[:4096], url)
+    links: list[PageLink] = []
+    seen: set[str] = set()
+    for element, href in _hrefs(root):
+        try:
+            joined = urljoin(base, strip_html5_whitespace(href))
+            absolute = urljoin(url, safe_url_string(joined))
+            parts = urlsplit(absolute)
+        except ValueError:
+            continue  # a bogus href, as Scrapy skips it
+        if parts.scheme not in ("http", "https"):
+            continue
+        if posixpath.splitext(parts.path)[1].lower() in _DENIED:
+            continue
+        key = canonicalize_url(absolute, keep_fragments=True)
+        if key in seen:
+            continue
+        seen.add(key)
+        if len(links) < max_links:
+            links.append(PageLink(absolute, str(_string(element)).strip()))
+    return links, len(seen)
+
+
+def analyse_page(
+    html: bytes,
+    url: str,
+    *,
+    content_type: str | None = None,
+    config: ExtractionConfig | None = None,
+    max_links: int = DEFAULT_MAX_LINKS,
+) -> PageWork:
+    """Extract a page's article, outlinks and feeds, within the configured limits.
+
+    ``content_type`` is the HTTP Content-Type (its charset is honoured). The body is
+    decoded and capped once (``ExtractionConfig.max_html_bytes``), and all three
+    read that text.
+    """
+    config = config or ExtractionConfig()
+    text, article_limits = prepare_html(html, config, content_type=content_type)
+    article = extract_prepared(text, url, config, article_limits)
+    links, total = _outlinks(text, url, max_links)
+    limits = list(article.limits if article is not None else article_limits)
+    if total > max_links:
+        limits.append("links-capped")
+    return PageWork(article, links, total, feed_links(text, url), limits)
