@@ -3,12 +3,13 @@
 Importing the extractor is only part of its start-up: the first page also pays for
 lazy imports and caches inside trafilatura, htmldate and lxml (about 0.5 s measured
 here, against 20-40 ms for later pages). Extracting one small page at import time
-pays it once, in the process every worker forks from.
+pays it once, in the process every worker forks from; the page goes through
+:func:`newstrail.pagework.analyse_page`, what the workers run.
 """
 
 from __future__ import annotations
 
-from newstrail.extract import extract_article
+from newstrail.pagework import analyse_page
 
 _PARAGRAPH = (
     "<p>The council met on Tuesday to discuss the new budget for the city's schools,"
@@ -21,4 +22,4 @@ _PAGE = (
     f"{_PARAGRAPH * 4}</article></body></html>"
 ).encode()
 
-extract_article(_PAGE, "https://news.example/2020/01/05/council-budget")
+analyse_page(_PAGE, "https://news.example/2020/01/05/council-budget")

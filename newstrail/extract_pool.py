@@ -1,24 +1,38 @@
-"""Extraction in worker processes, so a crawl's reactor never waits on it.
+"""Page analysis in worker processes, so a crawl's reactor never waits on it.
 
 Extraction is CPU-bound (tens of milliseconds a page): run in the reactor thread it
 stalls downloads, and in a thread pool the GIL keeps it on one core. The pool hands
-each page to one of ``workers`` processes and returns a
+each page to one of ``workers`` processes, which runs
+:func:`newstrail.pagework.analyse_page` on it, and returns a
 :class:`concurrent.futures.Future` at once::
 
     pool = ExtractionPool(workers=2)
     pool.start()                    # in the background: returns at once
     if pool.ready:                  # workers up and warm
         future = pool.submit(response.body, response.url)   # returns immediately
-        # asyncio reactor:   article = await asyncio.wrap_future(future)
+        # asyncio reactor:   work = await asyncio.wrap_future(future)
     else:
-        article = extract_article(response.body, response.url)   # meanwhile, in-process
+        work = analyse_page(response.body, response.url)    # meanwhile, in-process
     pool.close()
 
-Futures complete on a pool thread: callbacks must hop back to the reactor thread
-(``callFromThread``, ``loop.call_soon_threadsafe``) before touching crawl state.
-A page whose extraction raises gives a future that raises; a worker that dies (out
-of memory, killed) breaks only the futures of pages in flight, and the next
-``submit`` starts a fresh set of workers.
+Futures complete on the pool's dispatcher thread: callbacks must hop back to the
+reactor thread (``callFromThread``, ``loop.call_soon_threadsafe``) before touching
+crawl state.
+
+Every page has a time limit: a page still running ``timeout`` seconds after a
+worker took it makes its future raise :class:`ExtractionTimeout`, and that worker is
+killed (SIGKILL: an extraction deep in lxml cannot be interrupted any other way) and
+replaced. A page whose analysis raises gives a future that raises that exception; a
+worker that dies (out of memory, killed) fails its own page only, with
+:class:`ExtractionFailed`, and is replaced. Other pages in flight are never touched.
+
+Why not :class:`concurrent.futures.ProcessPoolExecutor`: it cannot stop one task
+(only the whole pool, breaking every future in flight), and it keeps each task's
+arguments, the page bytes, until the result comes back. This pool is small instead:
+one duplex pipe per worker, a queue of pages not yet handed out, and one dispatcher
+thread that hands pages to idle workers (dropping its reference to the bytes once
+sent), waits on the pipes, the workers' sentinels and a wake-up pipe, and kills
+workers past their deadline.
 
 Workers are started with the ``forkserver`` method where the platform has it (else
 ``spawn``), never plain ``fork``: forking a process that runs a reactor's threads
@@ -29,26 +43,45 @@ semantics import again in every worker (run the program with ``-c``, as the
 crawler is, when that module is heavy: ``-m spiders.run`` would import Scrapy,
 2.3 s). The fork server pays the extractor's part once (it preloads
 :mod:`newstrail._warm_extract`) and every worker forks from it ready, and
-:meth:`ExtractionPool.start` does all of it on a thread of its own, so that no
-caller ever waits for it. The module is core: it imports neither Scrapy nor Prefect.
+:meth:`ExtractionPool.start` does all of it on the dispatcher thread, so that no
+caller ever waits for it; replacing a killed worker costs a fork. The module is
+core: it imports neither Scrapy nor Prefect.
 """
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import multiprocessing
 import os
 import threading
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
 from types import TracebackType
+from typing import Any
 
-from newstrail.extract import Article, ExtractionConfig, extract_article
+from newstrail.extract import ExtractionConfig
+from newstrail.pagework import DEFAULT_MAX_LINKS, PageWork, analyse_page
 
-__all__ = ["ExtractionPool"]
+__all__ = ["DEFAULT_TIMEOUT", "ExtractionFailed", "ExtractionPool", "ExtractionTimeout"]
+
+DEFAULT_TIMEOUT = 20.0
+"""Seconds a worker may spend on one page: a hundred times a normal page's worst,
+and several times what the largest pages take at ``max_html_bytes``."""
+
+Task = Callable[..., PageWork]
 
 
-def _extract(html: bytes, url: str, config: ExtractionConfig | None) -> Article | None:
-    return extract_article(html, url, config)
+class ExtractionTimeout(TimeoutError):
+    """A page's analysis ran past the pool's ``timeout``; its worker was killed."""
+
+
+class ExtractionFailed(RuntimeError):
+    """The worker analysing a page died (killed, out of memory) before answering."""
 
 
 def _warm_up() -> None:
@@ -57,8 +90,30 @@ def _warm_up() -> None:
     import newstrail._warm_extract  # noqa: F401
 
 
-def _pid() -> int:
-    return os.getpid()
+def _worker_main(conn: Connection, task: Task, config: ExtractionConfig | None) -> None:
+    """A worker's loop: one page in, one ``(ok, value)`` out, until told to stop."""
+    _warm_up()
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return  # the pool is gone
+        if message is None:
+            return
+        html, url, content_type, max_links = message
+        del message
+        try:
+            result: tuple[bool, Any] = (
+                True,
+                task(html, url, content_type=content_type, config=config, max_links=max_links),
+            )
+        except Exception as exc:
+            result = (False, exc)
+        del html
+        try:
+            conn.send(result)
+        except Exception as exc:  # an exception or result that does not pickle
+            conn.send((False, ExtractionFailed(f"{type(exc).__name__}: {exc}")))
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -69,15 +124,35 @@ def _context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
+@dataclass
+class _Worker:
+    process: BaseProcess
+    conn: Connection
+    future: Future[PageWork] | None = None
+    deadline: float = 0.0
+    done: int = 0
+
+
+@dataclass
+class _Page:
+    future: Future[PageWork]
+    args: tuple[bytes, str, str | None, int] = field(repr=False)
+    started: bool = False
+
+
 class ExtractionPool:
-    """A pool of worker processes running :func:`newstrail.extract.extract_article`.
+    """A pool of worker processes running :func:`newstrail.pagework.analyse_page`.
 
     ``workers`` defaults to the number of CPUs. ``config`` is passed to every
-    extraction. ``max_tasks_per_child`` recycles a worker after that many pages (a
-    guard against slow memory growth on odd pages); None keeps workers for good.
-    Workers start on the first :meth:`submit`, or in the background after
-    :meth:`start`; :attr:`ready` tells when they are all up. Use as a context
-    manager, or call :meth:`close`.
+    analysis. ``timeout`` (seconds, :data:`DEFAULT_TIMEOUT`) limits one page, counted
+    from when a worker takes it: past it the future raises
+    :class:`ExtractionTimeout` and the worker is replaced. ``max_tasks_per_child``
+    recycles a worker after that many pages (a guard against slow memory growth on
+    odd pages); None keeps workers for good. ``task`` replaces ``analyse_page`` in
+    the workers (a module-level function with its signature; for tests). Workers
+    start on the first :meth:`submit`, or in the background after :meth:`start`;
+    :attr:`ready` tells when they are all up. Use as a context manager, or call
+    :meth:`close`.
     """
 
     def __init__(
@@ -85,75 +160,81 @@ class ExtractionPool:
         workers: int | None = None,
         config: ExtractionConfig | None = None,
         *,
+        timeout: float = DEFAULT_TIMEOUT,
         max_tasks_per_child: int | None = 1000,
+        task: Task = analyse_page,
     ) -> None:
         self.workers = workers or os.cpu_count() or 1
         if self.workers < 1:
             raise ValueError("workers must be at least 1")
+        if timeout <= 0:
+            raise ValueError("timeout must be positive")
         self.config = config
+        self.timeout = timeout
         self._max_tasks_per_child = max_tasks_per_child
+        self._task = task
         self._lock = threading.Lock()
+        self._pending: collections.deque[_Page] = collections.deque()
         self._closed = False
         self._ready = threading.Event()
-        self._starter: threading.Thread | None = None
-        self._executor = self._new_executor()
+        self._dispatcher: threading.Thread | None = None
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_w, False)
+        self._workers: list[_Worker] = []
 
-    def _new_executor(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(
-            max_workers=self.workers,
-            mp_context=_context(),
-            initializer=_warm_up,
-            max_tasks_per_child=self._max_tasks_per_child,
-        )
+    # -- the callers' side -----------------------------------------------------------
 
     def start(self) -> None:
-        """Start the workers on a thread of its own; :attr:`ready` turns true when done."""
-        if self._starter is None:
-            self._starter = threading.Thread(
-                target=self._start_workers, name="extraction-pool-start", daemon=True
-            )
-            self._starter.start()
-
-    def _start_workers(self) -> None:
-        # One task per worker keeps each worker busy long enough for the next task
-        # to need a process of its own; a pool closed meanwhile just stops here.
-        try:
-            with self._lock:
-                if self._closed:
-                    return
-                futures = [self._executor.submit(_pid) for _ in range(self.workers)]
-            for future in futures:
-                future.result()
-        except Exception:  # a broken or closed pool: submit() will tell its callers
-            return
-        self._ready.set()
+        """Start the workers on the dispatcher thread; :attr:`ready` turns true when done."""
+        with self._lock:
+            if self._dispatcher is None and not self._closed:
+                self._dispatcher = threading.Thread(
+                    target=self._dispatch, name="extraction-pool", daemon=True
+                )
+                self._dispatcher.start()
 
     @property
     def ready(self) -> bool:
-        """Whether the workers have started (after :meth:`start`)."""
+        """Whether the workers have started (after :meth:`start` or a :meth:`submit`)."""
         return self._ready.is_set()
 
-    def submit(self, html: bytes, url: str) -> Future[Article | None]:
-        """Queue one page; the future gives its :class:`Article`, or None for no article."""
+    def submit(
+        self,
+        html: bytes,
+        url: str,
+        *,
+        content_type: str | None = None,
+        max_links: int = DEFAULT_MAX_LINKS,
+    ) -> Future[PageWork]:
+        """Queue one page; the future gives its :class:`~newstrail.pagework.PageWork`.
+
+        The future raises :class:`ExtractionTimeout` past the pool's ``timeout``,
+        :class:`ExtractionFailed` when the worker died, or what the analysis raised.
+        """
+        future: Future[PageWork] = Future()
         with self._lock:
             if self._closed:
                 raise RuntimeError("the extraction pool is closed")
-            try:
-                return self._executor.submit(_extract, html, url, self.config)
-            except BrokenProcessPool:
-                # A worker died: the futures it took down have failed already; carry
-                # on with fresh workers.
-                self._executor.shutdown(wait=False, cancel_futures=True)
-                self._executor = self._new_executor()
-                return self._executor.submit(_extract, html, url, self.config)
+            self._pending.append(_Page(future, (html, url, content_type, max_links)))
+        self.start()
+        self._wake()
+        return future
 
     def close(self, *, wait: bool = True, cancel_pending: bool = False) -> None:
         """Stop the workers: after the queued pages (``wait``), or dropping them
         (``cancel_pending``). Further ``submit`` calls raise RuntimeError."""
         with self._lock:
             self._closed = True
-            executor = self._executor
-        executor.shutdown(wait=wait, cancel_futures=cancel_pending)
+            if cancel_pending:
+                for page in self._pending:
+                    page.future.cancel()
+                self._pending.clear()
+            dispatcher = self._dispatcher
+        self._wake()
+        if dispatcher is None:
+            self._close_wake()
+        elif wait:
+            dispatcher.join()
         self._ready.clear()
 
     def __enter__(self) -> ExtractionPool:
@@ -166,3 +247,156 @@ class ExtractionPool:
         traceback: TracebackType | None,
     ) -> None:
         self.close(cancel_pending=exc_type is not None)
+
+    def _wake(self) -> None:
+        with self._lock:
+            if self._wake_w < 0:
+                return  # the dispatcher is gone
+            # A full pipe wakes the dispatcher all the same.
+            with contextlib.suppress(BlockingIOError):
+                os.write(self._wake_w, b"x")
+
+    def _close_wake(self) -> None:
+        # Under the lock, so that no _wake writes to a closed (maybe reused) descriptor.
+        with self._lock:
+            if self._wake_w >= 0:
+                os.close(self._wake_r)
+                os.close(self._wake_w)
+                self._wake_r = self._wake_w = -1
+
+    # -- the dispatcher thread ---------------------------------------------------------
+
+    def _spawn(self) -> _Worker:
+        parent, child = multiprocessing.Pipe()
+        context = _context()
+        process = context.Process(  # type: ignore[attr-defined]
+            target=_worker_main,
+            args=(child, self._task, self.config),
+            name="extraction-worker",
+            daemon=True,
+        )
+        process.start()
+        child.close()
+        return _Worker(process, parent)
+
+    def _retire(self, worker: _Worker, *, kill: bool) -> None:
+        if kill:
+            worker.process.kill()
+        else:
+            with contextlib.suppress(OSError):  # already gone: the join settles it
+                worker.conn.send(None)
+        worker.process.join(5)
+        if worker.process.is_alive():
+            worker.process.kill()
+            worker.process.join()
+        worker.conn.close()
+        worker.process.close()
+
+    def _replace(self, worker: _Worker, *, kill: bool) -> None:
+        self._retire(worker, kill=kill)
+        self._workers.remove(worker)
+        if not self._closed:
+            self._workers.append(self._spawn())
+
+    def _dispatch(self) -> None:
+        try:
+            self._workers = [self._spawn() for _ in range(self.workers)]
+            self._ready.set()
+            self._loop()
+        except BaseException as exc:  # a bug here must not leave futures hanging
+            self._fail_everything(exc)
+            raise
+        finally:
+            for worker in list(self._workers):
+                self._retire(worker, kill=worker.future is not None)
+            self._workers = []
+            self._ready.clear()
+            self._close_wake()
+
+    def _fail_everything(self, exc: BaseException) -> None:
+        with self._lock:
+            pages = list(self._pending)
+            self._pending.clear()
+            self._closed = True
+        futures = [page.future for page in pages]
+        futures += [w.future for w in self._workers if w.future is not None]
+        for future in futures:
+            if not future.done():
+                future.set_exception(ExtractionFailed(f"the pool's dispatcher failed: {exc!r}"))
+
+    def _hand_out(self) -> None:
+        for worker in self._workers:
+            if worker.future is not None:
+                continue
+            while True:
+                with self._lock:
+                    page = self._pending.popleft() if self._pending else None
+                if page is None:
+                    return
+                if page.started or page.future.set_running_or_notify_cancel():
+                    page.started = True
+                    break
+            try:
+                worker.conn.send(page.args)
+            except OSError:  # the worker died while idle: give the page to its successor
+                with self._lock:
+                    self._pending.appendleft(page)
+                self._replace(worker, kill=True)
+                return  # the worker list changed: the next round hands out the rest
+            worker.future = page.future
+            worker.deadline = time.monotonic() + self.timeout
+            # The page's bytes now live in the worker only.
+            del page
+
+    def _loop(self) -> None:
+        while True:
+            self._hand_out()
+            busy = [w for w in self._workers if w.future is not None]
+            with self._lock:
+                if self._closed and not busy and not self._pending:
+                    return
+            now = time.monotonic()
+            timeout = min((w.deadline - now for w in busy), default=None)
+            waitables: list[Any] = [self._wake_r]
+            waitables += [w.conn for w in busy]
+            waitables += [w.process.sentinel for w in self._workers]
+            ready = wait(waitables, timeout=max(timeout, 0) if timeout is not None else None)
+            if self._wake_r in ready:
+                os.read(self._wake_r, 4096)
+            for worker in list(self._workers):
+                self._check(worker, ready)
+
+    def _check(self, worker: _Worker, ready: list[Any]) -> None:
+        future = worker.future
+        if future is not None and worker.conn in ready:
+            try:
+                ok, value = worker.conn.recv()
+            except (EOFError, OSError):
+                pass  # died while answering: the sentinel below tells
+            else:
+                worker.future = None
+                worker.done += 1
+                if ok:
+                    future.set_result(value)
+                else:
+                    future.set_exception(value)
+                limit = self._max_tasks_per_child
+                if limit is not None and worker.done >= limit:
+                    self._replace(worker, kill=False)
+                return
+        if worker.process.sentinel in ready:
+            worker.future = None
+            worker.process.join()
+            code = worker.process.exitcode
+            self._replace(worker, kill=True)
+            if future is not None:
+                future.set_exception(
+                    ExtractionFailed(f"the worker analysing this page died (exit code {code})")
+                )
+            return
+        if future is not None and time.monotonic() >= worker.deadline:
+            worker.future = None
+            self._replace(worker, kill=True)
+            future.set_exception(
+                ExtractionTimeout(f"the page took over {self.timeout:g} s; its worker was killed")
+            )

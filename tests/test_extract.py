@@ -666,7 +666,7 @@ def test_extraction_pool_gives_the_same_articles(cases: dict[str, Case]) -> None
     with ExtractionPool(workers=2) as pool:
         futures = [pool.submit(case.page.encode("utf-8"), case.url) for case in chosen]
         futures.append(pool.submit(b"", "https://ex.org/"))
-        results = [future.result(timeout=120) for future in futures]
+        results = [future.result(timeout=120).article for future in futures]
     assert results[:2] == [extract_article(case.page.encode("utf-8"), case.url) for case in chosen]
     assert results[2] is None
     with pytest.raises(RuntimeError, match="closed"):
@@ -683,7 +683,7 @@ def test_extraction_pool_starts_in_the_background(cases: dict[str, Case]) -> Non
         while not pool.ready and time.monotonic() < deadline:
             time.sleep(0.05)
         assert pool.ready
-        article = pool.submit(case.page.encode("utf-8"), case.url).result(timeout=60)
+        article = pool.submit(case.page.encode("utf-8"), case.url).result(timeout=60).article
     assert article == extract_article(case.page.encode("utf-8"), case.url)
     assert not pool.ready
 

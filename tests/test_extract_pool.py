@@ -1,0 +1,150 @@
+"""The extraction pool with real worker processes: time limits, dying workers, recycling."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from concurrent.futures import Future
+from typing import Any
+
+import pytest
+
+from newstrail.extract import ExtractionConfig
+from newstrail.extract_pool import ExtractionFailed, ExtractionPool, ExtractionTimeout
+from newstrail.pagework import PageLink, PageWork, analyse_page
+
+ARTICLE = (
+    "<html><head><title>Council backs school budget</title></head><body><article>"
+    "<h1>Council backs school budget</h1>"
+    + "<p>The council met on Tuesday to discuss the new budget for the city's schools,"
+    " which will rise by four per cent next year after a long debate.</p>"
+    * 4
+    + '<a href="/next">Next story</a></article></body></html>'
+).encode()
+
+
+def slow_task(html: bytes, url: str, **options: Any) -> PageWork:
+    """Sleeps as many seconds as the URL's fragment says, then reports its pid."""
+    time.sleep(float(url.partition("#")[2] or 0))
+    return PageWork(None, [PageLink(url, str(os.getpid()))], 1, [], [])
+
+
+def failing_task(html: bytes, url: str, **options: Any) -> PageWork:
+    raise ValueError(f"cannot analyse {url}")
+
+
+def _pid(future: Future[PageWork]) -> int:
+    return int(future.result(timeout=60).links[0].text)
+
+
+def _wait_ready(pool: ExtractionPool) -> None:
+    pool.start()
+    deadline = time.monotonic() + 120
+    while not pool.ready and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert pool.ready
+
+
+def test_pool_gives_what_analyse_page_gives() -> None:
+    url = "https://news.example/2020/01/05/council"
+    with ExtractionPool(workers=1) as pool:
+        work = pool.submit(ARTICLE, url, content_type="text/html; charset=utf-8").result(60)
+    assert work == analyse_page(ARTICLE, url)
+    assert work.article is not None
+    assert work.links == [PageLink("https://news.example/next", "Next story")]
+
+
+def test_a_page_past_the_timeout_fails_alone_and_its_worker_is_replaced() -> None:
+    with ExtractionPool(workers=2, timeout=1.5, task=slow_task) as pool:
+        _wait_ready(pool)
+        slow = pool.submit(b"", "https://ex.org/slow#30")
+        time.sleep(0.2)  # the slow page takes the first worker
+        other = pool.submit(b"", "https://ex.org/other#1")
+        started = time.monotonic()
+        with pytest.raises(ExtractionTimeout):
+            slow.result(timeout=60)
+        assert time.monotonic() - started < 10
+        other_pid = _pid(other)  # the page in flight meanwhile completed
+        # Two workers again: two slow pages run side by side.
+        pair = [pool.submit(b"", f"https://ex.org/{i}#1") for i in range(2)]
+        assert len({_pid(future) for future in pair}) == 2
+        assert other_pid in {_pid(future) for future in pair}
+
+
+def test_the_timed_out_worker_is_killed() -> None:
+    with ExtractionPool(workers=1, timeout=1.0, task=slow_task) as pool:
+        first = _pid(pool.submit(b"", "https://ex.org/a"))
+        with pytest.raises(ExtractionTimeout):
+            pool.submit(b"", "https://ex.org/slow#30").result(timeout=60)
+        # The only worker was replaced, and the old one is gone.
+        assert _pid(pool.submit(b"", "https://ex.org/b")) != first
+        with pytest.raises(ProcessLookupError):
+            os.kill(first, 0)
+
+
+def test_a_worker_killed_mid_page_fails_only_that_page() -> None:
+    with ExtractionPool(workers=2, timeout=60, task=slow_task) as pool:
+        _wait_ready(pool)
+        victim_pid = _pid(pool.submit(b"", "https://ex.org/who"))
+        # Both workers busy for a while; kill the one we know.
+        futures = [pool.submit(b"", f"https://ex.org/{i}#3") for i in range(2)]
+        time.sleep(1)
+        os.kill(victim_pid, signal.SIGKILL)
+        outcomes = []
+        for future in futures:
+            try:
+                outcomes.append(_pid(future))
+            except ExtractionFailed:
+                outcomes.append(-1)
+        assert outcomes.count(-1) == 1
+        assert [pid for pid in outcomes if pid != -1] != [victim_pid]
+        # Fresh workers take the next pages.
+        assert all(_pid(pool.submit(b"", f"https://ex.org/n{i}")) for i in range(4))
+
+
+def test_a_raising_task_fails_its_page_and_the_worker_carries_on() -> None:
+    with ExtractionPool(workers=1, task=failing_task) as pool:
+        for _ in range(2):
+            with pytest.raises(ValueError, match="cannot analyse"):
+                pool.submit(b"", "https://ex.org/x").result(timeout=60)
+
+
+def test_workers_are_recycled_after_max_tasks_per_child() -> None:
+    with ExtractionPool(workers=1, max_tasks_per_child=2, task=slow_task) as pool:
+        pids = [_pid(pool.submit(b"", f"https://ex.org/{i}")) for i in range(4)]
+    assert pids[0] == pids[1] != pids[2] == pids[3]
+
+
+def test_close_cancels_pending_pages() -> None:
+    pool = ExtractionPool(workers=1, task=slow_task)
+    running = pool.submit(b"", "https://ex.org/a#1")
+    queued = [pool.submit(b"", f"https://ex.org/{i}") for i in range(3)]
+    time.sleep(0.5)
+    pool.close(cancel_pending=True)
+    assert running.result(timeout=0) is not None or running.cancelled()
+    assert all(future.cancelled() or future.done() for future in queued)
+    with pytest.raises(RuntimeError, match="closed"):
+        pool.submit(b"", "https://ex.org/")
+
+
+def test_the_ticker_page_within_limits() -> None:
+    from newstrail.newsweb import HostileSite
+
+    body = HostileSite("t", ["p"]).page("/ticker").body
+    with ExtractionPool(workers=1, timeout=20) as pool:
+        _wait_ready(pool)
+        started = time.monotonic()
+        work = pool.submit(body, "https://t.example/ticker").result(timeout=60)
+        seconds = time.monotonic() - started
+    del body
+    assert work.article is not None
+    assert {"html-truncated", "second-opinions-skipped"} <= set(work.limits)
+    assert seconds < 10
+
+
+def test_config_reaches_the_workers() -> None:
+    config = ExtractionConfig(min_text_length=10_000)
+    with ExtractionPool(workers=1, config=config) as pool:
+        work = pool.submit(ARTICLE, "https://news.example/a").result(timeout=60)
+    assert work.article is None  # too short for this config
