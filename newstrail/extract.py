@@ -52,7 +52,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from html import unescape
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urljoin, urlsplit
 
 from ftfy import fix_encoding
@@ -73,6 +73,7 @@ from newstrail.candidates import choose, justext_lines, page_lengths, readabilit
 __all__ = [
     "Article",
     "ExtractionConfig",
+    "PreparedHtml",
     "extract_article",
     "extract_prepared",
     "looks_like_html",
@@ -257,7 +258,7 @@ def _mostly_utf8(data: bytes) -> str | None:
     return text if invalid < _MAX_INVALID_UTF8 * max(len(data), 1) else None
 
 
-def _decode(data: bytes, content_type: str | None = None) -> str:
+def _decode(data: bytes, content_type: str | None = None) -> tuple[str, str]:
     """Decode an HTML body: BOM, UTF-8, the HTTP charset, the page's, then a guess.
 
     Valid UTF-8 wins over a declared legacy charset: templates hard-coding
@@ -268,9 +269,9 @@ def _decode(data: bytes, content_type: str | None = None) -> str:
     """
     for bom, encoding in _BOMS:
         if data.startswith(bom):
-            return data[len(bom) :].decode(encoding, errors="replace")
+            return data[len(bom) :].decode(encoding, errors="replace"), encoding
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
     http = http_content_type_encoding(content_type) if content_type else None
@@ -280,13 +281,13 @@ def _decode(data: bytes, content_type: str | None = None) -> str:
     if labels[:1] == ["utf-8"]:  # the HTTP charset, else the page's
         text = _mostly_utf8(data)
         if text is not None:
-            return text
+            return text, "utf-8"
     for encoding in _chain(labels, lambda: detect_encoding(data)):
         try:
-            return data.decode(encoding)
+            return data.decode(encoding), encoding
         except (LookupError, UnicodeDecodeError):
             continue
-    return data.decode("utf-8", errors="replace")
+    return data.decode("utf-8", errors="replace"), "utf-8"
 
 
 # --- Bounding the work --------------------------------------------------------------
@@ -300,10 +301,19 @@ _HEAVY_MARKUP = re.compile(
 )
 
 
+class PreparedHtml(NamedTuple):
+    """A body decoded and bounded by :func:`prepare_html`."""
+
+    text: str
+    limits: tuple[str, ...]
+    encoding: str
+    """The encoding the bytes were decoded with ("utf-8" for a ``str``)."""
+
+
 def prepare_html(
     html: bytes | str, config: ExtractionConfig | None = None, *, content_type: str | None = None
-) -> tuple[str, tuple[str, ...]]:
-    """Decode a body and bound it to ``config.max_html_bytes``: the text and its limits.
+) -> PreparedHtml:
+    """Decode a body and bound it to ``config.max_html_bytes``: text, limits, encoding.
 
     Under the cap the body is only decoded (see ``extract_article``). Over it,
     scripts (except JSON-LD), styles and comments go first, then the rest is cut at
@@ -315,18 +325,20 @@ def prepare_html(
     if data is None:
         text = str(html)
         if len(text) <= config.max_html_bytes // 4 or len(text.encode()) <= config.max_html_bytes:
-            return text, ()
+            return PreparedHtml(text, (), "utf-8")
         data = text.encode()
         content_type = "text/html; charset=utf-8"
     elif len(data) <= config.max_html_bytes:
-        return _decode(data, content_type), ()
+        text, encoding = _decode(data, content_type)
+        return PreparedHtml(text, (), encoding)
     limits: tuple[str, ...] = ()
     data = _HEAVY_MARKUP.sub(b"", data)
     if len(data) > config.max_html_bytes:
         cut = data.rfind(b"<", 0, config.max_html_bytes)
         data = data[: cut if cut > 0 else config.max_html_bytes]
         limits = ("html-truncated",)
-    return _decode(data, content_type), limits
+    text, encoding = _decode(data, content_type)
+    return PreparedHtml(text, limits, encoding)
 
 
 def _chain(first: list[str | None], rest: Any) -> Iterator[str]:
@@ -1769,7 +1781,7 @@ def extract_article(
     page).
     """
     config = config or DEFAULT_CONFIG
-    text, limits = prepare_html(html, config, content_type=content_type)
+    text, limits, _ = prepare_html(html, config, content_type=content_type)
     return extract_prepared(text, url, config, limits)
 
 

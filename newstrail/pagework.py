@@ -11,7 +11,7 @@ attrs=("href",), deny_extensions=[*IGNORED_EXTENSIONS, "xml", "rss", "json"],
 unique=True, strip=True)`` (the crawl's ``page_link_extractor``), limited to http and
 https: the ``<base href>`` in the first 4 KiB, HTML5 whitespace stripped from each
 href, ``safe_url_string(urljoin(base, href))``, files by extension denied, the first
-of links equal once canonicalised kept, text the element's text. At most
+of equal URLs kept, text the element's text. At most
 ``max_links`` are kept; ``links_total`` counts the distinct ones, within the capped
 body when the body was cut ("html-truncated" in ``limits``).
 
@@ -28,7 +28,7 @@ from urllib.parse import urljoin, urlsplit
 from lxml import etree
 from lxml import html as lxml_html
 from w3lib.html import get_base_url, strip_html5_whitespace
-from w3lib.url import canonicalize_url, safe_url_string
+from w3lib.url import safe_url_string
 
 from newstrail.discovery import feed_links
 from newstrail.extract import Article, ExtractionConfig, extract_prepared, prepare_html
@@ -106,7 +106,7 @@ def _hrefs(root: etree._Element) -> Iterator[tuple[etree._Element, str]]:
                 yield element, href
 
 
-def _outlinks(text: str, url: str, max_links: int) -> tuple[list[PageLink], int]:
+def _outlinks(text: str, url: str, encoding: str, max_links: int) -> tuple[list[PageLink], int]:
     if not text.strip():
         return [], 0
     try:
@@ -119,7 +119,8 @@ def _outlinks(text: str, url: str, max_links: int) -> tuple[list[PageLink], int]
     for element, href in _hrefs(root):
         try:
             joined = urljoin(base, strip_html5_whitespace(href))
-            absolute = urljoin(url, safe_url_string(joined))
+            # Queries are percent-encoded in the page's encoding, as browsers do.
+            absolute = urljoin(url, safe_url_string(joined, encoding=encoding))
             parts = urlsplit(absolute)
         except ValueError:
             continue  # a bogus href, as Scrapy skips it
@@ -127,10 +128,9 @@ def _outlinks(text: str, url: str, max_links: int) -> tuple[list[PageLink], int]
             continue
         if posixpath.splitext(parts.path)[1].lower() in _DENIED:
             continue
-        key = canonicalize_url(absolute, keep_fragments=True)
-        if key in seen:
+        if absolute in seen:
             continue
-        seen.add(key)
+        seen.add(absolute)
         if len(links) < max_links:
             links.append(PageLink(absolute, str(_string(element)).strip()))
     return links, len(seen)
@@ -151,9 +151,9 @@ def analyse_page(
     read that text.
     """
     config = config or ExtractionConfig()
-    text, article_limits = prepare_html(html, config, content_type=content_type)
+    text, article_limits, encoding = prepare_html(html, config, content_type=content_type)
     article = extract_prepared(text, url, config, article_limits)
-    links, total = _outlinks(text, url, max_links)
+    links, total = _outlinks(text, url, encoding, max_links)
     limits = list(article.limits if article is not None else article_limits)
     if total > max_links:
         limits.append("links-capped")
