@@ -296,11 +296,30 @@ def _decode(data: bytes, content_type: str | None = None) -> tuple[str, str]:
 
 # Scripts other than JSON-LD (the metadata reads it), styles and comments: dropped
 # from an oversized body before the cap, so heavy inline scripts do not cut pages.
-_HEAVY_MARKUP = re.compile(
-    rb"<script\b(?![^>]*application/ld\+json)[^>]*>.*?</script\s*>"
-    rb"|<style\b[^>]*>.*?</style\s*>|<!--.*?-->",
-    re.IGNORECASE | re.DOTALL,
-)
+_HEAVY_START = re.compile(rb"<(script|style)\b[^>]*>|<!--", re.IGNORECASE)
+_HEAVY_END = {
+    b"script": re.compile(rb"</script\s*>", re.IGNORECASE),
+    b"style": re.compile(rb"</style\s*>", re.IGNORECASE),
+}
+_COMMENT_END = re.compile(rb"-->")
+_JSON_LD = re.compile(rb"application/ld\+json", re.IGNORECASE)
+
+
+def _strip_heavy_markup(data: bytes) -> bytes:
+    # A scan that only moves forward: a regex with lazy ``.*?`` rescans to the end of
+    # the page for every unclosed ``<script``, quadratic on a hostile page. An
+    # unclosed element runs to the end of the page, as in a browser.
+    kept: list[bytes] = []
+    position = 0
+    while (start := _HEAVY_START.search(data, position)) is not None:
+        name = (start.group(1) or b"").lower()
+        end = (_HEAVY_END[name] if name else _COMMENT_END).search(data, start.end())
+        stop = end.end() if end is not None else len(data)
+        keep_to = stop if name == b"script" and _JSON_LD.search(start.group(0)) else start.start()
+        kept.append(data[position:keep_to])
+        position = stop
+    kept.append(data[position:])
+    return b"".join(kept)
 
 
 class PreparedHtml(NamedTuple):
@@ -334,7 +353,7 @@ def prepare_html(
         text, encoding = _decode(data, content_type)
         return PreparedHtml(text, (), encoding)
     limits: tuple[str, ...] = ()
-    data = _HEAVY_MARKUP.sub(b"", data)
+    data = _strip_heavy_markup(data)
     if len(data) > config.max_html_bytes:
         cut = data.rfind(b"<", 0, config.max_html_bytes)
         data = data[: cut if cut > 0 else config.max_html_bytes]

@@ -186,3 +186,11 @@ def test_the_million_link_page_is_bounded() -> None:
     assert "html-truncated" in work.limits and "links-capped" in work.limits
     assert seconds < 15
     assert _peak_rss_mib() - before < 300
+
+
+def test_unclosed_scripts_are_stripped_in_linear_time() -> None:
+    page = b"<html><body><p>Start.</p>" + b"<script>var x;" * 300_000 + b"</body></html>"
+    started = time.monotonic()
+    work = analyse_page(page, "https://ex.org/scripts")
+    assert time.monotonic() - started < 5
+    assert work.limits == []  # nothing left to cut once the scripts are gone
