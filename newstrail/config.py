@@ -17,6 +17,8 @@ from newstrail.seeds import SeedSet
 
 __all__ = [
     "DEFAULT_CONTACT",
+    "DEFAULT_EXTRACT_TIMEOUT",
+    "DEFAULT_MAX_LINKS",
     "DEFAULT_STORE",
     "CrawlConfig",
     "Environment",
@@ -52,6 +54,25 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> i
     return value
 
 
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise NewstrailError(f"{name}={raw!r} is not a number") from None
+    if not value > 0:
+        raise NewstrailError(f"{name}={raw!r} must be more than 0")
+    return value
+
+
+# One page's analysis (article, outlinks, feeds) in the extraction pool, in seconds.
+DEFAULT_EXTRACT_TIMEOUT = 20.0
+# Outlinks of one page that are scored and may be followed.
+DEFAULT_MAX_LINKS = 1000
+
+
 @dataclass(frozen=True)
 class Environment:
     """The NEWSTRAIL_* settings, read once."""
@@ -63,6 +84,10 @@ class Environment:
     #: Extraction worker processes during crawls: None for one per CPU, 0 for none
     #: (extraction in the crawler's own process).
     extract_workers: int | None = None
+    #: Seconds one page's analysis may take in the extraction pool (NEWSTRAIL_EXTRACT_TIMEOUT).
+    extract_timeout: float = DEFAULT_EXTRACT_TIMEOUT
+    #: Outlinks of one page scored and possibly followed (NEWSTRAIL_MAX_LINKS).
+    max_links_per_page: int = DEFAULT_MAX_LINKS
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Environment:
@@ -77,6 +102,8 @@ class Environment:
                 if env.get("NEWSTRAIL_EXTRACT_WORKERS")
                 else None
             ),
+            extract_timeout=_float(env, "NEWSTRAIL_EXTRACT_TIMEOUT", DEFAULT_EXTRACT_TIMEOUT),
+            max_links_per_page=_int(env, "NEWSTRAIL_MAX_LINKS", DEFAULT_MAX_LINKS, minimum=1),
         )
 
 
@@ -101,6 +128,8 @@ class CrawlConfig:
     workdir: Path = Path(".newstrail-work")
     log_level: str = "WARNING"
     extract_workers: int | None = None
+    extract_timeout: float = DEFAULT_EXTRACT_TIMEOUT
+    max_links_per_page: int = DEFAULT_MAX_LINKS
     # Incremental re-crawls: the collection's latest captures (a captures file in
     # the staging folder), and the known related articles and feeds to revisit.
     prior: str | None = None
@@ -117,6 +146,10 @@ class CrawlConfig:
             raise NewstrailError("download delay cannot be negative")
         if not 1 <= self.concurrency_per_host <= 16:
             raise NewstrailError("concurrency per host must be between 1 and 16")
+        if not self.extract_timeout > 0:
+            raise NewstrailError("extraction timeout must be more than 0 seconds")
+        if self.max_links_per_page < 1:
+            raise NewstrailError("max links per page must be at least 1")
 
     @property
     def user_agent(self) -> str:
