@@ -19,6 +19,7 @@ __all__ = [
     "host_key",
     "is_http_url",
     "is_public_address",
+    "not_coverage_reason",
     "strip_params",
     "url_tokens",
 ]
@@ -153,3 +154,81 @@ def url_tokens(url: str) -> list[str]:
     words = [w for w in _SLUG_SPLIT.split(path) if w]
     # Drop file extensions and bare ids: they say nothing about the topic.
     return [w.lower() for w in words if not w.isdigit() and w.lower() not in {"html", "htm", "php"}]
+
+
+# Links that lead to no coverage: share and intent endpoints of social networks
+# (they open a form prefilled with the page), account pages and comment replies.
+# Fetching them only spends budget and annoys the sites. Hosts match with their
+# subdomains ("www.", "m."); paths match as prefixes.
+_NOT_COVERAGE_PATHS: dict[str, tuple[str, ...]] = {
+    "twitter.com": ("/intent/", "/share", "/home?status="),
+    "x.com": ("/intent/", "/share"),
+    "facebook.com": ("/sharer", "/share", "/dialog/"),
+    "linkedin.com": ("/sharearticle", "/shareArticle", "/sharing/", "/cws/share"),
+    "reddit.com": ("/submit",),
+    "pinterest.com": ("/pin/create",),
+    "api.whatsapp.com": ("/send",),
+    "web.whatsapp.com": ("/send",),
+    "wa.me": ("/",),
+    "t.me": ("/share",),
+    "telegram.me": ("/share",),
+    "tumblr.com": ("/share", "/widgets/share"),
+    "addtoany.com": ("/",),
+    "sharethis.com": ("/",),
+    "news.ycombinator.com": ("/submitlink",),
+}
+_NOT_COVERAGE_SCHEMES = frozenset(
+    {"mailto", "whatsapp", "tel", "sms", "javascript", "fb-messenger"}
+)
+# Account pages on any site. "/subscribe" is not here: news sites put subscription
+# offers and newsletters there, but also topic pages ("/subscribe/climate" is rare,
+# yet "/subscriber-only/..." articles exist), so it is left to relevance scoring.
+_ACCOUNT_PATHS = (
+    "/login",
+    "/log-in",
+    "/signin",
+    "/sign-in",
+    "/signup",
+    "/sign-up",
+    "/register",
+    "/wp-login.php",
+    "/wp-admin",
+    "/account",
+    "/my-account",
+    "/logout",
+)
+
+
+def not_coverage_reason(url: str) -> str | None:
+    """Why ``url`` cannot be coverage (a share link, an account page, a comment reply), or None.
+
+    Checked on outlinks before they are scored: these links are on every article
+    page and lead to forms, not to articles.
+    """
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme in _NOT_COVERAGE_SCHEMES:
+        return f"{scheme} link"
+    host = (parts.hostname or "").lower()
+    path = parts.path or "/"
+    lowered = path.lower()
+    labels = host.split(".")
+    for i in range(len(labels) - 1):
+        prefixes = _NOT_COVERAGE_PATHS.get(".".join(labels[i:]))
+        if prefixes is not None:
+            target = path + ("?" + parts.query if parts.query else "")
+            if any(target.lower().startswith(p.lower()) for p in prefixes):
+                return "share link"
+            break
+    query = parts.query.lower()
+    if "replytocom=" in query or parts.fragment.lower() in ("respond", "reply"):
+        return "comment reply"
+    if "/comment-page-" in lowered:
+        return "comment page"
+    for prefix in _ACCOUNT_PATHS:
+        if lowered == prefix or lowered.startswith(prefix + "/"):
+            return "account page"
+    # Share endpoints that sites and widgets host themselves.
+    if lowered.endswith(("/share.php", "/sharer.php")):
+        return "share link"
+    return None
