@@ -26,16 +26,23 @@ from twisted.python.failure import Failure
 
 from newstrail.articles import article_record, page_canonical_url
 from newstrail.config import CrawlConfig
-from newstrail.discovery import COMMON_FEED_PATHS, Candidate, feed_links, parse_feed, parse_sitemap
-from newstrail.extract import Article, extract_article, looks_like_html
-from newstrail.extract_pool import ExtractionPool
+from newstrail.discovery import COMMON_FEED_PATHS, Candidate, parse_feed, parse_sitemap
+from newstrail.extract import looks_like_html
+from newstrail.extract_pool import ExtractionPool, ExtractionTimeout
 from newstrail.frontier import TrapGuard, static_trap_reason
+from newstrail.pagework import PageLink, PageWork, analyse_page
 from newstrail.stories import StoryIndex
-from newstrail.urls import canonical_url, host_key, is_http_url, strip_params
+from newstrail.urls import (
+    canonical_url,
+    host_key,
+    is_http_url,
+    not_coverage_reason,
+    strip_params,
+)
 from spiders.archive import REVISIT_META, WARC_META
 from spiders.distributed import seen_set, shared_budget
 from spiders.items import PageItem, Provenance
-from spiders.middlewares import META_KEY
+from spiders.middlewares import BODY_META, EXTRACT_META, META_KEY
 from storage.captures import Capture, read_captures
 
 __all__ = ["SEED_PRIORITY", "CoverageSpider", "link_priority"]
@@ -49,6 +56,12 @@ _TOP_KEPT = 50
 _LISTING_FLOOR = 0.05
 _SITEMAP_ENTRIES_PER_FILE = 500
 _CHILD_SITEMAPS_PER_HOST = 12
+_FEED_ENTRIES_PER_FILE = 500
+# New requests one page may queue: a few times the pages the budget has left (the
+# frontier orders them with the rest, so a later page's better links still come
+# first), never fewer than a handful, never more than the page's capped outlinks.
+_QUEUE_PER_REMAINING = 4
+_QUEUE_MIN = 20
 
 
 def link_priority(parent_score: float, link_score: float) -> tuple[float, int]:
@@ -106,13 +119,18 @@ class CoverageSpider(Spider):
         # per CPU; 0 extracts in-process). They start in the background when the
         # crawl opens; pages that come before they are ready are extracted in-process.
         workers = config.extract_workers
-        self._pool = ExtractionPool(workers) if workers != 0 else None
+        self._pool = (
+            ExtractionPool(workers, timeout=config.extract_timeout) if workers != 0 else None
+        )
+        # Seeds admitted but not yet sent: pages other than seeds may only use the
+        # budget these leave, since a seed may wait on its host's robots.txt while
+        # discovered pages are sent (the BudgetMiddleware reads this).
+        self.seeds_pending: set[str] = set()
         # An incremental crawl re-fetches what the collection already holds conditionally.
         self.prior: dict[str, Capture] = {}
         if config.prior:
             with open(config.prior, "rb") as fh:
                 self.prior = {c.canonical_url: c for c in read_captures(fh)}
-        self.links = page_link_extractor()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> CoverageSpider:
@@ -132,13 +150,18 @@ class CoverageSpider(Spider):
                 headers["If-None-Match"] = prior.etag
             if prior.last_modified:
                 headers["If-Modified-Since"] = prior.last_modified
+        meta: dict[str, Any] = {META_KEY: provenance, "download_slot": host_key(url)}
+        if callback is None:
+            # A page: its body leaves the response before the spider gets it
+            # (spiders.middlewares.PageBodyMiddleware) and goes to extraction.
+            meta[EXTRACT_META] = True
         return Request(
             url,
             callback=callback or self.parse,
             errback=self.on_error,
             priority=priority,
             headers=headers or None,
-            meta={META_KEY: provenance, "download_slot": host_key(url)},
+            meta=meta,
         )
 
     def _admit(self, url: str) -> str | None:
@@ -148,7 +171,18 @@ class CoverageSpider(Spider):
         (and those the site itself drops in its rel=canonical) would only make
         variants of the same page, and have no place in an archive's URLs.
         """
+        key = self._new_key(url)
+        if key is None:
+            return None
+        self.seen.add(key)
+        return key
+
+    def _new_key(self, url: str) -> str | None:
+        """What :meth:`_admit` would fetch for ``url``, without taking it."""
         if not is_http_url(url):
+            return None
+        if not_coverage_reason(url) is not None:
+            self.counts["links_not_coverage"] += 1
             return None
         key = canonical_url(url)
         ignored = self._ignored_params.get(host_key(key))
@@ -160,18 +194,25 @@ class CoverageSpider(Spider):
         if reason is not None or not self.traps.allows(key):
             self.counts["trap_links_dropped"] += 1
             return None
-        self.seen.add(key)
         return key
 
     async def start(self) -> AsyncIterator[Request]:
         if self._pool is not None:
             self._pool.start()
+        admitted = 0
         for url in self.seed_urls:
             key = canonical_url(url)
             if key in self.seen:
                 continue
+            if admitted >= self.config.budget:
+                # The budget is the budget, seeds included: the rest are not requested.
+                self.seed_status[url] = "over budget"
+                self.counts["seeds_over_budget"] += 1
+                continue
+            admitted += 1
             self.seen.add(key)
             self.seed_status[url] = "pending"
+            self.seeds_pending.add(url)
             provenance = Provenance(
                 seed=url, parent=None, hop=0, depth=0, channel="seed", expected=1.0
             )
@@ -196,9 +237,16 @@ class CoverageSpider(Spider):
     def budget_spent(self) -> bool:
         if self.shared_budget is not None:
             return self.shared_budget.spent
+        return self.budget_left <= 0
+
+    @property
+    def budget_left(self) -> int:
+        """Page requests this crawl may still send (all workers' when distributed)."""
+        if self.shared_budget is not None:
+            return max(self.config.budget - self.shared_budget.used, 0)
         assert self.crawler.stats is not None
-        sent = self.crawler.stats.get_value("newstrail/pages_requested", 0)
-        return bool(sent >= self.config.budget)
+        sent = int(self.crawler.stats.get_value("newstrail/pages_requested", 0))
+        return max(self.config.budget - sent, 0)
 
     # -- hosts: robots.txt sitemaps, sitemap.xml, feeds ---------------------------
 
@@ -208,7 +256,7 @@ class CoverageSpider(Spider):
         state["sitemaps"] = [u for u in sitemaps if is_http_url(u)]
 
     def _first_contact(
-        self, response: TextResponse, provenance: Provenance, score: float, feeds: list[str]
+        self, response: Response, provenance: Provenance, score: float, feeds: list[str]
     ) -> Iterator[Request]:
         host = host_key(response.url)
         state = self._hosts.setdefault(host, {})
@@ -283,7 +331,9 @@ class CoverageSpider(Spider):
         if response.status >= 400 or self.budget_spent:
             return
         candidates = parse_feed(response.body, response.url)
-        requests = list(self._candidates(response, provenance, candidates, "feed"))
+        requests = list(
+            self._candidates(response, provenance, candidates, "feed", limit=_FEED_ENTRIES_PER_FILE)
+        )
         item.discovered = len(requests)
         yield from requests
 
@@ -344,38 +394,70 @@ class CoverageSpider(Spider):
         )
 
     async def parse(self, response: Response) -> AsyncIterator[PageItem | Request]:
-        """A page: archive bookkeeping, extraction (in a worker process), scoring, links."""
-        article = None
-        if self._wants_article(response):
-            article = await self._extract(response.body, response.url)
-        for output in self._parse_page(response, article):
+        """A page: archive bookkeeping, analysis (in a worker process), scoring, links.
+
+        The body of an HTML page arrives in ``response.meta[BODY_META]``, not in the
+        response (``spiders.middlewares.PageBodyMiddleware``): it goes to the
+        extraction pool and this callback keeps no reference to it while it waits,
+        so Scrapy's scraper, which stops downloading while the responses it holds
+        are large, counts an empty response however long the page takes.
+        """
+        body: bytes | None = response.meta.pop(BODY_META, None)
+        work: PageWork | None = None
+        limits: list[str] = []
+        if body is not None:
+            content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
+            pending = self._analyse(body, response.url, content_type)
+            del body
+            try:
+                work = await pending
+            except ExtractionTimeout:
+                self.counts["extraction_timeouts"] += 1
+                limits.append("extraction-timeout")
+                logger.warning("extraction timed out: %s", response.url)
+            except Exception as exc:  # a worker that died, or analysis that failed
+                self.counts["extraction_failures"] += 1
+                limits.append("extraction-failed")
+                logger.warning("extraction failed: %s (%r)", response.url, exc)
+            else:
+                limits.extend(work.limits)
+        for output in self._parse_page(
+            response, work, limits, html=work is not None or bool(limits)
+        ):
             yield output
 
-    @staticmethod
-    def _wants_article(response: Response) -> bool:
-        if response.status >= 300 or not isinstance(response, TextResponse):
-            return False
-        content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
-        return looks_like_html(content_type, response.body[:2048])
-
-    async def _extract(self, body: bytes, url: str) -> Article | None:
-        # Extraction is the crawl's heaviest CPU work: done in worker processes it
-        # uses every core and never holds the reactor, whose timers pace requests.
+    def _analyse(self, body: bytes, url: str, content_type: str) -> asyncio.Future[PageWork]:
+        # The page's analysis is the crawl's heaviest CPU work: done in worker
+        # processes it uses every core and never holds the reactor, whose timers
+        # pace requests. Pages that come before the workers are up are done here.
+        max_links = self.config.max_links_per_page
         if self._pool is None or not self._pool.ready:
-            return extract_article(body, url)
+            done: asyncio.Future[PageWork] = asyncio.get_running_loop().create_future()
+            try:
+                done.set_result(
+                    analyse_page(body, url, content_type=content_type, max_links=max_links)
+                )
+            except Exception as exc:
+                done.set_exception(exc)
+            return done
         self.counts["extracted_in_pool"] += 1
-        return await asyncio.wrap_future(self._pool.submit(body, url))
+        future = self._pool.submit(body, url, content_type=content_type, max_links=max_links)
+        return asyncio.wrap_future(future)
 
     def closed(self, reason: str) -> None:
         if self._pool is not None:
             self._pool.close(cancel_pending=True)
 
     def _parse_page(
-        self, response: Response, article: Article | None
+        self, response: Response, work: PageWork | None, limits: list[str], *, html: bool
     ) -> Iterator[PageItem | Request]:
         provenance: Provenance = response.meta[META_KEY]
         is_seed = provenance.channel == "seed"
+        article = work.article if work is not None else None
         item = self._page_item(response, "page")
+        item.limits = list(limits)
+        for limit in limits:
+            self.counts["limit_" + limit.replace("-", "_")] += 1
         unchanged = REVISIT_META in response.meta
         if unchanged:
             # Archived as a revisit: the collection already has this page's text.
@@ -390,8 +472,11 @@ class CoverageSpider(Spider):
             yield item
             return
         self.seen.add(canonical_url(response.url))
-        if not isinstance(response, TextResponse) or not looks_like_html(
-            item.content_type, response.body[:2048]
+        # An HTML page's body was taken out of the response for its analysis; any
+        # other response still has its body.
+        if not html and (
+            not isinstance(response, TextResponse)
+            or not looks_like_html(item.content_type, response.body[:2048])
         ):
             item.kind = "not-html"
             self.counts["not_html"] += 1
@@ -447,6 +532,8 @@ class CoverageSpider(Spider):
                     status=response.status,
                 )
                 record.related = related
+                if limits:
+                    record.extra["limits"] = list(limits)
                 record.extra.update(
                     story_id=story.story_id,
                     duplicate_of=story.duplicate_of,
@@ -463,9 +550,9 @@ class CoverageSpider(Spider):
                 self._keep_top(score, response.url, article.title, relevance, provenance)
         if article is None and is_seed:
             self.seed_status[provenance.seed] = "no article text found"
-        assert isinstance(response, TextResponse)
-        feeds = feed_links(response.body, response.url)
-        requests = list(self._follow(response, provenance, related, score))
+        feeds = work.feeds if work is not None else []
+        links = work.links if work is not None else []
+        requests = list(self._follow(response, provenance, related, score, links))
         hop = 0 if related else provenance.hop + 1
         if hop <= self.config.max_hops and not self.budget_spent:
             for url in feeds:
@@ -508,16 +595,38 @@ class CoverageSpider(Spider):
             heapq.heappop(self._top)
 
     def _follow(
-        self, response: TextResponse, provenance: Provenance, related: bool, score: float
+        self,
+        response: Response,
+        provenance: Provenance,
+        related: bool,
+        score: float,
+        links: list[PageLink],
     ) -> Iterator[Request]:
+        """Requests for the best new outlinks of a page, as many as the budget can use.
+
+        The budget is checked before any link is scored, and ``links`` is already
+        capped (``max_links_per_page``), so a page with a million links costs no
+        more than one with a thousand.
+        """
         hop = 0 if related else provenance.hop + 1
         if hop > self.config.max_hops or self.budget_spent:
             return
-        for link in self.links.extract_links(response):
-            url = self._admit(link.url)
-            if url is None:
+        scored: list[tuple[float, int, str, PageLink]] = []
+        keys: set[str] = set()
+        for link in links:
+            key = self._new_key(link.url)
+            if key is None or key in keys:
                 continue
-            expected, priority = link_priority(score, self.model.score_link(link.text, url))
+            keys.add(key)
+            expected, priority = link_priority(score, self.model.score_link(link.text, key))
+            scored.append((expected, priority, key, link))
+        room = max(_QUEUE_MIN, _QUEUE_PER_REMAINING * self.budget_left)
+        if len(scored) > room:
+            self.counts["links_over_budget"] += len(scored) - room
+            scored.sort(key=lambda entry: -entry[0])
+            del scored[room:]
+        for expected, priority, url, link in scored:
+            self.seen.add(url)
             child = provenance.child(
                 url,
                 parent=response.url,
@@ -532,6 +641,9 @@ class CoverageSpider(Spider):
     def on_error(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
         provenance: Provenance | None = request.meta.get(META_KEY)
+        if provenance is not None and provenance.channel == "seed":
+            # A seed dropped before it was sent no longer holds budget back.
+            self.seeds_pending.discard(provenance.seed)
         if isinstance(failure.value, IgnoreRequest):
             self.counts["ignored"] += 1
             reason = str(failure.value) or "ignored"

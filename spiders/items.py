@@ -88,6 +88,9 @@ class PageItem:
     passages: list[str] = field(default_factory=list)
     redirected_from: list[str] = field(default_factory=list)
     discovered: int = 0
+    # Limits the page's analysis reached ("html-truncated", "links-capped",
+    # "extraction-timeout", ...): what was read of it is not all it holds.
+    limits: list[str] = field(default_factory=list)
 
     def metadata_fields(self) -> list[tuple[str, str]]:
         out = self.provenance.fields()
@@ -109,4 +112,5 @@ class PageItem:
         if self.discovered:
             out.append(("links-queued", str(self.discovered)))
         out.extend(("redirected-from", u) for u in self.redirected_from)
+        out.extend(("newstrail-limit", limit) for limit in self.limits)
         return out

@@ -10,18 +10,24 @@ from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.dupefilters import BaseDupeFilter
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 from scrapy.utils.httpobj import urlparse_cached
 
 from newstrail.config import CrawlConfig
+from newstrail.extract import looks_like_html
 from newstrail.urls import canonical_url, is_public_address
 from spiders.distributed import SharedBudget, shared_budget
 
 __all__ = [
+    "BODY_META",
+    "EXTRACT_META",
     "META_KEY",
+    "ROBOTS_MAX_BYTES",
     "AddressGuardMiddleware",
     "BudgetMiddleware",
+    "PageBodyMiddleware",
     "RedirectDupeFilter",
+    "RobotsSizeMiddleware",
     "TrapMiddleware",
 ]
 
@@ -30,6 +36,13 @@ logger = logging.getLogger(__name__)
 # Requests made by the coverage spider carry their crawl context under this key;
 # requests without it (robots.txt) are Scrapy's own.
 META_KEY = "newstrail"
+# A page request the spider will extract is marked with this; the page's body then
+# travels under BODY_META, out of the response (see PageBodyMiddleware).
+EXTRACT_META = "newstrail_extract"
+BODY_META = "newstrail_body"
+# RFC 9309 (2.5): crawlers must parse at least 500 KiB of a robots.txt, and may
+# ignore what follows.
+ROBOTS_MAX_BYTES = 500 * 1024
 
 
 class AddressGuardMiddleware:
@@ -102,7 +115,7 @@ class TrapMiddleware:
 
 
 class BudgetMiddleware:
-    """Send at most ``budget`` page requests; robots.txt requests do not count."""
+    """Send at most ``budget`` page requests, seeds included; robots.txt requests do not count."""
 
     def __init__(self, crawler: Crawler, budget: int, shared: SharedBudget | None = None) -> None:
         self.crawler = crawler
@@ -123,11 +136,21 @@ class BudgetMiddleware:
     def process_request(self, request: Request) -> None:
         if META_KEY not in request.meta:
             return
-        # Seeds are always fetched: they may wait on their host's robots.txt while
-        # pages discovered meanwhile spend the budget.
-        is_seed = getattr(request.meta[META_KEY], "channel", None) == "seed"
-        spent = self.exhausted if self.shared is None else not self.shared.take()
-        if spent and not is_seed:
+        provenance = request.meta[META_KEY]
+        # Seeds come first, but a seed may wait on its host's robots.txt while pages
+        # discovered meanwhile are sent: those may only use the budget that the
+        # seeds not yet sent leave (the spider admits no more seeds than the budget).
+        pending: set[str] = getattr(self.crawler.spider, "seeds_pending", set())
+        if getattr(provenance, "channel", None) == "seed":
+            pending.discard(provenance.seed)
+            reserved = 0
+        else:
+            reserved = len(pending)
+        if self.shared is None:
+            spent = self.sent + reserved >= self.budget
+        else:
+            spent = not self.shared.take()
+        if spent:
             assert self.crawler.stats is not None
             self.crawler.stats.inc_value("newstrail/over_budget_dropped")
             raise IgnoreRequest("page budget spent")
@@ -168,3 +191,58 @@ class RedirectDupeFilter(BaseDupeFilter):
 
     def log(self, request: Request, spider: Spider) -> None:
         logger.debug("redirect to a page already requested: %s", request.url)
+
+
+class PageBodyMiddleware:
+    """Take the body of a page that goes to extraction out of its response.
+
+    Scrapy stops downloading while the responses its scraper holds exceed
+    ``SCRAPER_SLOT_MAX_ACTIVE_SIZE`` (5 MB), counting each by its body; the spider
+    holds a page's response while the page is extracted in a worker process, so one
+    large page would stop the crawl for as long as its extraction takes. The body
+    moves to ``request.meta[BODY_META]`` (the spider pops it and hands it to the
+    pool) and the spider gets the response with an empty body. Outermost among the
+    downloader middlewares, so this runs after decompression and redirects; the
+    WARC record was written from the body as downloaded (``response_downloaded``).
+    """
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if not request.meta.get(EXTRACT_META) or not 200 <= response.status < 300:
+            return response
+        if not isinstance(response, TextResponse):
+            return response
+        content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
+        if not looks_like_html(content_type, response.body[:2048]):
+            return response
+        request.meta[BODY_META] = response.body
+        return response.replace(body=b"")
+
+
+class RobotsSizeMiddleware:
+    """Cut robots.txt bodies at :data:`ROBOTS_MAX_BYTES` before anything parses them.
+
+    RFC 9309 lets a crawler stop reading a robots.txt at 500 KiB and obey the rules
+    in what it read; cancelling the download instead would leave no rules at all,
+    which Scrapy treats as allow-all. The WARC keeps the body as sent (it is written
+    on ``response_downloaded``). Between decompression (590) and the robots.txt
+    middleware (100), so a compressed robots.txt is cut after it is inflated.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RobotsSizeMiddleware:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if META_KEY in request.meta or not request.url.endswith("/robots.txt"):
+            return response
+        if len(response.body) <= ROBOTS_MAX_BYTES:
+            return response
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("newstrail/robots_truncated")
+        # Cut at the last line end within the limit, so no rule is cut in half.
+        body = response.body[:ROBOTS_MAX_BYTES]
+        end = body.rfind(b"\n")
+        return response.replace(body=body[: end + 1] if end >= 0 else body)

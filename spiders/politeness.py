@@ -1,10 +1,11 @@
 """Politeness beyond Scrapy's defaults: robots.txt Crawl-delay, and its Sitemap: lines.
 
 Scrapy obeys robots.txt Allow/Disallow but ignores Crawl-delay, and AutoThrottle
-would lower a slot's delay below it. This extension reads every robots.txt the
-crawler fetches (it sees them on ``response_downloaded``), makes the host's
-slot wait at least the requested delay with one request at a time, and hands
-the file's sitemaps to the spider.
+would lower a slot's delay below it. This extension takes every robots.txt parser
+Scrapy's robots.txt middleware builds (Scrapy's ``robots_parsed`` signal: the file
+is parsed once, after ``spiders.middlewares.RobotsSizeMiddleware`` cut it at
+500 KiB), makes the host's slot wait at least the requested delay with one
+request at a time, and hands the file's sitemaps to the spider.
 """
 
 from __future__ import annotations
@@ -12,12 +13,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from protego import Protego
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as _ScrapyRobotsTxtMiddleware
 from scrapy.http import Response
-from scrapy.robotstxt import RobotParser
+from scrapy.robotstxt import ProtegoRobotParser, RobotParser
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
@@ -51,24 +51,21 @@ class RobotsPoliteness:
         # Connected after AutoThrottle (an extension of lower order), so the clamp
         # below has the last word on a slot's delay.
         crawler.signals.connect(ext.response_downloaded, signal=signals.response_downloaded)
+        crawler.signals.connect(ext.robots_parsed, signal=signals.robots_parsed)
         return ext
 
     def response_downloaded(self, response: Response, request: Request, spider: Spider) -> None:
-        host = host_key(request.url)
-        if request.url.endswith("/robots.txt") and request.meta.get("dont_obey_robotstxt"):
-            self._read_robots(host, request, response, spider)
-        delay = self.delays.get(host)
+        delay = self.delays.get(host_key(request.url))
         if delay is not None:
-            self._clamp(host, delay)
+            self._clamp(host_key(request.url), delay)
 
-    def _read_robots(self, host: str, request: Request, response: Response, spider: Spider) -> None:
-        if response.status != 200:
-            return
-        try:
-            robots = Protego.parse(response.body.decode("utf-8", "replace"))
-        except Exception:  # a malformed robots.txt is treated as absent, as Scrapy does
-            logger.debug("unparsable robots.txt at %s", request.url)
-            return
+    def robots_parsed(self, robotparser: RobotParser, request: Request) -> None:
+        """A host's robots.txt, as parsed by the robots.txt middleware (``request`` is
+        the page request that made it fetch the file)."""
+        if not isinstance(robotparser, ProtegoRobotParser):
+            return  # only Protego's parser gives the Sitemap: lines
+        robots = robotparser.rp
+        host = host_key(request.url)
         asked = robots.crawl_delay(self.user_agent)
         if asked:
             delay = float(asked) + _SEND_MARGIN
@@ -85,9 +82,10 @@ class RobotsPoliteness:
                 self._clamp(host, delay)
             assert self.crawler.stats is not None
             self.crawler.stats.inc_value("newstrail/crawl_delay_hosts")
-        robots_seen = getattr(spider, "robots_seen", None)
+        robots_seen = getattr(self.crawler.spider, "robots_seen", None)
         if robots_seen is not None:
-            robots_seen(host, request.url[: -len("robots.txt")], list(robots.sitemaps))
+            parts = urlparse_cached(request)
+            robots_seen(host, f"{parts.scheme}://{parts.netloc}/", list(robots.sitemaps))
 
     def _clamp(self, host: str, delay: float) -> None:
         engine = self.crawler.engine

@@ -52,6 +52,10 @@ def _local_settings(config: CrawlConfig) -> dict[str, Any]:
         # crawl could be paused and resumed from this folder).
         "JOBDIR": str(config.crawl_workdir / "frontier"),
         "DOWNLOADER_MIDDLEWARES": {
+            # Outermost, so it sees the final response (decompressed, redirected): the
+            # body of a page that goes to extraction leaves the response, so Scrapy's
+            # scraper does not count it while the page waits for its extraction.
+            "spiders.middlewares.PageBodyMiddleware": 10,
             # Before robots.txt (100), so not even robots.txt is fetched from a refused address.
             "spiders.middlewares.AddressGuardMiddleware": 50,
             # Scrapy's own lets requests that wait together for a host's robots.txt
@@ -62,6 +66,9 @@ def _local_settings(config: CrawlConfig) -> dict[str, Any]:
             # whose pattern was closed as a trap since it was queued is dropped first.
             "spiders.middlewares.TrapMiddleware": 105,
             "spiders.middlewares.BudgetMiddleware": 110,
+            # Inside decompression (590): robots.txt is cut at 500 KiB once inflated,
+            # before the robots.txt middleware parses it.
+            "spiders.middlewares.RobotsSizeMiddleware": 580,
         },
         "EXTENSIONS": {
             "spiders.archive.WarcArchiver": 100,
