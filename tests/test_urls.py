@@ -2,7 +2,14 @@ from __future__ import annotations
 
 import pytest
 
-from newstrail.urls import canonical_url, host_key, is_http_url, is_public_address, url_tokens
+from newstrail.urls import (
+    canonical_url,
+    host_key,
+    is_http_url,
+    is_public_address,
+    not_coverage_reason,
+    url_tokens,
+)
 
 
 @pytest.mark.parametrize(
@@ -58,3 +65,44 @@ def test_http_urls_and_slugs() -> None:
         "us",
         "troops",
     ]
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("https://twitter.com/intent/tweet?text=Flood&url=https://a.example/x", "share link"),
+        ("https://x.com/intent/post?text=x", "share link"),
+        ("https://www.facebook.com/sharer/sharer.php?u=https://a.example/x", "share link"),
+        ("https://www.facebook.com/dialog/share?app_id=1", "share link"),
+        ("https://www.linkedin.com/shareArticle?mini=true&url=x", "share link"),
+        ("https://www.linkedin.com/sharing/share-offsite/?url=x", "share link"),
+        ("https://www.reddit.com/submit?url=x", "share link"),
+        ("https://pinterest.com/pin/create/button/?url=x", "share link"),
+        ("https://api.whatsapp.com/send?text=x", "share link"),
+        ("https://wa.me/?text=x", "share link"),
+        ("https://t.me/share/url?url=x", "share link"),
+        ("https://www.tumblr.com/share/link?url=x", "share link"),
+        ("https://www.addtoany.com/share#url=x", "share link"),
+        ("https://news.example/tools/share.php?u=x", "share link"),
+        ("mailto:?subject=Flood", "mailto link"),
+        ("whatsapp://send?text=x", "whatsapp link"),
+        ("tel:+441234", "tel link"),
+        ("https://news.example/wp-login.php?redirect_to=x", "account page"),
+        ("https://news.example/login?next=/a", "account page"),
+        ("https://news.example/account/settings", "account page"),
+        ("https://news.example/2024/05/flood/?replytocom=12#respond", "comment reply"),
+        ("https://news.example/2024/05/flood/#respond", "comment reply"),
+        ("https://news.example/2024/05/flood/comment-page-2/", "comment page"),
+        # Coverage, however close the words.
+        ("https://x.com/newsdesk/status/123", None),
+        ("https://www.facebook.com/newsdesk/posts/1", None),
+        ("https://www.reddit.com/r/news/comments/abc/flood/", None),
+        ("https://news.example/accountability/flood-inquiry", None),
+        ("https://news.example/login-trouble-at-the-ministry", None),
+        ("https://news.example/sharing-economy/flood", None),
+        ("https://news.example/subscribe", None),
+        ("https://news.example/2024/05/flood/", None),
+    ],
+)
+def test_not_coverage_reason(url: str, reason: str | None) -> None:
+    assert not_coverage_reason(url) == reason

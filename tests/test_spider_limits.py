@@ -1,0 +1,236 @@
+"""Bounded work per page (issue 13): real crawls against a small hostile web server.
+
+The server serves a page with a million links, a 50 MB robots.txt (streamed, never
+held whole) and plain small pages; it logs every request with its arrival time.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from flows.steps import plan_crawl, run_crawler
+from newstrail.config import CrawlConfig, Environment
+from newstrail.seeds import Seed, SeedSet
+
+LINKS_ON_BIG_PAGE = 1_000_000
+ROBOTS_SIZE = 50 * 1024 * 1024
+STORY = "Flood barrier collapse in the river delta leaves thousands displaced"
+
+
+@dataclass
+class Hostile:
+    base: str
+    log: list[tuple[float, str]] = field(default_factory=list)
+
+    def paths(self) -> list[str]:
+        return [path for _, path in self.log]
+
+
+def _page(title: str, body: str) -> bytes:
+    return (
+        f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
+        f"<p>{STORY}. {body}</p></article></body></html>"
+    ).encode()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    hostile: Hostile
+    robots_big: bool = False
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self.hostile.log.append((time.monotonic(), self.path))
+        if self.path == "/robots.txt":
+            self._robots()
+        elif self.path == "/links":
+            self._million_links()
+        elif self.path == "/shared":
+            links = "".join(
+                f'<a href="{href}">Flood barrier collapse: {href}</a>'
+                for href in (
+                    "/login?next=/shared",
+                    "/wp-login.php",
+                    "/shared/?replytocom=3#respond",
+                    "https://twitter.com/intent/tweet?text=Flood",
+                    "mailto:?subject=Flood",
+                    "/next-story",
+                )
+            )
+            self._send(_page("Shared", "Read on. " + links))
+        elif self.path.startswith("/private/"):
+            self._send(_page("private", "never fetched"))
+        else:
+            self._send(_page(f"Story {self.path}", "A page of the hostile web. " * 20))
+
+    def _send(self, body: bytes, content_type: str = "text/html; charset=utf-8") -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _robots(self) -> None:
+        if not self.robots_big:
+            self._send(b"User-agent: *\nAllow: /\n", "text/plain")
+            return
+        head = b"User-agent: *\nDisallow: /private/\n"
+        # A Sitemap line past 500 KiB: a crawler that reads only 500 KiB never sees it.
+        tail = b"Sitemap: " + self.hostile.base.encode() + b"/late-sitemap.xml\n"
+        filler = b"# " + b"x" * 60 + b"\n"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(ROBOTS_SIZE))
+        self.end_headers()
+        self.wfile.write(head)
+        left = ROBOTS_SIZE - len(head) - len(tail)
+        chunk = filler * 16384
+        while left > 0:
+            piece = chunk[:left]
+            self.wfile.write(piece)
+            left -= len(piece)
+        self.wfile.write(tail)
+
+    def _million_links(self) -> None:
+        head = _page("Live ticker", "Every link of the day.")[: -len(b"</body></html>")]
+        line = b'<a href="/s/%d">flood %d</a>\n'
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.end_headers()
+        self.wfile.write(head)
+        for start in range(0, LINKS_ON_BIG_PAGE, 10_000):
+            self.wfile.write(b"".join(line % (i, i) for i in range(start, start + 10_000)))
+        self.wfile.write(b"</body></html>")
+        self.close_connection = True
+
+
+@pytest.fixture
+def hostile() -> Iterator[tuple[Hostile, type[_Handler]]]:
+    # A subclass per test, so each server has its own log and robots.txt.
+    handler: type[_Handler] = type("Handler", (_Handler,), {})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    state = Hostile(f"http://127.0.0.1:{server.server_address[1]}")
+    handler.hostile = state
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield state, handler
+    server.shutdown()
+    server.server_close()
+
+
+def _crawl(
+    seeds: SeedSet, urls: list[str], tmp_path: Path, budget: int, **changes: Any
+) -> tuple[dict[str, Any], CrawlConfig]:
+    env = Environment(store=str(tmp_path / "store"), workdir=tmp_path / "work", extract_workers=0)
+    given = seeds.with_urls(urls[: len(seeds.seeds)])
+    more = tuple(Seed(url=url) for url in urls[len(seeds.seeds) :])
+    config = plan_crawl(
+        replace(given, seeds=given.seeds + more),
+        store=str(tmp_path / "store"),
+        collection="hostile",
+        budget=budget,
+        allow_private=True,
+        download_delay=0.0,
+        env=env,
+    ).evolve(**changes)
+    return run_crawler(config), config
+
+
+def _metadata_fields(root: Path) -> list[tuple[str, str]]:
+    fields: list[tuple[str, str]] = []
+    for path in sorted(root.rglob("*.warc.gz")):
+        with path.open("rb") as fh:
+            for record in ArchiveIterator(fh):
+                if record.rec_type != "metadata":
+                    continue
+                for line in record.content_stream().read().decode().splitlines():
+                    name, _, value = line.partition(": ")
+                    fields.append((name, value))
+    return fields
+
+
+def test_million_link_page_on_budget_5_finishes_in_seconds(
+    hostile: tuple[Hostile, type[_Handler]], default_seeds: SeedSet, tmp_path: Path
+) -> None:
+    server, _ = hostile
+    started = time.monotonic()
+    summary, _ = _crawl(default_seeds, [f"{server.base}/links"], tmp_path, budget=5)
+    took = time.monotonic() - started
+    counts = summary["counts"]
+    pages = [p for p in server.paths() if p != "/robots.txt"]
+    assert len(pages) <= 5, pages
+    assert counts["requests"] <= 5
+    assert counts["limit_links_capped"] == 1
+    # No more requests queued from the page than the budget can use.
+    assert counts.get("links_queued", 0) <= 20
+    assert took < 60, took
+    assert ("newstrail-limit", "links-capped") in _metadata_fields(tmp_path)
+
+
+def test_seeds_beyond_the_budget_are_not_requested(
+    hostile: tuple[Hostile, type[_Handler]], default_seeds: SeedSet, tmp_path: Path
+) -> None:
+    server, _ = hostile
+    seeds = [f"{server.base}/seed/{i}" for i in range(10_000)]
+    summary, _ = _crawl(default_seeds, seeds, tmp_path, budget=2)
+    pages = [p for p in server.paths() if p != "/robots.txt"]
+    assert len(pages) == 2, pages
+    assert summary["counts"]["requests"] == 2
+    status = summary["seeds"]
+    assert sum(1 for s in status.values() if s == "over budget") == 9_998
+    assert status[seeds[0]] == "ok"
+
+
+def test_50_mb_robots_txt_is_read_up_to_500_kib(
+    hostile: tuple[Hostile, type[_Handler]], default_seeds: SeedSet, tmp_path: Path
+) -> None:
+    server, handler = hostile
+    handler.robots_big = True
+    started = time.monotonic()
+    summary, _ = _crawl(
+        default_seeds,
+        [f"{server.base}/start", f"{server.base}/private/secret"],
+        tmp_path,
+        budget=5,
+    )
+    took = time.monotonic() - started
+    paths = server.paths()
+    # The rules in the first 500 KiB hold; what comes after is not read.
+    assert "/private/secret" not in paths
+    assert "/late-sitemap.xml" not in paths
+    assert "/start" in paths
+    assert summary["counts"]["robots_forbidden"] == 1
+    assert took < 60, took
+
+
+def test_share_account_and_reply_links_are_not_followed(
+    hostile: tuple[Hostile, type[_Handler]], default_seeds: SeedSet, tmp_path: Path
+) -> None:
+    server, _ = hostile
+    summary, _ = _crawl(default_seeds, [f"{server.base}/shared"], tmp_path, budget=10)
+    paths = server.paths()
+    assert "/next-story" in paths
+    assert not [p for p in paths if "login" in p or "replytocom" in p], paths
+    # Login, wp-login, the reply and the tweet intent (which the log cannot show);
+    # mailto: never reaches the spider, outlinks are http(s) only.
+    assert summary["counts"]["links_not_coverage"] == 4
+
+
+def test_config_round_trips_the_new_limits(default_seeds: SeedSet, tmp_path: Path) -> None:
+    env = Environment.from_env({"NEWSTRAIL_EXTRACT_TIMEOUT": "2.5", "NEWSTRAIL_MAX_LINKS": "300"})
+    assert (env.extract_timeout, env.max_links_per_page) == (2.5, 300)
+    config = plan_crawl(default_seeds, store=str(tmp_path), env=env).evolve(
+        extract_timeout=env.extract_timeout, max_links_per_page=env.max_links_per_page
+    )
+    again = CrawlConfig.from_dict(config.to_dict())
+    assert (again.extract_timeout, again.max_links_per_page) == (2.5, 300)
