@@ -25,6 +25,7 @@ from twisted.internet.threads import deferToThread
 from newstrail import __version__
 from newstrail.articles import WarcPointer
 from newstrail.config import CrawlConfig
+from newstrail.errors import StoreError
 from newstrail.urls import canonical_url
 from spiders.distributed import worker_file, worker_tag
 from spiders.items import PageItem
@@ -119,7 +120,30 @@ class WarcArchiver:
         self.outputs.store_file(path, "warc")
         logger.info("stored %s", path.name)
 
+    def _fail(self, spider: Spider, exc: BaseException) -> None:
+        # Scrapy's signal dispatch logs and swallows a handler's exception, so a
+        # record that cannot be written would vanish while the crawl goes on:
+        # stop fetching and leave the reason where run_crawl turns it into an error.
+        assert self.crawler.stats is not None
+        if self.crawler.stats.get_value("newstrail/store_error") is None:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            where = getattr(exc, "filename", None) or self.workdir
+            self.crawler.stats.set_value(
+                "newstrail/store_error", f"cannot archive into {where}: {reason}"
+            )
+        if self.crawler.engine is not None:
+            self.crawler.engine.close_spider(spider, "store_error")
+
     def response_downloaded(self, response: Response, request: Request, spider: Spider) -> None:
+        """Archive one exchange; on a write failure, stop the crawl instead of losing it."""
+        try:
+            self._archive(response, request, spider)
+        except (OSError, StoreError) as exc:
+            # No WARC pointer in meta, so no text record points at a missing record.
+            request.meta.pop(WARC_META, None)
+            self._fail(spider, exc)
+
+    def _archive(self, response: Response, request: Request, spider: Spider) -> None:
         now = datetime.now(UTC)
         when = warc_date(now)
         parsed = urlparse_cached(request)

@@ -60,6 +60,10 @@ def run_crawl(config: CrawlConfig) -> dict[str, Any]:
         "top_related": spider.top_related(10),
     }
     config.summary_path.write_text(json.dumps(summary, indent=2))
+    failure = stats.get("newstrail/store_error")
+    if failure is not None:
+        # The staging folder keeps what was archived; --resume stores it.
+        raise NewstrailError(f"{failure}; crawl stopped, run again with --resume")
     return summary
 
 
