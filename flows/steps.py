@@ -138,6 +138,18 @@ def run_crawler(config: CrawlConfig) -> dict[str, Any]:
         (workdir / PID_NAME).write_text(f"{proc.pid}\n")
         returncode = proc.wait()
     summary_path = config.summary_path
+    if returncode != 0 and summary_path.exists():
+        try:
+            error = json.loads(summary_path.read_text()).get("error")
+        except (OSError, ValueError):
+            # A summary cut short by a full disk: fall through to the generic message.
+            error = None
+        if error:
+            # The crawler stopped itself because a record could not be written.
+            raise NewstrailError(
+                f"{error}; the crawl stopped, what it archived is kept in {workdir}; "
+                f"newstrail crawl --resume {config.collection}/{config.crawl_id} stores it"
+            )
     if returncode != 0 or not summary_path.exists():
         raise NewstrailError(
             f"the crawler process failed (exit {returncode}); what it archived is kept in the "

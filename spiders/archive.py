@@ -17,7 +17,7 @@ from typing import Any
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response
-from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
 from twisted.internet.threads import deferToThread
@@ -56,6 +56,26 @@ def _header_pairs(headers: Any) -> list[tuple[str, str]]:
         for value in values:
             pairs.append((name.decode("latin-1"), value.decode("latin-1")))
     return pairs
+
+
+def stop_on_write_error(crawler: Crawler, exc: BaseException, folder: Path) -> None:
+    """Stop the crawl because a record could not be written, keeping the first reason.
+
+    Scrapy's signal dispatch and item processing log and swallow a component's
+    exception, so a record that cannot be written would vanish while the crawl
+    goes on: fetching stops instead, and ``run_crawl`` turns the reason kept in
+    the ``newstrail/store_error`` stat into the crawl's error.
+    """
+    assert crawler.stats is not None
+    if crawler.stats.get_value("newstrail/store_error") is not None:
+        return
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    where = getattr(exc, "filename", None) or folder
+    message = reason if isinstance(exc, StoreError) else f"cannot write {where}: {reason}"
+    crawler.stats.set_value("newstrail/store_error", message)
+    logger.error("stopping the crawl: %s", message)
+    if crawler.engine is not None:
+        deferred_from_coro(crawler.engine.close_spider_async(reason="store_error"))
 
 
 class WarcArchiver:
@@ -121,18 +141,7 @@ class WarcArchiver:
         logger.info("stored %s", path.name)
 
     def _fail(self, spider: Spider, exc: BaseException) -> None:
-        # Scrapy's signal dispatch logs and swallows a handler's exception, so a
-        # record that cannot be written would vanish while the crawl goes on:
-        # stop fetching and leave the reason where run_crawl turns it into an error.
-        assert self.crawler.stats is not None
-        if self.crawler.stats.get_value("newstrail/store_error") is None:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            where = getattr(exc, "filename", None) or self.workdir
-            self.crawler.stats.set_value(
-                "newstrail/store_error", f"cannot archive into {where}: {reason}"
-            )
-        if self.crawler.engine is not None:
-            self.crawler.engine.close_spider(spider, "store_error")
+        stop_on_write_error(self.crawler, exc, self.workdir)
 
     def response_downloaded(self, response: Response, request: Request, spider: Spider) -> None:
         """Archive one exchange; on a write failure, stop the crawl instead of losing it."""
@@ -224,9 +233,13 @@ class WarcArchiver:
     def item_scraped(self, item: Any, response: Response, spider: Spider) -> None:
         if not isinstance(item, PageItem) or item.warc is None:
             return
-        self.writer.write_metadata(
-            item.url, item.metadata_fields(), concurrent_to=item.warc.record_id
-        )
+        try:
+            self.writer.write_metadata(
+                item.url, item.metadata_fields(), concurrent_to=item.warc.record_id
+            )
+        except (OSError, StoreError) as exc:
+            self._fail(spider, exc)
+            return
         self.records += 1
 
     async def spider_closed(self, spider: Spider, reason: str) -> None:

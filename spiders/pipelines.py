@@ -8,6 +8,8 @@ from scrapy.crawler import Crawler
 
 from newstrail.boilerplate import finalize_jsonl
 from newstrail.config import CrawlConfig
+from newstrail.errors import StoreError
+from spiders.archive import stop_on_write_error
 from spiders.distributed import worker_file
 from spiders.items import PageItem
 from storage import open_store
@@ -20,8 +22,9 @@ __all__ = ["TextRecordPipeline"]
 class TextRecordPipeline:
     """Write one text record per captured article (duplicates and non-articles have none)."""
 
-    def __init__(self, config: CrawlConfig) -> None:
+    def __init__(self, config: CrawlConfig, crawler: Crawler | None = None) -> None:
         self.config = config
+        self.crawler = crawler
         # Each worker of a distributed crawl writes its own file (merged when the crawl ends).
         name = worker_file(f"{config.crawl_id}.jsonl.gz", config)
         self.path = config.crawl_workdir / "text" / name
@@ -30,7 +33,7 @@ class TextRecordPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> TextRecordPipeline:
-        return cls(crawler.settings["NEWSTRAIL_CONFIG"])
+        return cls(crawler.settings["NEWSTRAIL_CONFIG"], crawler)
 
     def open_spider(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -38,7 +41,13 @@ class TextRecordPipeline:
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, PageItem) and item.record is not None and self.writer is not None:
-            self.writer.write(item.record)
+            try:
+                self.writer.write(item.record)
+            except (OSError, StoreError) as exc:
+                if self.crawler is None:
+                    raise
+                stop_on_write_error(self.crawler, exc, self.path)
+                return item
             self.written += 1
         return item
 

@@ -59,11 +59,21 @@ def run_crawl(config: CrawlConfig) -> dict[str, Any]:
         "seeds": spider.seed_status,
         "top_related": spider.top_related(10),
     }
-    config.summary_path.write_text(json.dumps(summary, indent=2))
     failure = stats.get("newstrail/store_error")
     if failure is not None:
-        # The staging folder keeps what was archived; --resume stores it.
-        raise NewstrailError(f"{failure}; crawl stopped, run again with --resume")
+        # A record could not be written: the parent reports this instead of a
+        # generic crash, and the staging folder stays resumable.
+        summary["error"] = str(failure)
+    try:
+        config.summary_path.write_text(json.dumps(summary, indent=2))
+    except OSError as exc:
+        # A full disk is reported as the crawl's error, not as a traceback.
+        raise NewstrailError(
+            f"cannot write {config.summary_path}: {exc.strerror or exc}"
+            + (f" (after: {failure})" if failure is not None else "")
+        ) from exc
+    if failure is not None:
+        raise NewstrailError(str(failure))
     return summary
 
 
@@ -82,8 +92,9 @@ def main(argv: list[str] | None = None) -> int:
         config = CrawlConfig.from_dict(json.loads(Path(args[0]).read_text()))
         run_crawl(config)
     except NewstrailError as exc:
+        # The parent command prints the one "newstrail: error:" line; a second
+        # one from here would read as two failures.
         logging.getLogger("newstrail").error("%s", exc)
-        print(f"newstrail: error: {exc}", file=sys.stderr)
         return 1
     return 0
 
