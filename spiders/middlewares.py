@@ -115,7 +115,10 @@ class TrapMiddleware:
 
 
 class BudgetMiddleware:
-    """Send at most ``budget`` page requests, seeds included; robots.txt requests do not count."""
+    """Send at most ``budget`` page requests, seeds included.
+
+    robots.txt requests and retries of a page do not count.
+    """
 
     def __init__(self, crawler: Crawler, budget: int, shared: SharedBudget | None = None) -> None:
         self.crawler = crawler
@@ -135,6 +138,10 @@ class BudgetMiddleware:
 
     def process_request(self, request: Request) -> None:
         if META_KEY not in request.meta:
+            return
+        if request.meta.get("retry_times"):
+            # A retry is the same page again, bounded by RETRY_TIMES; counting it
+            # would let a failing seed use the budget reserved for seeds not yet sent.
             return
         provenance = request.meta[META_KEY]
         # Seeds come first, but a seed may wait on its host's robots.txt while pages
