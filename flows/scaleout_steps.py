@@ -597,11 +597,11 @@ def local_workers(config: CrawlConfig, count: int, workdir: Path) -> list[CrawlC
     """Configurations of ``count`` new workers on this machine.
 
     Unless set, the CPUs are shared out for extraction: each worker gets a pool of
-    ``cpus // count`` processes, none (extraction in-process) when there are as
-    many workers as CPUs, since each of them already keeps a core busy.
+    ``cpus // count`` processes, and at least one, since only in the pool does a
+    page's analysis have a time limit and leave the worker's downloads alone.
     """
     if config.extract_workers is None:
-        config = config.evolve(extract_workers=(os.cpu_count() or 1) // count)
+        config = config.evolve(extract_workers=max(1, (os.cpu_count() or 1) // count))
     return [worker_config(config, new_worker_name(), workdir) for _ in range(count)]
 
 

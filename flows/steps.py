@@ -101,6 +101,8 @@ def plan_crawl(
         workdir=env.workdir,
         log_level=log_level,
         extract_workers=env.extract_workers,
+        extract_timeout=env.extract_timeout,
+        max_links_per_page=env.max_links_per_page,
     )
 
 

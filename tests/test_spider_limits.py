@@ -229,8 +229,7 @@ def test_share_account_and_reply_links_are_not_followed(
 def test_config_round_trips_the_new_limits(default_seeds: SeedSet, tmp_path: Path) -> None:
     env = Environment.from_env({"NEWSTRAIL_EXTRACT_TIMEOUT": "2.5", "NEWSTRAIL_MAX_LINKS": "300"})
     assert (env.extract_timeout, env.max_links_per_page) == (2.5, 300)
-    config = plan_crawl(default_seeds, store=str(tmp_path), env=env).evolve(
-        extract_timeout=env.extract_timeout, max_links_per_page=env.max_links_per_page
-    )
+    config = plan_crawl(default_seeds, store=str(tmp_path), env=env)
+    assert (config.extract_timeout, config.max_links_per_page) == (2.5, 300)
     again = CrawlConfig.from_dict(config.to_dict())
     assert (again.extract_timeout, again.max_links_per_page) == (2.5, 300)
