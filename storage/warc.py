@@ -303,6 +303,10 @@ class RollingWarcWriter:
             ) from None
         self._fh, self._name, self._broken = fh, name, False
         self._writer = WARCWriter(fh, gzip=True, warc_version=WARC_VERSION)
+        # A metadata record's block has no payload apart from itself: like wget and
+        # Heritrix, give it a block digest only (FastWARC, which takes the payload to
+        # be what follows the block's first header-like lines, fails the digest).
+        self._writer.NO_PAYLOAD_DIGEST_TYPES = (*WARCWriter.NO_PAYLOAD_DIGEST_TYPES, "metadata")
         record = self._writer.create_warcinfo_record(name, self.warcinfo)
         record.rec_headers.replace_header("WARC-Record-ID", self._new_id())
         record.rec_headers.replace_header("WARC-Date", warc_date(self._clock()))

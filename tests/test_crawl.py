@@ -101,6 +101,13 @@ def test_warc_files_pass_warcio_check_and_roll_over(crawl: Crawl) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     for path in warcs:
+        # FastWARC checks payload digests too, where warcio check only checks blocks.
+        fast = subprocess.run(
+            [str(BIN / "fastwarc"), "check", "--verify-payloads", "--quiet", str(path)],
+            capture_output=True,
+            text=True,
+        )
+        assert fast.returncode == 0, (path.name, fast.stdout[-2000:], fast.stderr[-2000:])
         with path.open("rb") as fh:
             first = next(iter(ArchiveIterator(fh)))
             assert first.rec_type == "warcinfo"

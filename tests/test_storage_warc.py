@@ -160,7 +160,6 @@ GOLDEN_RECORDS = [
         b"WARC-Target-URI: https://example.org/news/story?id=7",
         b"WARC-Date: 2024-05-01T12:00:00Z",
         b"WARC-Concurrent-To: <urn:uuid:00000000-0000-4000-8000-000000000003>",
-        b"WARC-Payload-Digest: sha1:UBPXKBAUYZMC72YAIGTOKTSF5VEHMYTO",
         b"WARC-Block-Digest: sha1:UBPXKBAUYZMC72YAIGTOKTSF5VEHMYTO",
         b"Content-Type: application/warc-fields",
         b"Content-Length: 33",
