@@ -204,6 +204,8 @@ class WarcArchiver:
                 response_body=response.body,
                 ip=ip,
                 date=now,
+                # A download stopped on purpose (a robots.txt past its size limit).
+                truncated="length" if "download_stopped" in response.flags else None,
             )
             request.meta.pop(REVISIT_META, None)
             kind = "response"

@@ -6,10 +6,10 @@ import asyncio
 import logging
 import socket
 
-from scrapy import Request, Spider
+from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.dupefilters import BaseDupeFilter
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import IgnoreRequest, StopDownload
 from scrapy.http import Response, TextResponse
 from scrapy.utils.httpobj import urlparse_cached
 
@@ -43,6 +43,7 @@ BODY_META = "newstrail_body"
 # RFC 9309 (2.5): crawlers must parse at least 500 KiB of a robots.txt, and may
 # ignore what follows.
 ROBOTS_MAX_BYTES = 500 * 1024
+_ROBOTS_READ = "newstrail_robots_read"
 
 
 class AddressGuardMiddleware:
@@ -226,26 +227,54 @@ class PageBodyMiddleware:
 
 
 class RobotsSizeMiddleware:
-    """Cut robots.txt bodies at :data:`ROBOTS_MAX_BYTES` before anything parses them.
+    """Read a robots.txt up to :data:`ROBOTS_MAX_BYTES` and obey what was read.
 
     RFC 9309 lets a crawler stop reading a robots.txt at 500 KiB and obey the rules
-    in what it read; cancelling the download instead would leave no rules at all,
-    which Scrapy treats as allow-all. The WARC keeps the body as sent (it is written
-    on ``response_downloaded``). Between decompression (590) and the robots.txt
-    middleware (100), so a compressed robots.txt is cut after it is inflated.
+    in what it read; cancelling the download instead (Scrapy does, past
+    ``DOWNLOAD_MAXSIZE``) would leave no rules at all, which Scrapy treats as
+    allow-all. So the transfer of a robots.txt is stopped once 500 KiB have come
+    (``StopDownload``; the archive marks the record ``WARC-Truncated: length``),
+    whatever size its headers announce, and the body is then cut at the last line
+    end within the limit. The cut is made between decompression (590) and the
+    robots.txt middleware (100), so a compressed robots.txt is cut once inflated;
+    its inflating is bounded by ``DOWNLOAD_MAXSIZE`` like any page's.
     """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        self.maxsize: int = crawler.settings.getint("DOWNLOAD_MAXSIZE")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RobotsSizeMiddleware:
-        return cls(crawler)
+        middleware = cls(crawler)
+        crawler.signals.connect(middleware.headers_received, signal=signals.headers_received)
+        crawler.signals.connect(middleware.bytes_received, signal=signals.bytes_received)
+        return middleware
+
+    @staticmethod
+    def _is_robots(request: Request) -> bool:
+        return META_KEY not in request.meta and request.url.endswith("/robots.txt")
+
+    def headers_received(self, headers: object, body_length: int, request: Request) -> None:
+        if self._is_robots(request):
+            # Read on past an announced size over DOWNLOAD_MAXSIZE: bytes_received stops
+            # the transfer at the limit instead (Scrapy reads the limit after this signal).
+            request.meta[_ROBOTS_READ] = 0
+            request.meta["download_maxsize"] = 0
+
+    def bytes_received(self, data: bytes, request: Request) -> None:
+        if _ROBOTS_READ not in request.meta:
+            return
+        # The transfer's own limit was fixed when it began; decompression reads this one.
+        request.meta["download_maxsize"] = self.maxsize
+        request.meta[_ROBOTS_READ] += len(data)
+        if request.meta[_ROBOTS_READ] > ROBOTS_MAX_BYTES:
+            raise StopDownload(fail=False)
 
     def process_response(self, request: Request, response: Response) -> Response:
-        if META_KEY in request.meta or not request.url.endswith("/robots.txt"):
+        if not self._is_robots(request):
             return response
-        if len(response.body) <= ROBOTS_MAX_BYTES:
+        if len(response.body) <= ROBOTS_MAX_BYTES and "download_stopped" not in response.flags:
             return response
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("newstrail/robots_truncated")

@@ -53,6 +53,8 @@ HeaderList = Sequence[tuple[str | bytes, str | bytes]]
 
 _PREFIX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+#: Why a response's body is not whole (WARC 1.1, WARC-Truncated).
+_TRUNCATED_REASONS = frozenset({"length", "time", "disconnect", "unspecified"})
 
 
 @dataclass(frozen=True)
@@ -422,6 +424,7 @@ class RollingWarcWriter:
         response_body: bytes | BinaryIO = b"",
         ip: str | None = None,
         date: datetime | None = None,
+        truncated: str | None = None,
     ) -> ExchangeRefs:
         """Write the request and response records of one exchange, in that order.
 
@@ -431,9 +434,12 @@ class RollingWarcWriter:
         ``WARC-Concurrent-To`` (the response's link is the one CDXJ indexers use
         to pair a request with the response that follows it). ``ip`` is the
         server's address (``WARC-IP-Address``), ``date`` the fetch time (default:
-        the writer's clock).
+        the writer's clock). ``truncated`` is the reason the body is not whole
+        (``WARC-Truncated``: ``length``, ``time``, ``disconnect``, ``unspecified``).
         """
         _check_url(url)
+        if truncated is not None and truncated not in _TRUNCATED_REASONS:
+            raise ValueError(f"invalid WARC-Truncated reason {truncated!r}")
         if not _TOKEN.match(method):
             raise ValueError(f"invalid HTTP method {method!r}")
         _check_protocol(protocol)
@@ -462,14 +468,17 @@ class RollingWarcWriter:
                 ),
                 http_headers=req_http,
             )
+            resp_warc_headers = self._warc_headers(
+                "response", response_id, url, when, ip_address, request_id
+            )
+            if truncated is not None:
+                resp_warc_headers["WARC-Truncated"] = truncated
             resp_record = self._writer.create_warc_record(
                 url,
                 "response",
                 payload=body,
                 length=size,
-                warc_headers_dict=self._warc_headers(
-                    "response", response_id, url, when, ip_address, request_id
-                ),
+                warc_headers_dict=resp_warc_headers,
                 http_headers=resp_http,
             )
             request_ref = self._write(req_record)

@@ -20,9 +20,10 @@ from warcio.archiveiterator import ArchiveIterator
 from flows.steps import plan_crawl, run_crawler
 from newstrail.config import CrawlConfig, Environment
 from newstrail.seeds import Seed, SeedSet
+from spiders.middlewares import ROBOTS_MAX_BYTES
 
 LINKS_ON_BIG_PAGE = 1_000_000
-ROBOTS_SIZE = 50 * 1024 * 1024
+ROBOTS_SIZE = 64 * 1024 * 1024
 STORY = "Flood barrier collapse in the river delta leaves thousands displaced"
 
 
@@ -211,6 +212,20 @@ def test_50_mb_robots_txt_is_read_up_to_500_kib(
     assert "/start" in paths
     assert summary["counts"]["robots_forbidden"] == 1
     assert took < 60, took
+    # Its size is over DOWNLOAD_MAXSIZE: the transfer is stopped after 500 KiB, not
+    # cancelled (which would leave no rules), and the archive says it is cut short.
+    robots = []
+    for path in sorted((tmp_path / "store").rglob("*.warc.gz")):
+        with path.open("rb") as fh:
+            for record in ArchiveIterator(fh):
+                if record.rec_type == "response" and record.rec_headers.get_header(
+                    "WARC-Target-URI"
+                ).endswith("/robots.txt"):
+                    robots.append((record.rec_headers, len(record.content_stream().read())))
+    assert len(robots) == 1
+    headers, size = robots[0]
+    assert headers.get_header("WARC-Truncated") == "length"
+    assert ROBOTS_MAX_BYTES <= size < 2 * ROBOTS_MAX_BYTES
 
 
 def test_share_account_and_reply_links_are_not_followed(
