@@ -3,14 +3,21 @@
 Feeds are parsed with feedparser; sitemaps (including sitemap indexes and
 Google News sitemaps) with defusedxml, because sitemaps come from servers we do
 not control and must not be able to expand entities or load DTDs.
+
+The work on one listing is bounded (:func:`read_feed`, :func:`read_sitemap`): a
+feed is read up to :data:`FEED_MAX_ENTRIES` entries and :data:`FEED_MAX_BYTES`
+(feedparser takes about 2.5 ms an entry), a sitemap up to
+:data:`SITEMAP_MAX_ENTRIES` entries (the sitemap protocol's own maximum).
 """
 
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from itertools import islice
 from urllib.parse import urljoin
 
 import feedparser
@@ -26,7 +33,18 @@ __all__ = [
     "feed_links",
     "parse_feed",
     "parse_sitemap",
+    "read_feed",
+    "read_sitemap",
 ]
+
+#: Entries of one feed that are read; a feed's entries come newest first.
+FEED_MAX_ENTRIES = 500
+#: Bytes of one feed that are read (entries with enormous summaries).
+FEED_MAX_BYTES = 2 * 1024 * 1024
+#: Entries of one sitemap that are read: the sitemap protocol's maximum.
+SITEMAP_MAX_ENTRIES = 50_000
+
+_ENTRY_END = re.compile(rb"</(?:[A-Za-z0-9_-]+:)?(?:item|entry)\s*>", re.IGNORECASE)
 
 # Where sites that do not announce their feeds usually keep them.
 COMMON_FEED_PATHS = ("/feed", "/rss.xml", "/feed.xml", "/atom.xml")
@@ -155,3 +173,35 @@ def parse_sitemap(body: bytes, base_url: str) -> Iterator[Candidate]:
                 )
     except (SyntaxError, DefusedXmlException):
         return
+
+
+def read_feed(body: bytes, base_url: str) -> tuple[list[Candidate], list[str]]:
+    """A feed's entries within the limits, and the limits it reached.
+
+    The body is cut after its :data:`FEED_MAX_ENTRIES`-th entry and at
+    :data:`FEED_MAX_BYTES` before feedparser sees it (feedparser reads a cut feed
+    as far as it goes); the limit reached is named ``"feed-truncated"``.
+    """
+    limits: list[str] = []
+    if len(body) > FEED_MAX_BYTES:
+        body = body[: body.rfind(b">", 0, FEED_MAX_BYTES) + 1]
+        limits.append("feed-truncated")
+    ends = _ENTRY_END.finditer(body)
+    first = list(islice(ends, FEED_MAX_ENTRIES))
+    if first and next(ends, None) is not None:
+        body = body[: first[-1].end()]
+        if not limits:
+            limits.append("feed-truncated")
+    return parse_feed(body, base_url), limits
+
+
+def read_sitemap(body: bytes, base_url: str) -> tuple[list[Candidate], list[str]]:
+    """A sitemap's entries within the limits, and the limits it reached.
+
+    At most :data:`SITEMAP_MAX_ENTRIES` entries are read; past them the limit
+    ``"sitemap-truncated"`` is reached.
+    """
+    entries = parse_sitemap(body, base_url)
+    found = list(islice(entries, SITEMAP_MAX_ENTRIES))
+    limits = ["sitemap-truncated"] if next(entries, None) is not None else []
+    return found, limits

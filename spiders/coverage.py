@@ -26,7 +26,7 @@ from twisted.python.failure import Failure
 
 from newstrail.articles import article_record, page_canonical_url
 from newstrail.config import CrawlConfig
-from newstrail.discovery import COMMON_FEED_PATHS, Candidate, parse_feed, parse_sitemap
+from newstrail.discovery import COMMON_FEED_PATHS, Candidate, read_feed, read_sitemap
 from newstrail.extract import looks_like_html
 from newstrail.extract_pool import ExtractionPool, ExtractionTimeout
 from newstrail.frontier import TrapGuard, static_trap_reason
@@ -42,7 +42,7 @@ from newstrail.urls import (
 from spiders.archive import REVISIT_META, WARC_META
 from spiders.distributed import seen_set, shared_budget
 from spiders.items import PageItem, Provenance
-from spiders.middlewares import BODY_META, EXTRACT_META, META_KEY
+from spiders.middlewares import BODY_META, EXTRACT_META, LISTING_META, META_KEY
 from storage.captures import Capture, read_captures
 
 __all__ = ["SEED_PRIORITY", "CoverageSpider", "link_priority"]
@@ -159,6 +159,9 @@ class CoverageSpider(Spider):
             # A page: its body leaves the response before the spider gets it
             # (spiders.middlewares.PageBodyMiddleware) and goes to extraction.
             meta[EXTRACT_META] = True
+        else:
+            # A feed or sitemap: its body leaves the response too, read in a thread.
+            meta[LISTING_META] = True
         return Request(
             url,
             callback=callback or self.parse,
@@ -292,25 +295,66 @@ class CoverageSpider(Spider):
         self.counts[f"{kind}s_queued"] += 1
         yield self._request(url, child, int(expected * 10_000), callback)
 
+    def _rank(
+        self, read: Any, body: bytes, url: str, channel: str
+    ) -> tuple[list[tuple[float, Candidate]], list[Candidate], list[str], Counter[str]]:
+        """Read a listing and score its entries: runs in a thread, off the reactor.
+
+        ``read`` is :func:`~newstrail.discovery.read_feed` or ``read_sitemap`` (both
+        bounded). Returns the page entries in the window, scored and sorted best
+        first; the child sitemaps; the limits reached; and counts to add.
+        """
+        counts: Counter[str] = Counter()
+        candidates, limits = read(body, url)
+        scored: list[tuple[float, Candidate]] = []
+        children: list[Candidate] = []
+        for c in candidates:
+            if c.is_sitemap:
+                children.append(c)
+                continue
+            if c.published is not None and self.model.window.excludes(c.published.isoformat()):
+                counts[f"{channel}_outside_window"] += 1
+                continue
+            link_score = self.model.score_link(f"{c.title} {c.summary}", c.url)
+            if link_score < _LISTING_FLOOR:
+                counts[f"{channel}_entries_skipped"] += 1
+                continue
+            scored.append((link_score, c))
+        scored.sort(key=lambda pair: -pair[0])
+        return scored, children, limits, counts
+
+    async def _read_listing(
+        self, response: Response, kind: str, channel: str
+    ) -> tuple[PageItem, list[tuple[float, Candidate]], list[Candidate]]:
+        """A feed's or sitemap's item (with its limits), scored entries and child sitemaps.
+
+        Its body arrives in ``response.meta[BODY_META]`` (PageBodyMiddleware), so
+        Scrapy's scraper does not count it while a thread reads it: a sitemap of
+        50,000 entries takes a second or two to read and score.
+        """
+        body: bytes = response.meta.pop(BODY_META, None) or response.body
+        item = self._page_item(response, kind)
+        if response.status >= 400 or self.budget_spent:
+            return item, [], []
+        read = read_feed if kind == "feed" else read_sitemap
+        scored, children, limits, counts = await asyncio.to_thread(
+            self._rank, read, body, response.url, channel
+        )
+        del body
+        self.counts.update(counts)
+        item.limits = list(limits)
+        for limit in limits:
+            self.counts["limit_" + limit.replace("-", "_")] += 1
+        return item, scored, children
+
     def _candidates(
         self,
         response: Response,
         provenance: Provenance,
-        candidates: Iterable[Candidate],
+        scored: list[tuple[float, Candidate]],
         channel: str,
         limit: int | None = None,
     ) -> Iterator[Request]:
-        scored = []
-        for c in candidates:
-            if c.published is not None and self.model.window.excludes(c.published.isoformat()):
-                self.counts[f"{channel}_outside_window"] += 1
-                continue
-            link_score = self.model.score_link(f"{c.title} {c.summary}", c.url)
-            if link_score < _LISTING_FLOOR:
-                self.counts[f"{channel}_entries_skipped"] += 1
-                continue
-            scored.append((link_score, c))
-        scored.sort(key=lambda pair: -pair[0])
         for link_score, c in scored[:limit]:
             url = self._admit(c.url)
             if url is None:
@@ -327,34 +371,25 @@ class CoverageSpider(Spider):
             self.counts[f"{channel}_entries_queued"] += 1
             yield self._request(url, child, priority)
 
-    def parse_feed(self, response: Response) -> Iterator[PageItem | Request]:
+    async def parse_feed(self, response: Response) -> AsyncIterator[PageItem | Request]:
         """An RSS or Atom feed: queue its entries that look related."""
         provenance: Provenance = response.meta[META_KEY]
-        item = self._page_item(response, "feed")
-        yield item
-        if response.status >= 400 or self.budget_spent:
-            return
-        candidates = parse_feed(response.body, response.url)
+        item, scored, _ = await self._read_listing(response, "feed", "feed")
         requests = list(
-            self._candidates(response, provenance, candidates, "feed", limit=_FEED_ENTRIES_PER_FILE)
+            self._candidates(response, provenance, scored, "feed", limit=_FEED_ENTRIES_PER_FILE)
         )
         item.discovered = len(requests)
-        yield from requests
+        yield item
+        for request in requests:
+            yield request
 
-    def parse_sitemap(self, response: Response) -> Iterator[PageItem | Request]:
+    async def parse_sitemap(self, response: Response) -> AsyncIterator[PageItem | Request]:
         """A sitemap or sitemap index: queue the best entries, never the whole tree."""
         provenance: Provenance = response.meta[META_KEY]
-        item = self._page_item(response, "sitemap")
-        yield item
-        if response.status >= 400 or self.budget_spent:
-            return
-        pages: list[Candidate] = []
-        children: list[Candidate] = []
-        for c in parse_sitemap(response.body, response.url):
-            (children if c.is_sitemap else pages).append(c)
+        item, scored, children = await self._read_listing(response, "sitemap", "sitemap")
         requests = list(
             self._candidates(
-                response, provenance, pages, "sitemap", limit=_SITEMAP_ENTRIES_PER_FILE
+                response, provenance, scored, "sitemap", limit=_SITEMAP_ENTRIES_PER_FILE
             )
         )
         host = self._hosts.setdefault(host_key(response.url), {})
@@ -374,7 +409,9 @@ class CoverageSpider(Spider):
             )
             host["child_sitemaps"] = host.get("child_sitemaps", 0) + len(requests) - before
         item.discovered = len(requests)
-        yield from requests
+        yield item
+        for request in requests:
+            yield request
 
     # -- pages ------------------------------------------------------------------
 

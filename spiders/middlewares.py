@@ -21,6 +21,7 @@ from spiders.distributed import SharedBudget, shared_budget
 __all__ = [
     "BODY_META",
     "EXTRACT_META",
+    "LISTING_META",
     "META_KEY",
     "ROBOTS_MAX_BYTES",
     "AddressGuardMiddleware",
@@ -40,6 +41,8 @@ META_KEY = "newstrail"
 # travels under BODY_META, out of the response (see PageBodyMiddleware).
 EXTRACT_META = "newstrail_extract"
 BODY_META = "newstrail_body"
+# Set on feed and sitemap requests: their bodies travel under BODY_META too.
+LISTING_META = "newstrail_listing"
 # RFC 9309 (2.5): crawlers must parse at least 500 KiB of a robots.txt, and may
 # ignore what follows.
 ROBOTS_MAX_BYTES = 500 * 1024
@@ -215,7 +218,13 @@ class PageBodyMiddleware:
     """
 
     def process_response(self, request: Request, response: Response) -> Response:
-        if not request.meta.get(EXTRACT_META) or not 200 <= response.status < 300:
+        if not 200 <= response.status < 300:
+            return response
+        if request.meta.get(LISTING_META):
+            # A feed or sitemap, read in a thread (a large sitemap takes seconds).
+            request.meta[BODY_META] = response.body
+            return response.replace(body=b"")
+        if not request.meta.get(EXTRACT_META):
             return response
         if not isinstance(response, TextResponse):
             return response

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import time
 import urllib.request
 from pathlib import Path
 
-from newstrail.discovery import feed_links, parse_feed, parse_sitemap
+from newstrail.discovery import (
+    FEED_MAX_BYTES,
+    FEED_MAX_ENTRIES,
+    SITEMAP_MAX_ENTRIES,
+    feed_links,
+    parse_feed,
+    parse_sitemap,
+    read_feed,
+    read_sitemap,
+)
 from newstrail.extract import extract_article
 from newstrail.frontier import TrapGuard, UrlSet, static_trap_reason, url_pattern
 from newstrail.newsweb import NewsWebServer
@@ -66,6 +76,42 @@ def test_news_sitemap_entries_and_indexes() -> None:
 def test_sitemaps_with_entities_are_refused() -> None:
     assert list(parse_sitemap(BOMB, "https://a.org/s.xml")) == []
     assert list(parse_sitemap(b"<urlset><url><loc>https://a.org/x", "https://a.org/")) == []
+
+
+def _rss(items: int, summary: str = "") -> bytes:
+    entry = "<item><title>Item {0}</title><link>https://ex.org/a/{0}</link>"
+    entry += f"<description>{summary}</description></item>"
+    body = "".join(entry.format(i) for i in range(items))
+    return f'<?xml version="1.0"?><rss version="2.0"><channel>{body}</channel></rss>'.encode()
+
+
+def test_a_huge_feed_is_read_up_to_its_limits() -> None:
+    small, limits = read_feed(_rss(20), "https://ex.org/feed")
+    assert len(small) == 20 and limits == []
+    started = time.perf_counter()
+    entries, limits = read_feed(_rss(200_000), "https://ex.org/feed")
+    took = time.perf_counter() - started
+    assert len(entries) == FEED_MAX_ENTRIES and limits == ["feed-truncated"]
+    assert entries[-1].url == f"https://ex.org/a/{FEED_MAX_ENTRIES - 1}"
+    assert took < 10, took
+    # A few entries with enormous summaries: cut by bytes, the entries before kept.
+    entries, limits = read_feed(_rss(8, "troops " * 100_000), "https://ex.org/feed")
+    assert limits == ["feed-truncated"]
+    assert 1 <= len(entries) <= FEED_MAX_BYTES // 700_000 + 1
+
+
+def test_a_sitemap_is_read_up_to_the_protocols_maximum() -> None:
+    urls = SITEMAP_MAX_ENTRIES + 10
+    body = '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+    body += "".join(f"<url><loc>https://ex.org/s/{i}</loc></url>" for i in range(urls))
+    entries, limits = read_sitemap((body + "</urlset>").encode(), "https://ex.org/sitemap.xml")
+    assert len(entries) == SITEMAP_MAX_ENTRIES and limits == ["sitemap-truncated"]
+    entries, limits = read_sitemap(
+        b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        b"<url><loc>https://ex.org/one</loc></url></urlset>",
+        "https://ex.org/sitemap.xml",
+    )
+    assert [e.url for e in entries] == ["https://ex.org/one"] and limits == []
 
 
 def test_feed_autodiscovery() -> None:

@@ -243,7 +243,7 @@ def test_no_request_waits_for_a_heavy_page(
     # Monotonic server times against the WARC's wall-clock dates.
     offset = time.time() - time.monotonic()
     news_times = sorted(t for t, _ in hostile_crawl.newsweb_log)
-    for path in ("/ticker", "/ticker?slow", "/links"):
+    for path in ("/ticker", "/ticker?slow", "/links", "/feed", "/sitemap.xml"):
         fetched = min(t for t, p in hostile_crawl.hostile_log if p == path)
         done = metadata[hostile.url(path)][0].timestamp() - offset
         if path == "/ticker?slow":
@@ -271,6 +271,11 @@ def test_limits_are_recorded_on_the_pages_and_in_the_counts(
     assert "html-truncated" in ticker.get("newstrail-limit", []), ticker
     assert "links-capped" in links.get("newstrail-limit", []), links
     assert "extraction-timeout" in slow.get("newstrail-limit", []), slow
+    # A 36 MB feed of 200,000 items and a sitemap of 100,000 URLs, read in part.
+    feed = metadata[hostile.url("/feed")][1]
+    sitemap = metadata[hostile.url("/sitemap.xml")][1]
+    assert "feed-truncated" in feed.get("newstrail-limit", []), feed
+    assert "sitemap-truncated" in sitemap.get("newstrail-limit", []), sitemap
     counts = hostile_crawl.summary["counts"]
     assert counts.get("limit_links_capped", 0) >= 1, counts
     assert counts.get("extraction_timeouts", 0) == 1, counts

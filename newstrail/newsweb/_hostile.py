@@ -15,6 +15,8 @@ keeps its pace and records each case:
 - ``/bomb/<coding>``: decompression bombs of each coding (a few MB that expand
   to ``bomb_bytes``, 256 MiB by default);
 - ``/utf8-stray``: an article declared UTF-8 with one invalid byte;
+- ``/feed``: an RSS feed of 200,000 items (about 40 MB), announced by the home
+  page; ``/sitemap.xml``: a sitemap of 100,000 URLs (over the protocol's 50,000);
 - links that are not coverage on the home page: share and intent links of social
   networks, ``mailto:``, ``whatsapp:``.
 
@@ -151,6 +153,24 @@ def _link_page(links: int) -> bytes:
     return "".join(parts).encode()
 
 
+def _feed(items: int) -> bytes:
+    head = '<?xml version="1.0" encoding="utf-8"?><rss version="2.0">'
+    head += "<channel><title>Markets</title>"
+    entry = (
+        "<item><title>Market update {0}</title><link>/f/{0}</link>"
+        "<description>Shares moved at {0} past the hour.</description>"
+        "<pubDate>Mon, 06 Jan 2020 10:00:00 GMT</pubDate></item>"
+    )
+    return (head + "".join(entry.format(i) for i in range(items)) + "</channel></rss>").encode()
+
+
+def _sitemap(urls: int) -> bytes:
+    head = '<?xml version="1.0" encoding="utf-8"?>'
+    head += '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+    entries = "".join(f"<url><loc>/s/{i}</loc></url>" for i in range(urls))
+    return (head + entries + "</urlset>").encode()
+
+
 def _robots(size: int) -> bytes:
     head = b"User-agent: *\nDisallow: /private/\n"
     line_no = 0
@@ -189,6 +209,8 @@ class HostileSite:
         links: int = 1_000_000,
         robots_bytes: int = 50 * _MIB,
         bomb_bytes: int = 256 * _MIB,
+        feed_items: int = 200_000,
+        sitemap_urls: int = 100_000,
     ) -> None:
         self.title = title
         self.paragraphs = tuple(paragraphs)
@@ -199,6 +221,8 @@ class HostileSite:
             "/links": lambda: _Page(200, "text/html; charset=utf-8", _link_page(links)),
             "/utf8-stray": lambda: _Page(200, "text/html; charset=utf-8", self._stray()),
             "/private/secret": lambda: _Page(200, "text/html", b"<p>disallowed</p>"),
+            "/feed": lambda: _Page(200, "application/rss+xml", _feed(feed_items)),
+            "/sitemap.xml": lambda: _Page(200, "application/xml", _sitemap(sitemap_urls)),
         }
         for coding in CODINGS:
             self._builders[f"/enc/{coding}"] = self._encoded_builder(coding)
@@ -218,9 +242,15 @@ class HostileSite:
         return lambda: _Page(200, "text/html; charset=utf-8", bomb(coding, size), coding)
 
     def _home(self) -> str:
-        links = [f'<a href="{path}">{path.strip("/")}</a>' for path in self.paths if path != "/"]
+        links = [
+            f'<a href="{path}">{path.strip("/")}</a>'
+            for path in self.paths
+            if path not in ("/", "/feed", "/sitemap.xml")
+        ]
         links += [f'<a href="{html.escape(url)}">Share</a>' for url in NOT_COVERAGE_LINKS]
         page = _article(self.title, self.paragraphs)
+        feed = '<link rel="alternate" type="application/rss+xml" href="/feed">'
+        page = page.replace("</head>", feed + "</head>")
         return page.replace("</article>", "</article><nav>" + " ".join(links) + "</nav>")
 
     def _stray(self) -> bytes:
