@@ -41,6 +41,7 @@ from newstrail.urls import (
 )
 from spiders.archive import REVISIT_META, WARC_META
 from spiders.distributed import seen_set, shared_budget
+from spiders.handler import ResponseHeadersTooLarge
 from spiders.items import PageItem, Provenance
 from spiders.middlewares import BODY_META, EXTRACT_META, LISTING_META, META_KEY
 from storage.captures import Capture, read_captures
@@ -90,6 +91,21 @@ def page_link_extractor() -> LinkExtractor:
         unique=True,
         strip=True,
     )
+
+
+def _first_cause(error: BaseException | None) -> BaseException | None:
+    """What went wrong first: Scrapy wraps download errors (DownloadFailedError)
+    around Twisted's, which hold a list of failures (ResponseFailed)."""
+    for _ in range(8):
+        reasons = getattr(error, "reasons", None)
+        if reasons:
+            first = reasons[0]
+            error = first.value if isinstance(first, Failure) else first
+        elif error is not None and error.__cause__ is not None:
+            error = error.__cause__
+        else:
+            break
+    return error
 
 
 class CoverageSpider(Spider):
@@ -697,8 +713,10 @@ class CoverageSpider(Spider):
             reason = str(failure.value) or "ignored"
         else:
             self.counts["failed"] += 1
-            kind = failure.type.__name__ if failure.type else "error"
-            reason = f"{kind}: {failure.getErrorMessage()}"
+            error = _first_cause(failure.value)
+            if isinstance(error, ResponseHeadersTooLarge):
+                self.counts["limit_headers_too_large"] += 1
+            reason = f"{type(error).__name__}: {error}"
             logger.warning("fetch failed: %s (%s)", request.url, reason)
         if provenance is not None and provenance.channel == "seed":
             self.seed_status[provenance.seed] = reason

@@ -55,7 +55,6 @@ from urllib.parse import urlsplit, urlunsplit
 import redis
 from protego import Protego
 from scrapy import Request, Spider, signals
-from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.crawler import Crawler
 from scrapy.dupefilters import BaseDupeFilter
 from scrapy.exceptions import DontCloseSpider, NotConfigured
@@ -68,6 +67,7 @@ from newstrail.config import CrawlConfig
 from newstrail.errors import NewstrailError
 from newstrail.frontier import UrlSet
 from newstrail.urls import canonical_url, host_key
+from spiders.handler import BoundedHTTPDownloadHandler
 
 __all__ = [
     "FRONTIER",
@@ -654,7 +654,7 @@ class HostGate:
         return time.monotonic() - started
 
 
-class PoliteDownloadHandler(HTTP11DownloadHandler):
+class PoliteDownloadHandler(BoundedHTTPDownloadHandler):
     """Scrapy's HTTP handler, taking the host's turn across all workers first.
 
     The turn is taken right before the network, after Scrapy's own per-host slot

@@ -36,6 +36,11 @@ def _local_settings(config: CrawlConfig) -> dict[str, Any]:
         "AUTOTHROTTLE_TARGET_CONCURRENCY": 1.0,
         "DOWNLOAD_TIMEOUT": 30,
         "DOWNLOAD_MAXSIZE": 50 * 1024 * 1024,
+        # Scrapy's handler, with response headers limited to 256 KiB.
+        "DOWNLOAD_HANDLERS": {
+            "http": "spiders.handler.BoundedHTTPDownloadHandler",
+            "https": "spiders.handler.BoundedHTTPDownloadHandler",
+        },
         "DOWNLOAD_WARNSIZE": 0,
         "RETRY_TIMES": 1,
         # The spider filters links on canonical URLs before making requests, which is

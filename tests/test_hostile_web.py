@@ -2,8 +2,9 @@
 
 The hostile site (``newstrail.newsweb.HostileSite``) serves what froze or broke
 crawls on the real web: a 12 MB live ticker of 70,000 paragraphs, a page with a
-million links, a 50 MB robots.txt, pages in every content coding, decompression
-bombs of each, a UTF-8 page with one invalid byte, and share links. Its heavy
+million links, a 50 MB robots.txt, headers that never end, a 36 MB feed, a
+sitemap of 100,000 URLs, pages in every content coding, decompression bombs of
+each, a UTF-8 page with one invalid byte, and share links. Its heavy
 pages are seeds, so they are fetched first, while the crawl of the bundled news
 web is in full swing. A crawl of the news web alone is the baseline.
 
@@ -186,7 +187,8 @@ def hostile_crawl(
 ) -> Crawl:
     # The ticker twice: as it is, and once more with an analysis that never ends
     # (tests.slow_analysis), as one stuck in a pathological page would.
-    seeds = [hostile.url(path) for path in ("/ticker", "/ticker?slow", "/links", "/")]
+    paths = ("/ticker", "/ticker?slow", "/links", "/headers", "/")
+    seeds = [hostile.url(path) for path in paths]
     return _crawl(tmp_path_factory.mktemp("hostile"), newsweb, seeds, hostile)
 
 
@@ -279,6 +281,10 @@ def test_limits_are_recorded_on_the_pages_and_in_the_counts(
     counts = hostile_crawl.summary["counts"]
     assert counts.get("limit_links_capped", 0) >= 1, counts
     assert counts.get("extraction_timeouts", 0) == 1, counts
+    # Headers that never end: given up on at 256 KiB.
+    assert counts.get("limit_headers_too_large", 0) >= 1, counts
+    status = hostile_crawl.summary["seeds"][hostile.url("/headers")]
+    assert status.startswith("ResponseHeadersTooLarge"), status
     # A page whose analysis timed out has no text (so no text record); its response
     # is archived whole all the same, and the metadata record above says why.
     records = _records_by_path(hostile_crawl, hostile)

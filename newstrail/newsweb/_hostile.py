@@ -15,6 +15,7 @@ keeps its pace and records each case:
 - ``/bomb/<coding>``: decompression bombs of each coding (a few MB that expand
   to ``bomb_bytes``, 256 MiB by default);
 - ``/utf8-stray``: an article declared UTF-8 with one invalid byte;
+- ``/headers``: a response whose headers never end (a minute of them);
 - ``/feed``: an RSS feed of 200,000 items (about 40 MB), announced by the home
   page; ``/sitemap.xml``: a sitemap of 100,000 URLs (over the protocol's 50,000);
 - links that are not coverage on the home page: share and intent links of social
@@ -302,7 +303,11 @@ class _Handler(BaseHTTPRequestHandler):
         owner = self.server.owner
         with owner.lock:
             owner.request_log.append((time.monotonic(), self.path))
-        page = owner.site.page(self.path.split("?", 1)[0])
+        path = self.path.split("?", 1)[0]
+        if path == "/headers":
+            self._endless_headers()
+            return
+        page = owner.site.page(path)
         self.send_response(page.status)
         self.send_header("Content-Type", page.content_type)
         self.send_header("Content-Length", str(len(page.body)))
@@ -312,6 +317,19 @@ class _Handler(BaseHTTPRequestHandler):
         view = memoryview(page.body)
         for start in range(0, len(view), _MIB):
             self.wfile.write(view[start : start + _MIB])
+
+    def _endless_headers(self) -> None:
+        """Headers that never end: for a minute, or until the client gives up."""
+        line = b"X-Filler: " + b"a" * 8000 + b"\r\n"
+        block = line * 64
+        until = time.monotonic() + 60
+        try:
+            self.wfile.write(b"HTTP/1.0 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n")
+            while time.monotonic() < until:
+                self.wfile.write(block)
+        except OSError:
+            pass  # the client hung up, as it should
+        self.close_connection = True
 
 
 class HostileSiteServer:
