@@ -7,7 +7,7 @@ not control and must not be able to expand entities or load DTDs.
 The work on one listing is bounded (:func:`read_feed`, :func:`read_sitemap`): a
 feed is read up to :data:`FEED_MAX_ENTRIES` entries and :data:`FEED_MAX_BYTES`
 (feedparser takes about 2.5 ms an entry), a sitemap up to
-:data:`SITEMAP_MAX_ENTRIES` entries (the sitemap protocol's own maximum).
+:data:`SITEMAP_MAX_ENTRIES` entries (a fifth of the sitemap protocol's maximum).
 """
 
 from __future__ import annotations
@@ -41,8 +41,9 @@ __all__ = [
 FEED_MAX_ENTRIES = 500
 #: Bytes of one feed that are read (entries with enormous summaries).
 FEED_MAX_BYTES = 2 * 1024 * 1024
-#: Entries of one sitemap that are read: the sitemap protocol's maximum.
-SITEMAP_MAX_ENTRIES = 50_000
+#: Entries of one sitemap that are read (the protocol allows 50,000; reading and
+#: scoring 10,000 takes about 0.8 s, news sitemaps hold at most 1,000).
+SITEMAP_MAX_ENTRIES = 10_000
 
 _ENTRY_END = re.compile(rb"</(?:[A-Za-z0-9_-]+:)?(?:item|entry)\s*>", re.IGNORECASE)
 

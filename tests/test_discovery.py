@@ -100,7 +100,7 @@ def test_a_huge_feed_is_read_up_to_its_limits() -> None:
     assert 1 <= len(entries) <= FEED_MAX_BYTES // 700_000 + 1
 
 
-def test_a_sitemap_is_read_up_to_the_protocols_maximum() -> None:
+def test_a_sitemap_is_read_up_to_its_limit() -> None:
     urls = SITEMAP_MAX_ENTRIES + 10
     body = '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
     body += "".join(f"<url><loc>https://ex.org/s/{i}</loc></url>" for i in range(urls))
