@@ -323,7 +323,8 @@ def _text_in_archive(
                 and r.warc_record_offset < cut.get(r.warc_filename, r.warc_record_offset + 1)
             ]
         tmp = path.with_name(path.name + ".tmp")
-        with TextRecordWriter(tmp) as writer:
+        # The temporary name does not end in .gz: say that it is compressed, like the file.
+        with TextRecordWriter(tmp, compress=True) as writer:
             for record in kept:
                 writer.write(record)
         tmp.replace(path)

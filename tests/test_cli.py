@@ -15,6 +15,7 @@ import pytest
 
 from newstrail.newsweb import NewsWebServer
 from storage.base import TEMP_PREFIX
+from storage.corpus import read_text_records
 from tests.conftest import free_port, prefect_env, run_newstrail
 
 BIN = Path(sys.executable).parent
@@ -170,6 +171,24 @@ def test_killed_crawl_keeps_what_it_archived(tmp_path: Path, newsweb: NewsWebSer
     assert not list(store.rglob(f"{TEMP_PREFIX}*"))
     listing = run_newstrail("ls", cwd=tmp_path)
     assert "interrupted" in listing.stdout
+    # Resuming writes what a crawl writes: the text records stay gzip ...
+    (text,) = store.glob("*/text/*.jsonl.gz")
+    assert text.read_bytes()[:2] == b"\x1f\x8b"
+    with text.open("rb") as fh:
+        assert list(read_text_records(fh, compressed=True))
+    # ... so a re-crawl of the collection reads them.
+    recrawl = run_newstrail(
+        "recrawl",
+        "killed",
+        "--allow-private",
+        "--delay",
+        "0",
+        "--budget",
+        "5",
+        cwd=tmp_path,
+        env=env,
+    )
+    assert recrawl.returncode == 0, recrawl.stderr[-2000:]
 
 
 def test_crawl_as_a_prefect_flow_run(
