@@ -501,6 +501,13 @@ def merge_crawl(config: CrawlConfig, reason: str = "finished") -> dict[str, Any]
             if key is not None:
                 store.delete(f"{prefix}/{key}")
     objects = _manifest_objects(client, keys, store, outputs)
+    if not counts.get("pages"):
+        # As in a one-process crawl: an empty crawl is not listed as a complete one.
+        for obj in objects:
+            store.delete(f"{prefix}/{obj.key}")
+        _forget(client, keys, config.crawl_id)
+        shutil.rmtree(base, ignore_errors=True)
+        raise NewstrailError("nothing was archived, so the crawl is not stored: no page fetched")
     counts["warc_files"] = sum(1 for o in objects if o.key.startswith("warc/"))
     counts["workers"] = len(parts)
     # A worker killed before it stored anything has no parts, only its summary.

@@ -180,6 +180,9 @@ def finalize_crawl(config: CrawlConfig, summary: dict[str, Any]) -> dict[str, An
             f"{len(leftovers)} WARC file(s) were not stored; kept in {config.crawl_workdir}"
         )
     counts = {**summary.get("counts", {}), **extras}
+    if not counts.get("pages"):
+        _discard(config, outputs, objects)
+        raise NewstrailError(f"nothing was archived, so the crawl is not stored: {_why(summary)}")
     counts["warc_files"] = sum(1 for o in objects if o.key.startswith("warc/"))
     manifest = Manifest(
         collection=config.collection,
@@ -202,6 +205,26 @@ def finalize_crawl(config: CrawlConfig, summary: dict[str, Any]) -> dict[str, An
     summary["counts"] = counts
     summary["objects"] = [{"key": o.key, "size": o.size} for o in objects]
     return summary
+
+
+def _why(summary: dict[str, Any]) -> str:
+    problems = [f"{u}: {s}" for u, s in summary.get("seeds", {}).items() if s != "ok"]
+    if not problems:
+        return "no page reached the crawl"
+    more = f" and {len(problems) - 3} more" if len(problems) > 3 else ""
+    return f"no seed could be captured ({'; '.join(problems[:3])}{more})"
+
+
+def _discard(config: CrawlConfig, outputs: CrawlOutputs, objects: list[ObjectInfo]) -> None:
+    """Remove a crawl that archived no page: a warcinfo record and perhaps a robots.txt.
+
+    Listed as complete it would be an empty crawl in a corpus others download;
+    nothing of a page is lost.
+    """
+    for obj in objects:
+        outputs.store.delete(f"{outputs.prefix}/{obj.key}")
+    shutil.rmtree(config.crawl_workdir, ignore_errors=True)
+    _prune_empty(config.workdir)
 
 
 def _location(config: CrawlConfig) -> str:

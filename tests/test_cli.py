@@ -54,6 +54,10 @@ def test_unreachable_seed(tmp_path: Path) -> None:
     )
     assert_one_line_error(result, "no seed could be captured")
     assert url in result.stderr and "onnection" in result.stderr
+    # A crawl that archived nothing is not listed as a complete (empty) crawl.
+    assert "nothing was archived" in result.stderr
+    assert not list((tmp_path / "newstrail-data").rglob("*.*"))
+    assert "c\t" not in run_newstrail("ls", cwd=tmp_path).stdout
 
 
 def test_private_addresses_are_refused_by_default(tmp_path: Path, newsweb: NewsWebServer) -> None:
