@@ -192,6 +192,41 @@ def _fetch(
             tmp.unlink()
 
 
+def _temp_of(name: str) -> str | None:
+    """The file a temporary copy was made for (``None``: not a temporary copy).
+
+    A download writes ``PREFIX<hex>-NAME`` and the store may fetch into a temporary
+    copy of that in turn: ``PREFIX<hex>-PREFIX<hex>-NAME``.
+    """
+    if not name.startswith(TEMP_PREFIX):
+        return None
+    while name.startswith(TEMP_PREFIX):
+        token, dash, name = name[len(TEMP_PREFIX) :].partition("-")
+        if not dash or not token or any(c not in "0123456789abcdef" for c in token):
+            return None
+    return name
+
+
+def _remove_leftovers(paths: Iterable[Path]) -> None:
+    """Remove the temporary copies a killed download left beside the files it fetches.
+
+    Only copies of files this download fetches are removed, never anything else
+    in the folder; each folder is listed once.
+    """
+    names: dict[Path, set[str]] = {}
+    for path in paths:
+        names.setdefault(path.parent, set()).add(path.name)
+    for folder, wanted in names.items():
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if _temp_of(entry.name) in wanted and entry.is_file(follow_symlinks=False):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+
+
 def download(
     store: Store,
     plan: DownloadPlan,
@@ -212,8 +247,14 @@ def download(
         raise StoreError(f"cannot create {dest}: {exc.strerror or exc}") from None
     result = DownloadResult()
     failed: set[tuple[str, str]] = set()
-    for item in plan.items:
-        path = safe_path(dest, item.parts)
+    paths = [safe_path(dest, item.parts) for item in plan.items]
+    _remove_leftovers(
+        [
+            *paths,
+            *(safe_path(dest, [m.collection, m.crawl_id, MANIFEST_NAME]) for m in plan.manifests),
+        ]
+    )
+    for item, path in zip(plan.items, paths, strict=True):
         if _verified(path, item):
             result.skipped += 1
             if progress is not None:
@@ -253,6 +294,7 @@ def merge_corpus(text_files: Iterable[Path], out: Path) -> int:
     with the same ``fetched_at`` the later file's wins. Lines are sorted by
     canonical URL; ``out`` is replaced atomically. Returns the number of records.
     """
+    _remove_leftovers([out])
     latest: dict[str, TextRecord] = {}
     for path in text_files:
         with path.open("rb") as fh:

@@ -17,7 +17,7 @@ import pytest
 from newstrail.errors import NewstrailError, StoreError
 from newstrail.records import TextRecord
 from storage import open_store
-from storage.base import ObjectInfo, Store
+from storage.base import TEMP_PREFIX, ObjectInfo, Store
 from storage.corpus import TextRecordWriter
 from storage.download import download, plan_download, safe_path
 from storage.manifest import Manifest, write_manifest
@@ -144,6 +144,24 @@ def test_download_everything_then_resume_after_local_damage(
     store = open_store(uri)
     third = download(store, plan_download(store, "news"), dest)
     assert (third.downloaded, third.skipped) == (0, 6)
+
+    # A download killed midway leaves its temporary copies (and the store's, inside
+    # them) beside the files; the next run removes them, and nothing else.
+    warc = dest / "news/c1/warc"
+    killed = [
+        warc / f"{TEMP_PREFIX}0123456789abcdef-c1.warc.gz",
+        warc / f"{TEMP_PREFIX}fedcba9876543210-{TEMP_PREFIX}00112233aabbccdd-c1.warc.gz",
+        dest / f"news/c2/{TEMP_PREFIX}0123456789abcdef-manifest.json",
+    ]
+    kept = [warc / f"{TEMP_PREFIX}notes.txt", warc / f"{TEMP_PREFIX}0123456789abcdef-other.gz"]
+    for path in [*killed, *kept]:
+        path.write_bytes(b"x" * 1000)
+    fourth = run_newstrail(
+        "download", "news", "--store", uri, "--to", str(dest), "--quiet", cwd=tmp_path
+    )
+    assert fourth.returncode == 0, fourth.stderr
+    assert not any(p.exists() for p in killed)
+    assert all(p.exists() for p in kept)
 
 
 def test_selecting_crawls_and_kinds(two_crawls: tuple[str, Store], tmp_path: Path) -> None:
