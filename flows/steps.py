@@ -20,7 +20,7 @@ from typing import Any
 
 from flows.recrawl import prepare_recrawl, write_crawl_extras
 from newstrail import __version__
-from newstrail.config import CrawlConfig, Environment, new_crawl_id
+from newstrail.config import ERROR_FD_ENV, CrawlConfig, Environment, new_crawl_id
 from newstrail.errors import NewstrailError
 from newstrail.records import TextRecord
 from newstrail.relevance import DEFAULT_THRESHOLD
@@ -114,19 +114,37 @@ def preflight_store(config: CrawlConfig) -> None:
     store.delete(key)
 
 
-def start_crawler(job: Path) -> subprocess.Popen[bytes]:
+def start_crawler(job: Path, error_fd: int | None = None) -> subprocess.Popen[bytes]:
     """Start the Scrapy crawler process on the job file ``job``.
 
     It runs ``spiders.run`` from ``-c`` rather than with ``-m``, so that its main module
     is nothing: extraction workers (forkserver, like spawn) import the main module
     again each, and with ``-m`` that is Scrapy's 2.3 s. It imports spiders/ and
-    storage/ from wherever this process found them.
+    storage/ from wherever this process found them. ``error_fd``, the writing end
+    of a pipe, is where it says why it failed.
     """
     env = dict(os.environ)
     root = str(Path(__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
+    env.pop(ERROR_FD_ENV, None)
+    if error_fd is not None:
+        env[ERROR_FD_ENV] = str(error_fd)
     command = "import sys; from spiders.run import main; sys.exit(main())"
-    return subprocess.Popen([sys.executable, "-c", command, str(job)], env=env)
+    return subprocess.Popen(
+        [sys.executable, "-c", command, str(job)],
+        env=env,
+        pass_fds=() if error_fd is None else (error_fd,),
+    )
+
+
+def _read_report(fd: int) -> str:
+    # What the crawler wrote before it exited; never wait for more (a process it
+    # started may still hold the pipe open).
+    os.set_blocking(fd, False)
+    try:
+        return os.read(fd, 65536).decode("utf-8", "replace").strip()
+    except BlockingIOError:
+        return ""
 
 
 def run_crawler(config: CrawlConfig) -> dict[str, Any]:
@@ -135,23 +153,27 @@ def run_crawler(config: CrawlConfig) -> dict[str, Any]:
     workdir.mkdir(parents=True, exist_ok=True)
     job = workdir / JOB_NAME
     job.write_text(json.dumps(config.to_dict(), indent=2))
-    with start_crawler(job) as proc:
-        # So that --resume can tell a crawl that is still running from one that died.
-        (workdir / PID_NAME).write_text(f"{proc.pid}\n")
-        returncode = proc.wait()
+    read_fd, write_fd = os.pipe()
+    try:
+        with start_crawler(job, write_fd) as proc:
+            os.close(write_fd)
+            write_fd = -1
+            # So that --resume can tell a crawl that is still running from one that died.
+            with contextlib.suppress(OSError):
+                (workdir / PID_NAME).write_text(f"{proc.pid}\n")
+            returncode = proc.wait()
+        error = _read_report(read_fd) if returncode != 0 else ""
+    finally:
+        os.close(read_fd)
+        if write_fd >= 0:
+            os.close(write_fd)
     summary_path = config.summary_path
-    if returncode != 0 and summary_path.exists():
-        try:
-            error = json.loads(summary_path.read_text()).get("error")
-        except (OSError, ValueError):
-            # A summary cut short by a full disk: fall through to the generic message.
-            error = None
-        if error:
-            # The crawler stopped itself because a record could not be written.
-            raise NewstrailError(
-                f"{error}; the crawl stopped, what it archived is kept in {workdir}; "
-                f"newstrail crawl --resume {config.collection}/{config.crawl_id} stores it"
-            )
+    if error:
+        # The crawler stopped itself, e.g. because a record could not be written.
+        raise NewstrailError(
+            f"{error}; the crawl stopped, what it archived is kept in {workdir}; "
+            f"newstrail crawl --resume {config.collection}/{config.crawl_id} stores it"
+        )
     if returncode != 0 or not summary_path.exists():
         raise NewstrailError(
             f"the crawler process failed (exit {returncode}); what it archived is kept in the "
@@ -468,13 +490,26 @@ def finish_upload(config: CrawlConfig) -> dict[str, Any]:
     Nothing is ever fetched again.
     """
     _refuse_if_running(config)
-    if config.summary_path.exists():
-        summary: dict[str, Any] = json.loads(config.summary_path.read_text())
-    else:
+    summary = _finished_summary(config)
+    if summary is None:
+        # Killed, or stopped by a write failure (a full disk): its WARC file may end
+        # in a record cut short, and nothing after the failure was archived.
         summary = _salvage(config)
         config.summary_path.write_text(json.dumps(summary, indent=2))
     store_pending(config)
     return finalize_crawl(config, summary)
+
+
+def _finished_summary(config: CrawlConfig) -> dict[str, Any] | None:
+    """The summary of a crawler that finished, if it did (not killed, no write failure)."""
+    try:
+        summary = json.loads(config.summary_path.read_text())
+    except (OSError, ValueError):
+        # None, or cut short by a full disk.
+        return None
+    if not isinstance(summary, dict) or summary.get("error"):
+        return None
+    return summary
 
 
 def resume_crawl(

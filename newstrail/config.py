@@ -20,6 +20,7 @@ __all__ = [
     "DEFAULT_EXTRACT_TIMEOUT",
     "DEFAULT_MAX_LINKS",
     "DEFAULT_STORE",
+    "ERROR_FD_ENV",
     "CrawlConfig",
     "Environment",
     "new_crawl_id",
@@ -28,6 +29,9 @@ __all__ = [
 
 DEFAULT_STORE = "./newstrail-data"
 DEFAULT_CONTACT = "https://github.com/newstrail/newstrail"
+#: Set for the crawler process: a pipe's file descriptor on which it writes why it
+#: failed (not summary.json: the reason may be a full staging disk).
+ERROR_FD_ENV = "NEWSTRAIL_ERROR_FD"
 
 
 def new_crawl_id(now: datetime | None = None) -> str:

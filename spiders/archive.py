@@ -8,6 +8,7 @@ extension, not a middleware, because it only observes.
 
 from __future__ import annotations
 
+import contextlib
 import http
 import logging
 from datetime import UTC, datetime
@@ -15,12 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from scrapy import Request, Spider, signals
+from scrapy.core.engine import ExecutionEngine
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
 from twisted.internet.threads import deferToThread
+from twisted.python.failure import Failure
 
 from newstrail import __version__
 from newstrail.articles import WarcPointer
@@ -58,13 +61,16 @@ def _header_pairs(headers: Any) -> list[tuple[str, str]]:
     return pairs
 
 
-def stop_on_write_error(crawler: Crawler, exc: BaseException, folder: Path) -> None:
+def stop_on_write_error(
+    crawler: Crawler, exc: BaseException, folder: Path, *, close: bool = True
+) -> None:
     """Stop the crawl because a record could not be written, keeping the first reason.
 
     Scrapy's signal dispatch and item processing log and swallow a component's
     exception, so a record that cannot be written would vanish while the crawl
     goes on: fetching stops instead, and ``run_crawl`` turns the reason kept in
-    the ``newstrail/store_error`` stat into the crawl's error.
+    the ``newstrail/store_error`` stat into the crawl's error. ``close=False``
+    when the crawl is closing already.
     """
     assert crawler.stats is not None
     if crawler.stats.get_value("newstrail/store_error") is not None:
@@ -74,8 +80,20 @@ def stop_on_write_error(crawler: Crawler, exc: BaseException, folder: Path) -> N
     message = reason if isinstance(exc, StoreError) else f"cannot write {where}: {reason}"
     crawler.stats.set_value("newstrail/store_error", message)
     logger.error("stopping the crawl: %s", message)
-    if crawler.engine is not None:
-        deferred_from_coro(crawler.engine.close_spider_async(reason="store_error"))
+    if close and crawler.engine is not None:
+        deferred_from_coro(_close_spider(crawler.engine))
+
+
+async def _close_spider(engine: ExecutionEngine) -> None:
+    # The crawl may be closing by the time this runs (a file stored as it closes).
+    with contextlib.suppress(RuntimeError):
+        await engine.close_spider_async(reason="store_error")
+
+
+def write_failed(crawler: Crawler) -> bool:
+    """Whether the crawl is stopping because something could not be written."""
+    assert crawler.stats is not None
+    return crawler.stats.get_value("newstrail/store_error") is not None
 
 
 class WarcArchiver:
@@ -128,20 +146,39 @@ class WarcArchiver:
         # reactor, whose timers pace requests to each host: they run in a thread,
         # one file after another, and the crawl waits for them when it closes.
         if self._storing is None:
-            self._storing = deferToThread(self._store_finished, path)
+            self._storing = self._store_later(path)
         else:
-            self._storing.addCallback(lambda _: deferToThread(self._store_finished, path))
+            self._storing.addCallback(lambda _: self._store_later(path))
+
+    def _store_later(self, path: Path) -> Deferred[None]:
+        storing: Deferred[None] = deferToThread(self._store_finished, path)
+        storing.addErrback(self._store_failed)
+        return storing
+
+    def _store_failed(self, failure: Failure) -> Failure | None:
+        # On the reactor thread. The file stays in the staging folder: --resume stores it.
+        exc = failure.value
+        if isinstance(exc, OSError | StoreError):
+            self._fail(None, exc)
+            return None
+        return failure
 
     def _store_finished(self, path: Path) -> None:
         # Index the file while it is still local, then store it: the store is the
         # archive, the staging folder only ever holds what is not yet stored.
-        with (self.index_dir / (path.name + ".cdxj")).open("wb") as out:
-            write_cdxj([path], out)
+        part = self.index_dir / (path.name + ".cdxj")
+        try:
+            with part.open("wb") as out:
+                write_cdxj([path], out)
+        except BaseException:
+            # No index part cut short: --resume indexes a file that has none.
+            part.unlink(missing_ok=True)
+            raise
         self.outputs.store_file(path, "warc")
         logger.info("stored %s", path.name)
 
-    def _fail(self, spider: Spider, exc: BaseException) -> None:
-        stop_on_write_error(self.crawler, exc, self.workdir)
+    def _fail(self, spider: Spider | None, exc: BaseException, *, close: bool = True) -> None:
+        stop_on_write_error(self.crawler, exc, self.workdir, close=close)
 
     def response_downloaded(self, response: Response, request: Request, spider: Spider) -> None:
         """Archive one exchange; on a write failure, stop the crawl instead of losing it."""
@@ -245,10 +282,31 @@ class WarcArchiver:
         self.records += 1
 
     async def spider_closed(self, spider: Spider, reason: str) -> None:
-        self.writer.close()
+        """Finish the WARC file, wait for the files being stored, store the index.
+
+        After a write failure the staging folder is left as a killed crawl leaves
+        it (``newstrail crawl --resume`` indexes and stores what it holds), and a
+        failure while closing is the crawl's error, not a traceback.
+        """
+        try:
+            self.writer.close()
+        except (OSError, StoreError) as exc:
+            self._fail(spider, exc, close=False)
         if self._storing is not None:
+            # Failures while storing are the crawl's error already (_store_failed).
             await maybe_deferred_to_future(self._storing)
-        self.captures.close()
+        try:
+            self.captures.close()
+        except (OSError, StoreError) as exc:
+            self._fail(spider, exc, close=False)
+        if write_failed(self.crawler):
+            return
+        try:
+            self._store_index()
+        except (OSError, StoreError) as exc:
+            self._fail(spider, exc, close=False)
+
+    def _store_index(self) -> None:
         self.outputs.store_file(self.captures.path, "index")
         parts = sorted(self.index_dir.glob("*.cdxj"))
         if parts:

@@ -9,7 +9,7 @@ from scrapy.crawler import Crawler
 from newstrail.boilerplate import finalize_jsonl
 from newstrail.config import CrawlConfig
 from newstrail.errors import StoreError
-from spiders.archive import stop_on_write_error
+from spiders.archive import stop_on_write_error, write_failed
 from spiders.distributed import worker_file
 from spiders.items import PageItem
 from storage import open_store
@@ -54,7 +54,19 @@ class TextRecordPipeline:
     def close_spider(self) -> None:
         if self.writer is None:
             return
-        self.writer.close()
+        try:
+            self.writer.close()
+            if self.crawler is not None and write_failed(self.crawler):
+                # Left as a killed crawl leaves it: --resume keeps the records that
+                # point into what was archived.
+                return
+            self._finish()
+        except (OSError, StoreError) as exc:
+            if self.crawler is None:
+                raise
+            stop_on_write_error(self.crawler, exc, self.path, close=False)
+
+    def _finish(self) -> None:
         # Lines that repeat across many pages of a site (newsletter prompts, teasers,
         # publisher blurbs) are only known once the crawl has seen the site's pages.
         finalize_jsonl(self.path)

@@ -7,20 +7,25 @@ crawl's results go to ``summary.json`` in its staging folder.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from scrapy.crawler import CrawlerProcess
 
-from newstrail.config import CrawlConfig
+from newstrail.config import ERROR_FD_ENV, CrawlConfig
 from newstrail.errors import NewstrailError
 from spiders.coverage import CoverageSpider
 from spiders.settings import crawl_settings
 
 __all__ = ["main", "run_crawl"]
+
+# Under the pipe buffer, so that the write never blocks on a parent that reads after exit.
+_MAX_REPORT = 4000
 
 
 def run_crawl(config: CrawlConfig) -> dict[str, Any]:
@@ -68,9 +73,12 @@ def run_crawl(config: CrawlConfig) -> dict[str, Any]:
         config.summary_path.write_text(json.dumps(summary, indent=2))
     except OSError as exc:
         # A full disk is reported as the crawl's error, not as a traceback.
+        # A full disk is reported as the crawl's error, not as a traceback; when a
+        # record could not be written first, that is the reason.
+        if failure is not None:
+            raise NewstrailError(str(failure)) from exc
         raise NewstrailError(
             f"cannot write {config.summary_path}: {exc.strerror or exc}"
-            + (f" (after: {failure})" if failure is not None else "")
         ) from exc
     if failure is not None:
         raise NewstrailError(str(failure))
@@ -95,8 +103,21 @@ def main(argv: list[str] | None = None) -> int:
         # The parent command prints the one "newstrail: error:" line; a second
         # one from here would read as two failures.
         logging.getLogger("newstrail").error("%s", exc)
+        _report(str(exc))
         return 1
     return 0
+
+
+def _report(message: str) -> None:
+    """Tell the parent why the crawl failed, through the pipe it gave (ERROR_FD_ENV).
+
+    Not through summary.json: the reason may be that the disk is full.
+    """
+    fd = os.environ.get(ERROR_FD_ENV)
+    if not fd:
+        return
+    with contextlib.suppress(OSError, ValueError):
+        os.write(int(fd), message.encode("utf-8", "replace")[:_MAX_REPORT])
 
 
 if __name__ == "__main__":

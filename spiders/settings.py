@@ -56,6 +56,8 @@ def _local_settings(config: CrawlConfig) -> dict[str, Any]:
         # The frontier lives on disk, so a large crawl's memory stays bounded (and a
         # crawl could be paused and resumed from this folder).
         "JOBDIR": str(config.crawl_workdir / "frontier"),
+        # A full staging disk stops the crawl with one reason, not a traceback a request.
+        "SCHEDULER": "spiders.scheduler.StagingScheduler",
         "DOWNLOADER_MIDDLEWARES": {
             # Outermost, so it sees the final response (decompressed, redirected): the
             # body of a page that goes to extraction leaves the response, so Scrapy's
@@ -78,6 +80,8 @@ def _local_settings(config: CrawlConfig) -> dict[str, Any]:
         "EXTENSIONS": {
             "spiders.archive.WarcArchiver": 100,
             "spiders.politeness.RobotsPoliteness": 110,
+            # It pickles spider.state into JOBDIR, which nothing here uses.
+            "scrapy.extensions.spiderstate.SpiderState": None,
         },
         "ITEM_PIPELINES": {
             "spiders.pipelines.TextRecordPipeline": 300,
