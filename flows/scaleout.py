@@ -63,7 +63,7 @@ def crawl_coverage_scaleout(
     collection: str | None = None,
     budget: int = 500,
     max_hops: int = 3,
-    allow_private: bool = False,
+    allow_private: bool | list[str] = False,
     download_delay: float = 1.0,
     concurrency_per_host: int = 2,
     threshold: float | None = None,

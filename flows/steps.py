@@ -13,7 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from flows.recrawl import prepare_recrawl, write_crawl_extras
 from newstrail import __version__
 from newstrail.config import ERROR_FD_ENV, CrawlConfig, Environment, new_crawl_id
 from newstrail.errors import NewstrailError
+from newstrail.netguard import allow_list
 from newstrail.records import TextRecord
 from newstrail.relevance import DEFAULT_THRESHOLD
 from newstrail.seeds import SeedSet, load_seed_set, validate_name
@@ -68,7 +69,7 @@ def plan_crawl(
     crawl_id: str | None = None,
     budget: int = 500,
     max_hops: int = 3,
-    allow_private: bool = False,
+    allow_private: bool | Sequence[str] = False,
     download_delay: float = 1.0,
     concurrency_per_host: int = 2,
     threshold: float | None = None,
@@ -92,7 +93,7 @@ def plan_crawl(
         store=store or env.store,
         budget=budget,
         max_hops=max_hops,
-        allow_private=allow_private,
+        allow_private=allow_list(allow_private),
         download_delay=download_delay,
         concurrency_per_host=concurrency_per_host,
         contact=env.contact,

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from newstrail import __version__
 from newstrail.errors import NewstrailError, SeedError
+from newstrail.redact import install_redaction, redact
 
 __all__ = ["main"]
 
@@ -197,8 +198,13 @@ def _crawl_options(func: F) -> F:
         ),
         click.option(
             "--allow-private",
-            is_flag=True,
-            help="Allow loopback, private and link-local addresses (refused by default).",
+            metavar="[ENTRY]",
+            multiple=True,
+            is_flag=False,
+            flag_value="*",
+            help="Also connect to this non-global address, network or host, optionally with a "
+            "port (127.0.0.1, 10.0.0.0/8, [::1]:8080, intranet.example); repeat for more. "
+            "Alone, with no entry: every address. Only global addresses by default.",
         ),
         click.option(
             "--delay",
@@ -240,7 +246,7 @@ def crawl(
     store: str | None,
     budget: int,
     max_hops: int,
-    allow_private: bool,
+    allow_private: tuple[str, ...],
     download_delay: float,
     threshold: float | None,
     resume: str | None,
@@ -289,7 +295,7 @@ def crawl(
         collection=collection,
         budget=budget,
         max_hops=max_hops,
-        allow_private=allow_private,
+        allow_private=list(allow_private),
         download_delay=download_delay,
         threshold=threshold,
     )
@@ -566,7 +572,7 @@ def recrawl(
     since: str | None,
     budget: int,
     max_hops: int,
-    allow_private: bool,
+    allow_private: tuple[str, ...],
     download_delay: float,
 ) -> None:
     """Re-crawl a collection: new coverage in full, unchanged pages as revisits, edits listed."""
@@ -583,7 +589,7 @@ def recrawl(
         collection=collection,
         budget=budget,
         max_hops=max_hops,
-        allow_private=allow_private,
+        allow_private=list(allow_private),
         download_delay=download_delay,
         incremental=True,
         since=after,
@@ -657,7 +663,7 @@ def schedule(
     store: str | None,
     budget: int,
     max_hops: int,
-    allow_private: bool,
+    allow_private: tuple[str, ...],
     download_delay: float,
 ) -> None:
     """Serve a scheduled, incremental crawl of a seed set from this process (Prefect)."""
@@ -689,7 +695,7 @@ def schedule(
             "collection": name,
             "budget": budget,
             "max_hops": max_hops,
-            "allow_private": allow_private,
+            "allow_private": list(allow_private),
             "download_delay": download_delay,
             "incremental": True,
         },
@@ -781,12 +787,13 @@ def _output(path: str | None) -> _Output:
 
 def _fail(message: str, code: int) -> None:
     # Plain stderr, never wrapped: an error is one line whatever the terminal's width.
-    click.echo(f"newstrail: {' '.join(message.split())}", err=True)
+    click.echo(f"newstrail: {' '.join(redact(message).split())}", err=True)
     sys.exit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point: every expected failure is one line on stderr and a non-zero exit."""
+    install_redaction()
     try:
         code = cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
     except click.exceptions.Abort:

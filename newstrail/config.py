@@ -12,6 +12,7 @@ from typing import Any
 
 from newstrail import __version__
 from newstrail.errors import NewstrailError
+from newstrail.netguard import allow_list
 from newstrail.relevance import DEFAULT_THRESHOLD
 from newstrail.seeds import SeedSet
 
@@ -121,7 +122,9 @@ class CrawlConfig:
     store: str = DEFAULT_STORE
     budget: int = 500
     max_hops: int = 2
-    allow_private: bool = False
+    #: ``--allow-private`` entries (``newstrail.netguard``): non-global addresses the
+    #: crawl may connect to; empty: global addresses only; ``("*",)``: every address.
+    allow_private: tuple[str, ...] = ()
     obey_robots: bool = True
     download_delay: float = 1.0
     concurrency_per_host: int = 2
@@ -142,6 +145,8 @@ class CrawlConfig:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        # Checked here, so a bad entry is a one-line error before anything starts.
+        object.__setattr__(self, "allow_private", allow_list(self.allow_private))
         if self.budget < 1:
             raise NewstrailError(f"budget must be at least 1 page, not {self.budget}")
         if self.max_hops < 0:
@@ -182,7 +187,7 @@ class CrawlConfig:
             "autothrottle": self.autothrottle,
             "threshold": self.threshold,
             "user_agent": self.user_agent,
-            "allow_private": self.allow_private,
+            "allow_private": list(self.allow_private),
             "warc_max_size": self.warc_max_size,
             "incremental": self.prior is not None,
         }
@@ -200,6 +205,8 @@ class CrawlConfig:
         data["workdir"] = Path(data["workdir"])
         data["known_urls"] = tuple(data.get("known_urls", ()))
         data["known_feeds"] = tuple(data.get("known_feeds", ()))
+        # Job files of earlier versions hold a boolean.
+        data["allow_private"] = allow_list(data.get("allow_private"))
         return cls(**data)
 
     def evolve(self, **changes: Any) -> CrawlConfig:

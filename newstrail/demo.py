@@ -69,7 +69,7 @@ def run_demo(
             store=store,
             collection=f"demo-{seeds.name}",
             budget=budget,
-            allow_private=True,
+            allow_private=["127.0.0.1"],  # the offline news web, nothing else
             download_delay=0.0,
             concurrency_per_host=2,
         )

@@ -7,11 +7,12 @@ or the order of query parameters name the same page.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
+
+from newstrail.netguard import AddressPolicy
 
 __all__ = [
     "TRACKING_PARAMS",
@@ -57,6 +58,8 @@ TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "itm_")
 # ";jsessionid=..." style path parameters (Java servlet containers, some CMSs).
 _PATH_SESSION = re.compile(r";(?:jsessionid|phpsessid|sid|sessionid)=[^/?#]*", re.IGNORECASE)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+# No --allow-private entries: global addresses only.
+_GLOBAL_ONLY = AddressPolicy()
 
 
 def _is_tracking(name: str) -> bool:
@@ -90,9 +93,9 @@ def canonical_url(url: str) -> str:
         port = parts.port
     except ValueError:
         port = None
+    # No user name or password: they are not part of what the page is, and never
+    # belong in a published corpus.
     netloc = host if port is None or _DEFAULT_PORTS.get(scheme) == port else f"{host}:{port}"
-    if parts.username:
-        netloc = f"{parts.username}@{netloc}"
     path = _PATH_SESSION.sub("", parts.path) or "/"
     query = urlencode(
         [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)]
@@ -114,26 +117,13 @@ def host_key(url: str) -> str:
 
 
 def is_public_address(address: str) -> bool:
-    """False for loopback, private, link-local, multicast, reserved and unspecified IPs.
+    """True only for a globally reachable IP address (``newstrail.netguard``'s table).
 
     A crawler that follows links from the open web must not be steered into the
-    operator's own network (SSRF), so such addresses are refused unless the user
-    allows them explicitly.
+    operator's own network (SSRF), so other addresses are refused unless the
+    user allows them explicitly (``--allow-private``).
     """
-    try:
-        ip = ipaddress.ip_address(address.strip("[]"))
-    except ValueError:
-        return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return not (
-        ip.is_private
-        or ip.is_loopback
-        or ip.is_link_local
-        or ip.is_multicast
-        or ip.is_reserved
-        or ip.is_unspecified
-    )
+    return _GLOBAL_ONLY.refusal(address) is None
 
 
 def strip_params(url: str, names: frozenset[str] | set[str]) -> str:

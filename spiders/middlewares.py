@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import socket
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.dupefilters import BaseDupeFilter
 from scrapy.exceptions import IgnoreRequest, StopDownload
 from scrapy.http import Response, TextResponse
-from scrapy.utils.httpobj import urlparse_cached
 
 from newstrail.config import CrawlConfig
 from newstrail.extract import looks_like_html
-from newstrail.urls import canonical_url, is_public_address
+from newstrail.netguard import AddressPolicy
+from newstrail.urls import canonical_url
 from spiders.distributed import SharedBudget, shared_budget
+from spiders.resolver import policy_from_settings, request_refusal
 
 __all__ = [
     "BODY_META",
@@ -50,52 +49,29 @@ _ROBOTS_READ = "newstrail_robots_read"
 
 
 class AddressGuardMiddleware:
-    """Refuse loopback, private, link-local and reserved addresses unless allowed.
+    """Refuse a request whose host is a non-global IP literal, unless allowed.
 
-    The host is resolved before the request is sent, and the address the response
-    actually came from is checked again, so a name that resolves differently the
-    second time cannot slip through.
+    Host names are checked where the connection gets its addresses, by the
+    crawl's DNS resolver (``spiders.resolver.PolicyResolver``): the address
+    checked is the address connected to, so DNS rebinding cannot slip through.
+    An IP literal needs no lookup, so it is refused here, before robots.txt and
+    the budget, and is never queued for a connection.
     """
 
-    def __init__(self, crawler: Crawler, allow_private: bool) -> None:
+    def __init__(self, crawler: Crawler, policy: AddressPolicy) -> None:
         self.crawler = crawler
-        self.allow_private = allow_private
-        self._verdicts: dict[str, str | None] = {}
+        self.policy = policy
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> AddressGuardMiddleware:
-        config: CrawlConfig = crawler.settings["NEWSTRAIL_CONFIG"]
-        return cls(crawler, config.allow_private)
+        return cls(crawler, policy_from_settings(crawler.settings))
 
-    async def _refusal(self, host: str) -> str | None:
-        if host in self._verdicts:
-            return self._verdicts[host]
-        try:
-            infos = await asyncio.get_running_loop().getaddrinfo(host, None)
-        except (socket.gaierror, UnicodeError):
-            # Unresolvable: let the download fail with the resolver's own error.
-            return None
-        addresses = sorted({str(info[4][0]) for info in infos})
-        bad = [a for a in addresses if not is_public_address(a)]
-        verdict = f"{host} resolves to non-public address {bad[0]}" if bad else None
-        self._verdicts[host] = verdict
-        return verdict
-
-    async def process_request(self, request: Request) -> None:
-        if self.allow_private:
-            return
-        host = urlparse_cached(request).hostname or ""
-        reason = await self._refusal(host)
+    def process_request(self, request: Request) -> None:
+        reason = request_refusal(self.policy, request)
         if reason:
             assert self.crawler.stats is not None
             self.crawler.stats.inc_value("newstrail/refused_address")
-            raise IgnoreRequest(f"refused {request.url}: {reason} (use --allow-private)")
-
-    def process_response(self, request: Request, response: Response) -> Response:
-        address = response.ip_address
-        if not self.allow_private and address is not None and not is_public_address(str(address)):
-            raise IgnoreRequest(f"refused {request.url}: came from {response.ip_address}")
-        return response
+            raise IgnoreRequest(f"refused {request.url}: {reason}")
 
 
 class TrapMiddleware:

@@ -19,6 +19,7 @@ from scrapy.crawler import CrawlerProcess
 
 from newstrail.config import ERROR_FD_ENV, CrawlConfig
 from newstrail.errors import NewstrailError
+from newstrail.redact import install_redaction, redact
 from spiders.coverage import CoverageSpider
 from spiders.settings import crawl_settings
 
@@ -77,9 +78,7 @@ def run_crawl(config: CrawlConfig) -> dict[str, Any]:
         # record could not be written first, that is the reason.
         if failure is not None:
             raise NewstrailError(str(failure)) from exc
-        raise NewstrailError(
-            f"cannot write {config.summary_path}: {exc.strerror or exc}"
-        ) from exc
+        raise NewstrailError(f"cannot write {config.summary_path}: {exc.strerror or exc}") from exc
     if failure is not None:
         raise NewstrailError(str(failure))
     return summary
@@ -96,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     if len(args) != 1:
         print("usage: python -m spiders.run JOB.json", file=sys.stderr)
         return 2
+    # Before Scrapy logs anything: no secret in a log line (URLs, settings, tracebacks).
+    install_redaction()
     try:
         config = CrawlConfig.from_dict(json.loads(Path(args[0]).read_text()))
         run_crawl(config)
@@ -103,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         # The parent command prints the one "newstrail: error:" line; a second
         # one from here would read as two failures.
         logging.getLogger("newstrail").error("%s", exc)
-        _report(str(exc))
+        _report(redact(str(exc)))
         return 1
     return 0
 

@@ -53,6 +53,13 @@ def _local_settings(config: CrawlConfig) -> dict[str, Any]:
         "LOG_LEVEL": config.log_level,
         "LOGSTATS_INTERVAL": 0,
         "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
+        # The address guard is on the connection: the resolver the connection uses
+        # hands it only the addresses the policy allows (no DNS rebinding).
+        "TWISTED_DNS_RESOLVER": "spiders.resolver.PolicyResolver",
+        "NEWSTRAIL_ADDRESS_POLICY": list(config.allow_private),
+        # A proxy (http_proxy in the environment) would resolve and connect for us,
+        # past the guard; a crawl goes direct.
+        "HTTPPROXY_ENABLED": False,
         # The frontier lives on disk, so a large crawl's memory stays bounded (and a
         # crawl could be paused and resumed from this folder).
         "JOBDIR": str(config.crawl_workdir / "frontier"),
@@ -76,6 +83,12 @@ def _local_settings(config: CrawlConfig) -> dict[str, Any]:
             # Inside decompression (590): robots.txt is cut at 500 KiB once inflated,
             # before the robots.txt middleware parses it.
             "spiders.middlewares.RobotsSizeMiddleware": 580,
+            # Above the retry middleware (550): a host whose every address was refused
+            # is not retried.
+            "spiders.resolver.AddressRefusalMiddleware": 560,
+            # Scrapy's, deciding public suffixes from the installed list, not the network.
+            "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
+            "spiders.offline.OfflineCookiesMiddleware": 700,
         },
         "EXTENSIONS": {
             "spiders.archive.WarcArchiver": 100,

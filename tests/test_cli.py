@@ -63,7 +63,7 @@ def test_unreachable_seed(tmp_path: Path) -> None:
 def test_private_addresses_are_refused_by_default(tmp_path: Path, newsweb: NewsWebServer) -> None:
     newsweb.reset_log()
     result = run_newstrail("crawl", newsweb.seed_urls[0], "--collection", "c", cwd=tmp_path)
-    assert_one_line_error(result, "non-public address", "--allow-private")
+    assert_one_line_error(result, "loopback", "not allowed", "--allow-private 127.0.0.1:")
     assert newsweb.request_log == []
 
 

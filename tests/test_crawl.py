@@ -216,7 +216,7 @@ def test_manifest_lists_every_object_with_its_sha256(crawl: Crawl) -> None:
         assert obj["size"] == len(data)
         assert obj["sha256"] == hashlib.sha256(data).hexdigest()
     assert manifest["counts"]["pages"] == crawl.summary["counts"]["pages"]
-    assert manifest["settings"]["allow_private"] is True
+    assert manifest["settings"]["allow_private"] == ["*"]
 
 
 def test_cdxj_index_covers_every_response(crawl: Crawl) -> None:
