@@ -723,6 +723,7 @@ def extract(warcs: tuple[str, ...], output: str | None, seed_file: str | None) -
     A file cut short or corrupt gives the records before the damage, a warning
     line, and exit status 1 once every file has been read.
     """
+    from newstrail.config import Environment
     from newstrail.seeds import load_seed_set
     from storage.reextract import ExtractReport, records_from_warcs
 
@@ -731,8 +732,10 @@ def extract(warcs: tuple[str, ...], output: str | None, seed_file: str | None) -
         model = load_seed_set(seed_file).relevance_model()
     count = 0
     report = ExtractReport()
+    timeout = Environment.from_env().extract_timeout
+    paths = [Path(p) for p in warcs]
     with _output(output) as write:
-        for record in records_from_warcs([Path(p) for p in warcs], model, report=report):
+        for record in records_from_warcs(paths, model, report=report, timeout=timeout):
             write(record.to_json())
             count += 1
     if output is not None:
@@ -741,12 +744,25 @@ def extract(warcs: tuple[str, ...], output: str | None, seed_file: str | None) -
 
         finalize_jsonl(output)
     err_console.print(f"{count} text records from {len(warcs)} WARC file(s)")
-    if report.oversized or report.undecodable:
-        err_console.print(
-            f"{report.oversized} page(s) over the size limit skipped; "
-            f"{report.undecodable} page(s) whose content coding could not be decoded",
-            markup=False,
+    # Limits met are recorded (in the records' limits), not errors: as in a crawl.
+    notes = []
+    if report.truncated:
+        notes.append(
+            f"{report.truncated} page(s) extracted from their first bytes (html-truncated)"
         )
+    if report.timed_out:
+        notes.append(
+            f"{len(report.timed_out)} page(s) left out after {timeout:g} s of analysis "
+            f"(NEWSTRAIL_EXTRACT_TIMEOUT), the first {report.timed_out[0]!r}"
+        )
+    if report.failed:
+        notes.append(
+            f"{len(report.failed)} page(s) whose analysis failed, the first {report.failed[0]!r}"
+        )
+    if report.undecodable:
+        notes.append(f"{report.undecodable} page(s) whose content coding could not be decoded")
+    if notes:
+        err_console.print("; ".join(notes), markup=False, soft_wrap=True)
     for problem in report.problems.values():
         click.echo(f"newstrail: warning: {problem}", err=True)
     if report.problems:

@@ -33,6 +33,9 @@ class TextRecord:
     text_sha256: str
     fetched_at: str = ""
     status: int = 200
+    #: The limits extraction reached on the page (``html-truncated``,
+    #: ``second-opinions-skipped``, ``links-capped``...): the text may be partial.
+    limits: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

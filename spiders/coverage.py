@@ -597,7 +597,7 @@ class CoverageSpider(Spider):
                 )
                 record.related = related
                 if limits:
-                    record.extra["limits"] = list(limits)
+                    record.limits = list(limits)
                 record.extra.update(
                     story_id=story.story_id,
                     duplicate_of=story.duplicate_of,

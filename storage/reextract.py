@@ -4,12 +4,20 @@ Files come from anywhere, so they are read as untrusted: a payload is decoded
 only up to a cap (a decompression bomb is archived as sent and must not expand
 here), a file cut short gives the records before the cut, and a corrupt one is
 named with its offset and bytes shown as a literal, never echoed raw.
+
+Each page is analysed as a crawl analyses it, with the same limits: the same
+analysis (:func:`newstrail.pagework.analyse_page`, which reads at most
+``ExtractionConfig.max_html_bytes`` of HTML and skips the second opinions where
+their cost explodes) in worker processes, each page within a time limit past
+which its worker is replaced and the page is left out and counted, as in a crawl.
 """
 
 from __future__ import annotations
 
 import zlib
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -18,7 +26,9 @@ from warcio.archiveiterator import ArchiveIterator
 
 from newstrail.articles import WarcPointer, article_record
 from newstrail.errors import NewstrailError
-from newstrail.extract import extract_article, looks_like_html
+from newstrail.extract import looks_like_html
+from newstrail.extract_pool import DEFAULT_TIMEOUT, ExtractionPool, ExtractionTimeout, Task
+from newstrail.pagework import PageWork, analyse_page
 from newstrail.records import TextRecord
 from newstrail.relevance import Relevance, RelevanceModel
 from storage._payload import MAX_DECODED_BYTES, DecodedPayload, read_payload, show_bytes
@@ -35,24 +45,47 @@ _CHUNK = 64 * 1024
 Fields = dict[str, list[str]]
 
 
+#: Pages in the workers' hands or waiting for them at once, per worker.
+_IN_FLIGHT_PER_WORKER = 2
+
+
 @dataclass
 class ExtractReport:
     """What :func:`records_from_warcs` met besides articles, for the caller to tell.
 
     ``problems`` has one line per file that could not be read to its end (cut
-    short or corrupt): the records before that point were read. ``oversized``
-    counts HTML payloads that decode to more than the cap (skipped, as a crawl
-    skips a body over its size limit); ``undecodable`` those whose content coding
-    failed to decode (extracted from what decoded before the failure, if any).
+    short or corrupt): the records before that point were read. ``truncated``
+    counts pages extracted from their first bytes only (``html-truncated`` in
+    their records: over the HTML cap, or over the decoding cap); ``timed_out``
+    and ``failed`` list the URLs of pages whose analysis ran past the time limit
+    or whose worker died (no record, as in a crawl); ``undecodable`` counts
+    payloads whose content coding failed to decode (extracted from what decoded
+    before the failure, if any).
     """
 
     problems: dict[Path, str] = field(default_factory=dict)
-    oversized: int = 0
+    truncated: int = 0
+    timed_out: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
     undecodable: int = 0
 
     def problem(self, path: Path, message: str) -> None:
         # Files are read twice (metadata first); a file's first problem is the one told.
         self.problems.setdefault(path, f"{path}: {message}")
+
+
+@dataclass
+class _Page:
+    """An HTML response record on its way through the extraction pool."""
+
+    path: Path
+    offset: int
+    url: str
+    record_id: str
+    fetched_at: str
+    status: int
+    complete: bool
+    work: Future[PageWork]
 
 
 def _complete_records(
@@ -197,6 +230,9 @@ def records_from_warcs(
     *,
     report: ExtractReport | None = None,
     max_bytes: int = MAX_DECODED_BYTES,
+    timeout: float = DEFAULT_TIMEOUT,
+    workers: int | None = None,
+    task: Task = analyse_page,
 ) -> Iterator[TextRecord]:
     """One text record per HTML response record with article text in the WARC files.
 
@@ -206,29 +242,45 @@ def records_from_warcs(
     metadata record may sit in a later file than its response (files roll over
     while pages are processed), so all files are read for metadata first.
 
-    A payload is decoded (gzip, deflate, br, zstd) up to ``max_bytes``; a longer
-    HTML page is skipped and counted (a decompression bomb decodes no further,
-    and extracting even the first megabytes of a huge page takes minutes). A file
-    that is cut short or
-    corrupt gives the records before the damage; ``report`` (when given) says
-    which files, and counts the payloads cut or undecodable. A file that cannot
-    be opened raises :class:`NewstrailError` before any record is given.
+    A payload is decoded (gzip, deflate, br, zstd) up to ``max_bytes``: a longer
+    page is extracted from what decoded (a decompression bomb decodes no
+    further), and its record says ``html-truncated``. Pages are analysed in
+    ``workers`` processes (default: one per CPU), each within ``timeout``
+    seconds; ``task`` replaces the analysis (tests). Records come in file order.
+    A file that is cut short or corrupt gives the records before the damage;
+    ``report`` (when given) says which files, and counts the limits met. A file
+    that cannot be opened raises :class:`NewstrailError` before any record is
+    given.
     """
     report = report if report is not None else ExtractReport()
     metadata: dict[str, Fields] = {}
     for path in paths:
         metadata.update(_crawl_metadata(path, report))
-    for path in paths:
-        yield from _records(path, metadata, model, report, max_bytes)
+    # The workers start with the first page, so a WARC without HTML costs nothing.
+    pool = ExtractionPool(workers, timeout=timeout, task=task)
+    window = pool.workers * _IN_FLIGHT_PER_WORKER
+    pending: deque[_Page] = deque()
+    try:
+        for path in paths:
+            for page in _pages(path, report, max_bytes, pool):
+                pending.append(page)
+                if len(pending) >= window:
+                    record = _record(pending.popleft(), metadata, model, report)
+                    if record is not None:
+                        yield record
+        while pending:
+            record = _record(pending.popleft(), metadata, model, report)
+            if record is not None:
+                yield record
+    finally:
+        pool.close(cancel_pending=True)
 
 
-def _records(
-    path: Path,
-    metadata: dict[str, Fields],
-    model: RelevanceModel | None,
-    report: ExtractReport,
-    max_bytes: int,
-) -> Iterator[TextRecord]:
+def _pages(
+    path: Path, report: ExtractReport, max_bytes: int, pool: ExtractionPool
+) -> Iterator[_Page]:
+    """Each whole HTML response record of ``path``, handed to the pool."""
+
     def wanted(record: Any) -> int:
         if record.rec_type != "response" or record.http_headers is None:
             return 0
@@ -245,26 +297,55 @@ def _records(
         content_type = record.http_headers.get_header("Content-Type")
         if not looks_like_html(content_type, payload.body[:2048]):
             continue
-        if not payload.complete:
-            report.oversized += 1
-            continue
         url = record.rec_headers.get_header("WARC-Target-URI")
-        record_id = record.rec_headers.get_header("WARC-Record-ID")
-        article = extract_article(payload.body, url)
-        if article is None:
-            continue
-        fields = metadata.get(record_id, {})
-        if model is not None:
-            relevance = model.score(article.text, article.title, article.date)
-        else:
-            relevance = _relevance(fields)
-        text_record = article_record(
+        work = pool.submit(payload.body, url, content_type=content_type)
+        yield _Page(
+            path=path,
+            offset=offset,
             url=url,
-            article=article,
-            relevance=relevance,
-            warc=WarcPointer(path.name, offset, record_id),
+            record_id=record.rec_headers.get_header("WARC-Record-ID"),
             fetched_at=record.rec_headers.get_header("WARC-Date") or "",
             status=int(record.http_headers.get_statuscode() or 0),
+            complete=payload.complete,
+            work=work,
         )
-        text_record.extra.update(_provenance(fields))
-        yield text_record
+
+
+def _record(
+    page: _Page,
+    metadata: dict[str, Fields],
+    model: RelevanceModel | None,
+    report: ExtractReport,
+) -> TextRecord | None:
+    try:
+        work = page.work.result()
+    except ExtractionTimeout:
+        report.timed_out.append(page.url)
+        return None
+    except Exception:  # a worker that died, or an analysis that failed
+        report.failed.append(page.url)
+        return None
+    article = work.article
+    if article is None:
+        return None
+    limits = list(work.limits)
+    if not page.complete and "html-truncated" not in limits:
+        limits.append("html-truncated")
+    if "html-truncated" in limits:
+        report.truncated += 1
+    fields = metadata.get(page.record_id, {})
+    if model is not None:
+        relevance = model.score(article.text, article.title, article.date)
+    else:
+        relevance = _relevance(fields)
+    text_record = article_record(
+        url=page.url,
+        article=article,
+        relevance=relevance,
+        warc=WarcPointer(page.path.name, page.offset, page.record_id),
+        fetched_at=page.fetched_at,
+        status=page.status,
+    )
+    text_record.limits = limits
+    text_record.extra.update(_provenance(fields))
+    return text_record

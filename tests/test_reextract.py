@@ -6,9 +6,11 @@ import gzip
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from storage.reextract import ExtractReport, records_from_warcs
+from tests.slow_analysis import slow_analyse
 from tests.warc_fixtures import (
     CODINGS,
     PAGE,
@@ -69,19 +71,69 @@ def test_bombs_are_skipped_in_bounded_memory(bombs_warc: Path) -> None:
     assert peak < 300 << 20, f"peak RSS {peak >> 20} MiB"
 
 
-def test_an_oversized_page_is_skipped_and_counted(tmp_path: Path) -> None:
-    huge = PAGE.replace(b"</article>", b"<p>more</p>" * 200_000 + b"</article>")
+def _ticker(paragraphs: int) -> bytes:
+    """A live ticker: tens of thousands of short paragraphs after the article's own."""
+    updates = b"".join(b"<p>%d: markets move on troop news.</p>" % i for i in range(paragraphs))
+    return PAGE.replace(b"</article>", updates + b"</article>")
+
+
+def test_a_page_over_the_caps_is_extracted_from_its_first_bytes(tmp_path: Path) -> None:
+    """As in a crawl: a page over the decoding cap or the HTML cap gives the text of its
+    first bytes, marked html-truncated, instead of nothing."""
+    ticker = _ticker(300_000)  # about 12 MB
     path = write_warc(
         tmp_path,
         [
-            ("https://news.example/huge", "br", encode(huge, "br")),
+            ("https://news.example/ticker", "br", encode(ticker, "br")),
             ("https://news.example/page", "br", encode(PAGE, "br")),
         ],
     )
     report = ExtractReport()
-    records = list(records_from_warcs([path], report=report, max_bytes=len(PAGE)))
-    assert [r.url for r in records] == ["https://news.example/page"]
-    assert (report.oversized, report.undecodable, report.problems) == (1, 0, {})
+    started = time.monotonic()
+    records = list(records_from_warcs([path], report=report))
+    took = time.monotonic() - started
+    assert [r.url for r in records] == ["https://news.example/ticker", "https://news.example/page"]
+    ticker_record, page_record = records
+    assert "last troops" in ticker_record.text
+    assert "html-truncated" in ticker_record.limits and page_record.limits == []
+    assert (report.truncated, report.timed_out, report.problems) == (1, [], {})
+    assert took < 60, f"{took:.1f} s"
+    # Decoded only up to a cap: the page is still given, from what decoded.
+    capped = list(records_from_warcs([path], report=ExtractReport(), max_bytes=len(PAGE)))
+    assert "html-truncated" in capped[0].limits and capped[1].limits == []
+
+
+def test_a_page_whose_analysis_never_ends_is_left_out_in_time(tmp_path: Path) -> None:
+    """The analysis runs in a worker with a time limit: a page past it is left out and
+    counted, its worker replaced, and the pages after it are extracted."""
+    pages = [(f"https://news.example/{n}", "gzip", encode(PAGE, "gzip")) for n in range(4)]
+    pages.insert(1, ("https://news.example/stuck?slow", "gzip", encode(PAGE, "gzip")))
+    path = write_warc(tmp_path, pages)
+    report = ExtractReport()
+    started = time.monotonic()
+    records = list(
+        records_from_warcs([path], report=report, timeout=3.0, workers=1, task=slow_analyse)
+    )
+    took = time.monotonic() - started
+    assert [r.url for r in records] == [f"https://news.example/{n}" for n in range(4)]
+    assert report.timed_out == ["https://news.example/stuck?slow"]
+    assert took < 3.0 + 30, f"{took:.1f} s"
+
+
+def test_extract_tells_the_limits_it_met_and_exits_0(tmp_path: Path) -> None:
+    path = write_warc(
+        tmp_path,
+        [
+            ("https://news.example/ticker", "gzip", encode(_ticker(50_000), "gzip")),
+            ("https://news.example/page", "gzip", encode(PAGE, "gzip")),
+        ],
+    )
+    run = extract(path)
+    assert run.returncode == 0, run.stderr
+    assert "Traceback" not in run.stderr
+    records = [json.loads(line) for line in run.stdout.splitlines()]
+    assert "html-truncated" in records[0]["limits"] and records[1]["limits"] == []
+    assert "1 page(s) extracted from their first bytes (html-truncated)" in run.stderr
 
 
 def test_a_file_cut_short_gives_its_whole_records_a_warning_and_status_1(
