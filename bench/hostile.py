@@ -16,8 +16,10 @@ Prints, in one run:
    site (its heavy pages as extra seeds, fetched first while the news web's crawl
    is under way), in alternation for ``--rounds`` rounds: pages/s of the news web
    (its page requests over the seconds from its first to its last), page
-   requests, wall time, and the peak RSS of the crawl's largest process (crawler
-   or extraction worker), then each pace's ratio to the pace without.
+   requests, wall time, the peak RSS of the crawl's largest process (crawler or
+   extraction worker), the CPU seconds of the crawl's processes and of the test
+   servers (threads of this process, on the same cores), then each pace's ratio
+   to the pace without.
 
     .venv/bin/python bench/hostile.py
     .venv/bin/python bench/hostile.py --rounds 3 --scale 4 --budget 1000
@@ -154,6 +156,7 @@ def crawl(news: NewsWebServer, extra: list[str], budget: int) -> dict[str, Any]:
             "budget": budget,
         }
         env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+        before = os.times()
         start = time.monotonic()
         proc = subprocess.Popen(
             [sys.executable, "-c", _CHILD, json.dumps(args)],
@@ -166,6 +169,7 @@ def crawl(news: NewsWebServer, extra: list[str], budget: int) -> dict[str, Any]:
         proc.stdout.close()
         returncode = proc.wait()
         wall = time.monotonic() - start
+        after = os.times()
         if returncode != 0:
             raise SystemExit(f"crawl failed (exit {returncode})")
     result = json.loads(out.strip().splitlines()[-1])
@@ -179,13 +183,18 @@ def crawl(news: NewsWebServer, extra: list[str], budget: int) -> dict[str, Any]:
         "wall": wall,
         "rss": int(result["peak"]),
         "counts": counts,
+        # CPU seconds of the crawl's processes, and of this one: the servers' threads,
+        # which share the machine's cores with the crawl.
+        "crawl_cpu": (after.children_user - before.children_user)
+        + (after.children_system - before.children_system),
+        "server_cpu": (after.user - before.user) + (after.system - before.system),
     }
 
 
 def crawls(site_server: HostileSiteServer, news: NewsWebServer, rounds: int, budget: int) -> None:
     print(f"\n== crawls of the news web, budget {budget}, with and without hostile pages")
     header = f"{'round':>5} {'crawl':<14} {'news pages':>10} {'pages/s':>8} {'requests':>8}"
-    print(f"{header} {'wall s':>7} {'peak RSS':>9}")
+    print(f"{header} {'wall s':>7} {'peak RSS':>9} {'crawl CPU s':>11} {'server CPU s':>12}")
     variants = {
         "without": [],
         # The issue's case: a news web with one 12.5 MB live ticker.
@@ -202,7 +211,8 @@ def crawls(site_server: HostileSiteServer, news: NewsWebServer, rounds: int, bud
             print(
                 f"{n:>5} {label:<14} {figures['news_pages']:>10,} {figures['pace']:>8.1f} "
                 f"{figures['requests']:>8,} {figures['wall']:>7.0f} "
-                f"{figures['rss'] / 2**20:>6.0f} MB",
+                f"{figures['rss'] / 2**20:>6.0f} MB {figures['crawl_cpu']:>11.1f} "
+                f"{figures['server_cpu']:>12.1f}",
                 flush=True,
             )
             if extra:
