@@ -67,6 +67,21 @@ def test_private_addresses_are_refused_by_default(tmp_path: Path, newsweb: NewsW
     assert newsweb.request_log == []
 
 
+@pytest.mark.parametrize(
+    ("entry", "needle"),
+    [("http://127.0.0.1/", "not a URL"), ("10.0.0.0/33", "10.0.0.0/33"), ("host:99999", "port")],
+)
+def test_a_malformed_allow_entry_is_one_line(
+    tmp_path: Path, newsweb: NewsWebServer, entry: str, needle: str
+) -> None:
+    newsweb.reset_log()
+    result = run_newstrail(
+        "crawl", newsweb.seed_urls[0], "--collection", "c", "--allow-private", entry, cwd=tmp_path
+    )
+    assert_one_line_error(result, "--allow-private", needle)
+    assert newsweb.request_log == []
+
+
 def test_unwritable_store_fails_before_fetching(tmp_path: Path, newsweb: NewsWebServer) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")

@@ -6,6 +6,7 @@ import pytest
 
 from newstrail.errors import NewstrailError
 from newstrail.netguard import AddressPolicy, AddressPolicyError, allow_list, parse_allow_entry
+from newstrail.urls import is_public_address
 
 DEFAULT = AddressPolicy.parse([])
 
@@ -230,3 +231,14 @@ def test_allow_list_takes_the_old_boolean_and_checks_entries() -> None:
     assert allow_list(["10.0.0.0/8", "[::1]"]) == ("10.0.0.0/8", "[::1]")
     with pytest.raises(AddressPolicyError, match="not a URL"):
         allow_list(["https://a.org/seed"])
+
+
+@pytest.mark.parametrize(("address", "network"), REFUSED)
+def test_is_public_address_follows_the_same_table(address: str, network: str) -> None:
+    # What the rest of the code asks (is_public_address) is the guard's answer.
+    assert is_public_address(address) is False
+
+
+@pytest.mark.parametrize("address", ALLOWED)
+def test_is_public_address_passes_global_addresses(address: str) -> None:
+    assert is_public_address(address) is True
