@@ -387,7 +387,8 @@ def test_worker_command_joins_a_crawl_from_another_machine(
     crawl = subprocess.Popen(
         [
             *(str(BIN / "newstrail"), "crawl", *newsweb.seed_urls, "--collection", "joined"),
-            *("--frontier", redis_url, "--budget", "40", "--delay", "0.3", "--allow-private"),
+            # Slow enough that the crawl is still open when the second machine has started.
+            *("--frontier", redis_url, "--budget", "40", "--delay", "1.0", "--allow-private"),
         ],
         cwd=tmp_path,
         env=env,
