@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import gzip
+import threading
 import time
 import urllib.request
+import zlib
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 from newstrail.discovery import (
     FEED_MAX_BYTES,
@@ -20,6 +25,7 @@ from newstrail.extract import extract_article
 from newstrail.frontier import TrapGuard, UrlSet, static_trap_reason, url_pattern
 from newstrail.newsweb import NewsWebServer
 from newstrail.stories import StoryIndex, StoryMatch
+from tests.test_guarded_crawl import crawl
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -112,6 +118,28 @@ def test_a_sitemap_is_read_up_to_its_limit() -> None:
         "https://ex.org/sitemap.xml",
     )
     assert [e.url for e in entries] == ["https://ex.org/one"] and limits == []
+
+
+def test_a_gzipped_sitemap_is_unpacked_within_a_cap() -> None:
+    """sitemap.xml.gz, as news sites serve it (a file, not a content coding)."""
+    entries, limits = read_sitemap(gzip.compress(NEWS_SITEMAP), "https://a.org/sitemap.xml.gz")
+    assert entries == list(parse_sitemap(NEWS_SITEMAP, "https://a.org/sitemap.xml"))
+    assert entries and entries[0].title and limits == []
+    # A bomb: 1 GiB of zeros unpacks no further than the cap, and fast.
+    zeros = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    bomb = zeros.compress(b"\0" * (64 << 20)) * 16 + zeros.flush()
+    started = time.monotonic()
+    entries, limits = read_sitemap(bomb, "https://a.org/sitemap.xml.gz")
+    assert (entries, limits) == ([], ["sitemap-truncated"])
+    assert time.monotonic() - started < 5
+    # A cut or corrupt file says so instead of passing for an empty sitemap.
+    assert read_sitemap(b"\x1f\x8b\x08\x00garbage", "https://a.org/s.xml.gz") == (
+        [],
+        ["sitemap-undecodable"],
+    )
+    cut = gzip.compress(NEWS_SITEMAP)[:-40]
+    entries, limits = read_sitemap(cut, "https://a.org/s.xml.gz")
+    assert limits == ["sitemap-truncated"]
 
 
 def test_feed_autodiscovery() -> None:
@@ -241,3 +269,67 @@ def test_story_index_against_the_newswebs_truth(newsweb: NewsWebServer) -> None:
             first.setdefault(story, url)
         assert all(len(story_ids) == 1 for story_ids in ids.values())
         assert len({i for story_ids in ids.values() for i in story_ids}) == len(ids)
+
+
+class _GzSitemapSite(BaseHTTPRequestHandler):
+    """A news site whose robots.txt names a gzipped sitemap (served as a file)."""
+
+    def do_GET(self) -> None:
+        base = f"http://{self.headers['Host']}"
+        kind = "text/html; charset=utf-8"
+        if self.path == "/robots.txt":
+            body, kind = f"User-agent: *\nSitemap: {base}/news.xml.gz\n".encode(), "text/plain"
+        elif self.path == "/news.xml.gz":
+            urls = "".join(
+                f"<url><loc>{base}/story/{n}</loc><news:news><news:publication_date>"
+                f"2020-01-0{n + 1}</news:publication_date><news:title>US troops in Iraq: "
+                f"parliament votes on their presence, part {n}</news:title></news:news></url>"
+                for n in range(3)
+            )
+            body = gzip.compress(
+                b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/'
+                b'sitemap/0.9" xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">'
+                + urls.encode()
+                + b"</urlset>"
+            )
+            kind = "application/x-gzip"
+        else:
+            words = "US troops in Iraq and the vote of the Iraqi parliament on their presence. "
+            body = (
+                f"<html><head><title>Troops {self.path}</title></head><body><article>"
+                f"<h1>US troops in Iraq {self.path}</h1><p>{words * 30}</p></article></body></html>"
+            ).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+        self.server.paths.append(self.path)  # type: ignore[attr-defined]
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def test_a_crawl_follows_a_gzipped_sitemap(tmp_path: Path) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _GzSitemapSite)
+    server.paths = []  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        result = crawl(
+            tmp_path,
+            f"http://localhost:{server.server_address[1]}/",
+            "--collection",
+            "gz",
+            "--budget",
+            "10",
+            "--allow-private",
+            "localhost",
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.returncode == 0, result.stderr[-3000:]
+    paths = server.paths  # type: ignore[attr-defined]
+    assert "/news.xml.gz" in paths
+    assert {"/story/0", "/story/1", "/story/2"} <= set(paths), paths
