@@ -22,7 +22,6 @@ __all__ = ["main"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-DEFAULT_SEEDS = Path(__file__).resolve().parent.parent / "seeds" / "iraq-us-troops.toml"
 
 # Off a terminal (a pipe, a log file) nothing should be cut to 80 columns.
 console = Console(width=None if sys.stdout.isatty() else 200)
@@ -355,7 +354,9 @@ def demo(store: str | None, budget: int) -> None:
     from newstrail.demo import run_demo
 
     started = time.monotonic()
-    result = run_demo(_store(store), budget=budget, default_seeds=DEFAULT_SEEDS)
+    from newstrail.seeds import default_seed_file
+
+    result = run_demo(_store(store), budget=budget, default_seeds=default_seed_file())
     _print_summary(result.summary, time.monotonic() - started)
     console.print(
         f"  on-topic articles of the demo web found: {result.found_on_topic} of "

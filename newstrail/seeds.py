@@ -22,10 +22,28 @@ __all__ = [
     "Seed",
     "SeedSet",
     "check_seed_url",
+    "default_seed_file",
     "load_seed_set",
     "seed_set_from_urls",
     "validate_name",
 ]
+
+DEFAULT_SEED_NAME = "iraq-us-troops.toml"
+
+
+def default_seed_file() -> Path:
+    """The project's default seed set: installed with the package, or in the checkout.
+
+    A wheel carries ``seeds/`` as ``newstrail/_seeds``; a checkout (and an editable
+    install) has it beside the package.
+    """
+    package = Path(__file__).resolve().parent
+    for folder in (package / "_seeds", package.parent / "seeds"):
+        path = folder / DEFAULT_SEED_NAME
+        if path.is_file():
+            return path
+    raise SeedError(f"the default seed file {DEFAULT_SEED_NAME} is not installed with newstrail")
+
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")

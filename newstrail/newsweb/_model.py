@@ -96,11 +96,10 @@ def load_seed_articles(toml_path: str | Path) -> list[SeedArticle]:
 
 
 def default_seed_articles() -> list[SeedArticle]:
-    """The project's default seed set (``seeds/iraq-us-troops.toml`` in the checkout)."""
-    toml_path = Path(__file__).resolve().parents[2] / "seeds" / "iraq-us-troops.toml"
-    if not toml_path.is_file():
-        raise FileNotFoundError(f"default seed file not found: {toml_path}")
-    return load_seed_articles(toml_path)
+    """The project's default seed set (``seeds/iraq-us-troops.toml``)."""
+    from newstrail.seeds import default_seed_file
+
+    return load_seed_articles(default_seed_file())
 
 
 @dataclass(frozen=True)

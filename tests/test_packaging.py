@@ -1,0 +1,62 @@
+"""What `pip install .` installs: a plain (not editable) install runs the demo (issue 15)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from tests.conftest import ROOT
+
+_DEMO = "import sys; from newstrail.cli import main; sys.argv[0] = 'newstrail'; main()"
+
+
+def test_a_plain_install_carries_the_seeds_and_runs_the_demo(tmp_path: Path) -> None:
+    wheels = tmp_path / "wheels"
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), str(ROOT)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert built.returncode == 0, built.stderr[-3000:]
+    (wheel,) = wheels.glob("newstrail-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "newstrail/_seeds/iraq-us-troops.toml" in names
+    assert "newstrail/_seeds/iraq-us-troops/000-citizentruth.txt" in names
+    assert not any(n.startswith("tests/") for n in names)
+
+    # Installed on its own (the dependencies are this venv's), away from the checkout.
+    target = tmp_path / "site"
+    installed = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "-t", str(target), str(wheel)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert installed.returncode == 0, installed.stderr[-3000:]
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    env.pop("PREFECT_API_URL", None)
+    demo = subprocess.run(
+        [sys.executable, "-c", _DEMO, "demo", "--budget", "30"],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert demo.returncode == 0, demo.stderr[-3000:]
+    assert "on-topic articles of the demo web found" in demo.stdout
+    where = subprocess.run(
+        [sys.executable, "-c", "import newstrail; print(newstrail.__file__)"],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert where.stdout.startswith(str(target))
