@@ -79,6 +79,8 @@ MIN_PART_SIZE = 5 * MIB
 MAX_PART_SIZE = 5 * 1024 * MIB
 MAX_PARTS = 10_000
 MAX_COPY_SIZE = 5 * 1024 * MIB
+# Bytes read at a time to hash a file before it is stored.
+_HASH_CHUNK = 8 * MIB
 #: Object metadata key (``x-amz-meta-sha256``) holding the object's SHA-256.
 SHA256_META = "sha256"
 
@@ -352,7 +354,7 @@ class S3Store:
 
     def put(self, key: str, stream: BinaryIO) -> ObjectInfo:
         """Stream ``stream`` to ``key`` (multipart past one part), then verify it."""
-        return self._put(key, stream, self.settings.part_size)
+        return self._put(key, stream, self.settings.part_size, self._known_sha256(stream, key))
 
     def put_file(self, key: str, path: Path) -> ObjectInfo:
         """Store the local file ``path`` under ``key``."""
@@ -361,9 +363,33 @@ class S3Store:
                 size = os.fstat(src.fileno()).st_size
                 # A file of more than 10,000 parts gets larger parts.
                 part_size = max(self.settings.part_size, -(-size // MAX_PARTS))
-                return self._put(key, src, part_size)
+                return self._put(key, src, part_size, self._known_sha256(src, key))
         except OSError as exc:
             raise StoreError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+    def _known_sha256(self, stream: BinaryIO, key: str) -> tuple[str, int] | None:
+        """SHA-256 and length of what is left of a seekable ``stream``, then rewound.
+
+        Known before a multipart upload starts, it goes into the upload's metadata:
+        no copy of the object onto itself afterwards to attach it (a second full
+        write on the server, and a second version in a versioned bucket). The
+        upload checks that it sent as many bytes; the bytes themselves are checked
+        against the SHA-256 whenever the object is downloaded. None for a stream
+        that cannot be read twice.
+        """
+        try:
+            if not stream.seekable():
+                return None
+            start = stream.tell()
+            digest = hashlib.sha256()
+            length = 0
+            while chunk := stream.read(_HASH_CHUNK):
+                digest.update(chunk)
+                length += len(chunk)
+            stream.seek(start)
+        except OSError as exc:
+            raise StoreError(f"cannot store {key!r} in {self.uri}: {exc.strerror or exc}") from None
+        return digest.hexdigest(), length
 
     def _read(self, stream: BinaryIO, size: int, key: str) -> bytes:
         try:
@@ -371,7 +397,9 @@ class S3Store:
         except OSError as exc:
             raise StoreError(f"cannot store {key!r} in {self.uri}: {exc.strerror or exc}") from None
 
-    def _put(self, key: str, stream: BinaryIO, part_size: int) -> ObjectInfo:
+    def _put(
+        self, key: str, stream: BinaryIO, part_size: int, known: tuple[str, int] | None
+    ) -> ObjectInfo:
         full = self._full(key)
         ctype = _content_type(key)
         first = self._read(stream, part_size, key)
@@ -387,7 +415,7 @@ class S3Store:
             )
             self._verify(key, full, len(first), sha256, {_etag(response)})
             return ObjectInfo(key, len(first), sha256)
-        return self._put_multipart(key, full, ctype, stream, first, part_size)
+        return self._put_multipart(key, full, ctype, stream, first, part_size, known)
 
     def _send(self, method: str, key: str, **params: Any) -> Any:
         """A request with a body, sent again when the body reached the server altered."""
@@ -414,9 +442,19 @@ class S3Store:
         return etag
 
     def _put_multipart(
-        self, key: str, full: str, ctype: str, stream: BinaryIO, first: bytes, part_size: int
+        self,
+        key: str,
+        full: str,
+        ctype: str,
+        stream: BinaryIO,
+        first: bytes,
+        part_size: int,
+        known: tuple[str, int] | None,
     ) -> ObjectInfo:
-        created = self._call("create_multipart_upload", "store", key, Key=full, ContentType=ctype)
+        metadata = {SHA256_META: known[0]} if known is not None else {}
+        created = self._call(
+            "create_multipart_upload", "store", key, Key=full, ContentType=ctype, Metadata=metadata
+        )
         upload_id = str(created["UploadId"])
         sha256 = hashlib.sha256()
         size = 0
@@ -431,7 +469,8 @@ class S3Store:
                         f"cannot store {key!r} in {self.uri}: more than {MAX_PARTS} parts;"
                         " raise NEWSTRAIL_S3_PART_SIZE"
                     )
-                sha256.update(part)
+                if known is None:
+                    sha256.update(part)
                 size += len(part)
                 future = pool.submit(
                     self._upload_part, key, full, upload_id, len(futures) + 1, part
@@ -446,6 +485,12 @@ class S3Store:
                         finished.result()
                 part = self._read(stream, part_size, key)
             etags = [future.result() for future in futures]
+            if known is not None and size != known[1]:
+                # The file changed while it was stored: no object that says otherwise.
+                raise StoreError(
+                    f"cannot store {key!r} in {self.uri}: it changed while it was stored "
+                    f"({known[1]} bytes, then {size})"
+                )
             completed = self._call(
                 "complete_multipart_upload",
                 "store",
@@ -474,9 +519,12 @@ class S3Store:
         etag = _etag(completed) or _etag(self._call("head_object", "verify", key, Key=full))
         if expected is not None and etag != expected:
             self._reject(key, full, f"the server's ETag {etag} is not the parts' {expected}")
-        hex_sha = sha256.hexdigest()
+        hex_sha = known[0] if known is not None else sha256.hexdigest()
         accepted = {etag}
-        if size <= MAX_COPY_SIZE:
+        if known is not None:
+            self._verify(key, full, size, hex_sha, accepted)
+        elif size <= MAX_COPY_SIZE:
+            # A stream that cannot be read twice: its SHA-256 is known only now.
             copied = self._call(
                 "copy_object",
                 "store",

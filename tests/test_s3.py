@@ -115,6 +115,43 @@ def test_a_failed_stream_leaves_no_object_and_no_upload(s3_bucket: str, s3_env: 
     assert client.list_multipart_uploads(Bucket=s3_bucket).get("Uploads", []) == []
 
 
+def test_a_file_is_stored_once_with_its_sha256_and_no_copy(
+    s3_bucket: str, s3_env: S3Server, tmp_path: Path
+) -> None:
+    """The SHA-256 of a file goes into its multipart upload's metadata: no CopyObject of
+    the object onto itself afterwards (a second full write, a second version)."""
+    data = os.urandom(12 * 1024 * 1024 + 4321)
+    path = tmp_path / "big.warc.gz"
+    path.write_bytes(data)
+    store = store_for(s3_bucket, part_size=MIN_PART_SIZE, concurrency=3)
+    calls: list[str] = []
+    store.client.meta.events.register(
+        "before-parameter-build.s3", lambda model, **_: calls.append(model.name)
+    )
+    info = store.put_file("c/x/warc/big.warc.gz", path)
+    assert info.sha256 == hashlib.sha256(data).hexdigest()
+    assert "CopyObject" not in calls
+    assert calls.count("UploadPart") == 3
+    head = s3_env.client().head_object(Bucket=s3_bucket, Key="p/c/x/warc/big.warc.gz")
+    assert head["Metadata"]["sha256"] == info.sha256
+    assert store.stat("c/x/warc/big.warc.gz") == info
+
+
+def test_a_file_that_changes_while_stored_is_refused(s3_bucket: str, s3_env: S3Server) -> None:
+    class Rewritten(io.BytesIO):
+        """Hashed at one length, then read again at another (a file being rewritten)."""
+
+        def seek(self, offset: int, whence: int = 0) -> int:
+            self.truncate(2 * MIN_PART_SIZE)
+            return super().seek(offset, whence)
+
+    store = store_for(s3_bucket, part_size=MIN_PART_SIZE)
+    with pytest.raises(StoreError, match="changed while it was stored"):
+        store.put("k/moving", Rewritten(os.urandom(2 * MIN_PART_SIZE + 10)))
+    assert not store.exists("k/moving")
+    assert s3_env.client().list_multipart_uploads(Bucket=s3_bucket).get("Uploads", []) == []
+
+
 def test_get_file_catches_an_object_changed_behind_the_stores_back(
     s3_bucket: str, s3_env: S3Server, tmp_path: Path
 ) -> None:
