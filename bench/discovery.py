@@ -4,7 +4,7 @@ Builds the offline news web at ``--scale`` (4: about 1,500 pages and 120 on-topi
 stories, with hard negatives, feed-only and sitemap-only articles, a wire story
 republished on three sites, AMP and print versions, and every kind of crawler
 trap), then crawls it from the default seed articles with newstrail
-(``flows.steps.crawl_direct``) and with a plain breadth-first Scrapy spider at each
+(``newstrail.flows.steps.crawl_direct``) and with a plain breadth-first Scrapy spider at each
 budget, and prints one row per crawl, measured against the web's ground truth and
 its server's request log:
 
@@ -181,8 +181,8 @@ def _story_id_report(server: NewsWebServer, records: list[dict[str, Any]]) -> st
 
 def crawl_newstrail(seeds: SeedSet, budget: int, workdir: Path) -> list[dict[str, Any]]:
     """Crawl with newstrail as ``newstrail crawl`` would, and read its text records."""
-    from flows.steps import crawl_direct
-    from storage.corpus import read_text_records
+    from newstrail.flows.steps import crawl_direct
+    from newstrail.storage.corpus import read_text_records
 
     store = workdir / "store"
     collection = f"bench-{budget}"
@@ -226,8 +226,8 @@ def run_baseline_child(job_path: Path) -> None:
 
     from newstrail.articles import page_canonical_url
     from newstrail.extract import extract_article, looks_like_html
+    from newstrail.spiders.coverage import page_link_extractor
     from newstrail.urls import canonical_url
-    from spiders.coverage import page_link_extractor
 
     job = json.loads(job_path.read_text())
     seeds = SeedSet.from_dict(job["seeds"])

@@ -93,7 +93,7 @@ def pages(site: HostileSite, news: NewsWebServer, sample: int) -> None:
     print(f"{'page':<34} {'bytes':>11} {'seconds':>8} {'peak MB':>8}  limits")
     rows = [(f"hostile {path}", site.page(path).body, "page") for path in HTML_PAGES]
     # Before the extraction workers are up, pages up to 128 KiB are analysed in the
-    # crawler's own process (spiders.coverage.IN_PROCESS_MAX_BYTES): the worst of them.
+    # crawler's own process (newstrail.spiders.coverage.IN_PROCESS_MAX_BYTES): the worst of them.
     cut = 128 * 1024
     rows += [(f"hostile {p}, first 128 KiB", site.page(p).body[:cut], "page") for p in HEAVY]
     rows += [("hostile /feed", site.page("/feed").body, "feed")]
@@ -124,7 +124,7 @@ _CHILD = """
 import json, sys
 from dataclasses import replace
 from pathlib import Path
-from flows.steps import crawl_direct
+from newstrail.flows.steps import crawl_direct
 from newstrail.config import Environment
 from newstrail.seeds import Seed, load_seed_set
 args = json.loads(sys.argv[1])

@@ -36,9 +36,9 @@ from typing import Any
 
 import boto3
 
-from storage.s3 import S3Settings, S3Store
-from storage.staging import file_sha256
-from storage.warc import RollingWarcWriter
+from newstrail.storage.s3 import S3Settings, S3Store
+from newstrail.storage.staging import file_sha256
+from newstrail.storage.warc import RollingWarcWriter
 
 ROOT = Path(__file__).resolve().parent.parent
 MB = 1_000_000

@@ -28,13 +28,13 @@ from pathlib import Path
 
 import redis
 
-from flows.scaleout_steps import crawl_scaleout
 from newstrail.config import Environment
 from newstrail.demo import demo_seed_articles
+from newstrail.flows.scaleout_steps import crawl_scaleout
 from newstrail.newsweb import NewsWebServer, build_web
 from newstrail.seeds import load_seed_set
+from newstrail.spiders.distributed import RedisBloomSet, RedisUrlSet, SeenSet
 from newstrail.urls import canonical_url
-from spiders.distributed import RedisBloomSet, RedisUrlSet, SeenSet
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -20,8 +20,10 @@ from prefect.concurrency.sync import concurrency
 from prefect.context import FlowRunContext
 from prefect.exceptions import ObjectNotFound
 
-from flows.recrawl import prepare_recrawl
-from flows.steps import (
+from newstrail.config import CrawlConfig, Environment
+from newstrail.errors import NewstrailError
+from newstrail.flows.recrawl import prepare_recrawl
+from newstrail.flows.steps import (
     JOB_NAME,
     finalize_crawl,
     finish_upload,
@@ -31,10 +33,8 @@ from flows.steps import (
     staged_config,
     summary_markdown,
 )
-from newstrail.config import CrawlConfig, Environment
-from newstrail.errors import NewstrailError
 from newstrail.seeds import validate_name
-from storage.manifest import parse_utc
+from newstrail.storage.manifest import parse_utc
 
 __all__ = ["crawl_coverage", "resume_crawl_flow"]
 

@@ -1,6 +1,6 @@
 """Incremental re-crawls and what a crawl adds to its collection's history (plain functions).
 
-A re-crawl reads what the collection already holds (storage.captures), so the
+A re-crawl reads what the collection already holds (newstrail.storage.captures), so the
 crawler can re-fetch known URLs conditionally and archive unchanged payloads as
 revisits; after the crawl, articles whose text or title changed since their
 previous capture are written to the crawl's ``edits/edits.jsonl``.
@@ -18,14 +18,14 @@ from newstrail.edits import find_edit
 from newstrail.errors import NewstrailError
 from newstrail.records import TextRecord
 from newstrail.seeds import SeedSet
+from newstrail.storage import open_store
+from newstrail.storage.base import Store
+from newstrail.storage.captures import CaptureLog, load_prior
+from newstrail.storage.catalog import list_crawls
+from newstrail.storage.corpus import TextRecordWriter, read_text_records
+from newstrail.storage.manifest import crawl_prefix, read_manifest
+from newstrail.storage.staging import CrawlOutputs
 from newstrail.urls import canonical_url
-from storage import open_store
-from storage.base import Store
-from storage.captures import CaptureLog, load_prior
-from storage.catalog import list_crawls
-from storage.corpus import TextRecordWriter, read_text_records
-from storage.manifest import crawl_prefix, read_manifest
-from storage.staging import CrawlOutputs
 
 __all__ = [
     "EDITS_KEY",

@@ -5,7 +5,7 @@ optionally, runs of a ``join_crawl`` deployment on a work pool (one worker on
 each machine that picks one up), so that a scheduled crawl can use several
 machines; when the crawl is over everywhere, one task merges the workers' files
 and writes the manifest. The steps themselves are plain functions in
-``flows.scaleout_steps``.
+``newstrail.flows.scaleout_steps``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.context import FlowRunContext
 
-from flows.scaleout_steps import (
+from newstrail.config import CrawlConfig, Environment
+from newstrail.errors import NewstrailError
+from newstrail.flows.scaleout_steps import (
     crawl_scaleout,
     join_crawl,
     local_workers,
@@ -27,9 +29,7 @@ from flows.scaleout_steps import (
     run_worker,
     wait_for_crawl_end,
 )
-from flows.steps import preflight_store, summary_markdown
-from newstrail.config import CrawlConfig, Environment
-from newstrail.errors import NewstrailError
+from newstrail.flows.steps import preflight_store, summary_markdown
 
 __all__ = ["crawl_coverage_scaleout", "crawl_scaleout", "join_crawl", "join_crawl_flow"]
 

@@ -8,13 +8,13 @@ one text file, one CDXJ index, one captures file and one manifest.
 ``join_crawl`` (``newstrail worker --frontier URL --crawl ID``) runs one more
 worker of a crawl started elsewhere.
 
-Each worker is a crawler process (``python -m spiders.run``) watched by the
+Each worker is a crawler process (``python -m newstrail.spiders.run``) watched by the
 process that started it. When the crawler dies, its watcher at once gives its
 in-flight requests back to the frontier, finishes its unfinished WARC file
 after the last complete record and stores it: nothing it wrote is lost, and
 the merge rebuilds its text records and index from its WARC files.
 
-``flows.scaleout`` makes the same steps a Prefect flow; this module imports
+``newstrail.flows.scaleout`` makes the same steps a Prefect flow; this module imports
 no Prefect, so that a manual crawl starts at once.
 """
 
@@ -37,15 +37,13 @@ from typing import Any
 
 import redis
 
-from flows.steps import plan_crawl, preflight_store, start_crawler
 from newstrail import __version__
 from newstrail.config import CrawlConfig, Environment
 from newstrail.errors import NewstrailError
+from newstrail.flows.steps import plan_crawl, preflight_store, start_crawler
 from newstrail.records import TextRecord
 from newstrail.seeds import SeedSet, validate_name
-from newstrail.stories import StoryIndex
-from newstrail.urls import canonical_url
-from spiders.distributed import (
+from newstrail.spiders.distributed import (
     CRAWLS_KEY,
     FRONTIER,
     SEEN,
@@ -62,13 +60,21 @@ from spiders.distributed import (
     requeue_worker,
     worker_file,
 )
-from storage import open_store
-from storage.base import CHUNK_SIZE, ObjectInfo, Store
-from storage.captures import CAPTURES_NAME
-from storage.cdxj import write_cdxj
-from storage.corpus import TextRecordWriter, read_text_records
-from storage.manifest import MANIFEST_NAME, Manifest, format_utc, parse_utc, write_manifest
-from storage.staging import CrawlOutputs, salvage_open_warc
+from newstrail.storage import open_store
+from newstrail.storage.base import CHUNK_SIZE, ObjectInfo, Store
+from newstrail.storage.captures import CAPTURES_NAME
+from newstrail.storage.cdxj import write_cdxj
+from newstrail.storage.corpus import TextRecordWriter, read_text_records
+from newstrail.storage.manifest import (
+    MANIFEST_NAME,
+    Manifest,
+    format_utc,
+    parse_utc,
+    write_manifest,
+)
+from newstrail.storage.staging import CrawlOutputs, salvage_open_warc
+from newstrail.stories import StoryIndex
+from newstrail.urls import canonical_url
 
 __all__ = [
     "crawl_scaleout",
@@ -450,7 +456,7 @@ def merge_crawl(config: CrawlConfig, reason: str = "finished") -> dict[str, Any]
             records.extend(_read_records(store, f"{prefix}/{part.text}"))
         elif local:
             # Imported here: it brings in the extractor, which only a dead worker needs.
-            from storage.reextract import records_from_warcs
+            from newstrail.storage.reextract import records_from_warcs
 
             records.extend(records_from_warcs(local))
         if part.index is not None:

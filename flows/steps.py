@@ -1,4 +1,5 @@
-"""The steps of a coverage crawl as plain functions; ``flows.crawl`` makes them Prefect tasks.
+"""The steps of a coverage crawl as plain functions; ``newstrail.flows.crawl`` makes
+them Prefect tasks.
 
 They live apart from Prefect so that a manual crawl without a Prefect API can run
 the very same steps without paying for Prefect's import and ephemeral server.
@@ -18,21 +19,22 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from flows.recrawl import prepare_recrawl, write_crawl_extras
+import newstrail
 from newstrail import __version__
 from newstrail.config import ERROR_FD_ENV, CrawlConfig, Environment, new_crawl_id
 from newstrail.errors import NewstrailError
+from newstrail.flows.recrawl import prepare_recrawl, write_crawl_extras
 from newstrail.netguard import allow_list
 from newstrail.records import TextRecord
 from newstrail.relevance import DEFAULT_THRESHOLD
 from newstrail.seeds import SeedSet, load_seed_set, validate_name
-from storage import open_store
-from storage.base import ObjectInfo
-from storage.captures import CAPTURES_NAME, rewrite_captures
-from storage.cdxj import write_cdxj
-from storage.corpus import TextRecordWriter, read_text_records
-from storage.manifest import Manifest, crawl_prefix, format_utc, parse_utc, write_manifest
-from storage.staging import (
+from newstrail.storage import open_store
+from newstrail.storage.base import ObjectInfo
+from newstrail.storage.captures import CAPTURES_NAME, rewrite_captures
+from newstrail.storage.cdxj import write_cdxj
+from newstrail.storage.corpus import TextRecordWriter, read_text_records
+from newstrail.storage.manifest import Manifest, crawl_prefix, format_utc, parse_utc, write_manifest
+from newstrail.storage.staging import (
     CrawlOutputs,
     file_sha256,
     merge_index_parts,
@@ -118,19 +120,19 @@ def preflight_store(config: CrawlConfig) -> None:
 def start_crawler(job: Path, error_fd: int | None = None) -> subprocess.Popen[bytes]:
     """Start the Scrapy crawler process on the job file ``job``.
 
-    It runs ``spiders.run`` from ``-c`` rather than with ``-m``, so that its main module
-    is nothing: extraction workers (forkserver, like spawn) import the main module
-    again each, and with ``-m`` that is Scrapy's 2.3 s. It imports spiders/ and
-    storage/ from wherever this process found them. ``error_fd``, the writing end
-    of a pipe, is where it says why it failed.
+    It runs ``newstrail.spiders.run`` from ``-c`` rather than with ``-m``, so that its
+    main module is nothing: extraction workers (forkserver, like spawn) import the
+    main module again each, and with ``-m`` that is Scrapy's 2.3 s. It imports
+    newstrail from wherever this process found it. ``error_fd``, the writing end of
+    a pipe, is where it says why it failed.
     """
     env = dict(os.environ)
-    root = str(Path(__file__).resolve().parent.parent)
+    root = str(Path(newstrail.__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
     env.pop(ERROR_FD_ENV, None)
     if error_fd is not None:
         env[ERROR_FD_ENV] = str(error_fd)
-    command = "import sys; from spiders.run import main; sys.exit(main())"
+    command = "import sys; from newstrail.spiders.run import main; sys.exit(main())"
     return subprocess.Popen(
         [sys.executable, "-c", command, str(job)],
         env=env,
@@ -349,7 +351,7 @@ def _refuse_if_running(config: CrawlConfig) -> None:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return
-    if b"spiders.run" in cmdline and config.crawl_id.encode() in cmdline:
+    if b"newstrail.spiders.run" in cmdline and config.crawl_id.encode() in cmdline:
         raise NewstrailError(
             f"crawl {config.collection}/{config.crawl_id} is still running (process {pid})"
         )

@@ -69,7 +69,7 @@ def _run_crawl(seeds: Any, **params: Any) -> dict[str, Any]:
     # flow's steps run directly, so the crawl starts fetching at once instead of
     # waiting ~20 s for an ephemeral Prefect server.
     if os.environ.get("PREFECT_API_URL"):
-        from flows.crawl import crawl_coverage
+        from newstrail.flows.crawl import crawl_coverage
 
         if not isinstance(seeds, str | dict):
             seeds = seeds.to_dict()
@@ -77,7 +77,7 @@ def _run_crawl(seeds: Any, **params: Any) -> dict[str, Any]:
             params["since"] = params["since"].isoformat()
         result: dict[str, Any] = crawl_coverage(seeds=seeds, **params)
         return result
-    from flows.steps import crawl_direct
+    from newstrail.flows.steps import crawl_direct
 
     return crawl_direct(seeds, **params)
 
@@ -109,7 +109,7 @@ def frontier_options(func: F) -> F:
 def _scaleout(frontier: str, workers: int, seen: str) -> Callable[..., dict[str, Any]]:
     def run(seeds: Any, **params: Any) -> dict[str, Any]:
         if os.environ.get("PREFECT_API_URL"):
-            from flows.scaleout import crawl_coverage_scaleout
+            from newstrail.flows.scaleout import crawl_coverage_scaleout
 
             if not isinstance(seeds, str | dict):
                 seeds = seeds.to_dict()
@@ -117,7 +117,7 @@ def _scaleout(frontier: str, workers: int, seen: str) -> Callable[..., dict[str,
                 seeds=seeds, frontier=frontier, workers=workers, seen=seen, **params
             )
             return result
-        from flows.scaleout_steps import crawl_scaleout
+        from newstrail.flows.scaleout_steps import crawl_scaleout
 
         return crawl_scaleout(seeds, frontier=frontier, workers=workers, seen=seen, **params)
 
@@ -126,13 +126,13 @@ def _scaleout(frontier: str, workers: int, seen: str) -> Callable[..., dict[str,
 
 def _run_resume(crawl: str | None, store: str | None) -> dict[str, Any]:
     if os.environ.get("PREFECT_API_URL"):
-        from flows.crawl import resume_crawl_flow
-        from flows.steps import staged_config
+        from newstrail.flows.crawl import resume_crawl_flow
+        from newstrail.flows.steps import staged_config
 
         config = staged_config(crawl)
         result: dict[str, Any] = resume_crawl_flow(config.collection, config.crawl_id, store)
         return result
-    from flows.steps import resume_crawl
+    from newstrail.flows.steps import resume_crawl
 
     return resume_crawl(crawl, store=store)
 
@@ -321,7 +321,7 @@ def worker(frontier: str, crawl_id: str, store: str | None) -> None:
 
     The store is the crawl's own unless --store names how this machine reaches it.
     """
-    from flows.scaleout_steps import join_crawl
+    from newstrail.flows.scaleout_steps import join_crawl
 
     started = time.monotonic()
     summary = join_crawl(frontier, crawl_id, store=store)
@@ -369,8 +369,8 @@ def demo(store: str | None, budget: int) -> None:
 @click.argument("collection", required=False)
 def list_crawls_cmd(store: str | None, collection: str | None) -> None:
     """List collections and their crawls, with dates and counts."""
-    from storage import open_store
-    from storage.catalog import list_crawls
+    from newstrail.storage import open_store
+    from newstrail.storage.catalog import list_crawls
 
     uri = _store(store)
     crawls = list_crawls(open_store(uri), collection)
@@ -483,8 +483,14 @@ def download_cmd(
     quiet: bool,
 ) -> None:
     """Download the complete crawls of a collection, verifying every file's sha256."""
-    from storage import open_store
-    from storage.download import CORPUS_NAME, download, merge_corpus, plan_download, safe_path
+    from newstrail.storage import open_store
+    from newstrail.storage.download import (
+        CORPUS_NAME,
+        download,
+        merge_corpus,
+        plan_download,
+        safe_path,
+    )
 
     kinds = None if only is None else [k.strip() for k in only.split(",") if k.strip()]
     if merge and kinds is not None and "text" not in kinds:
@@ -577,8 +583,8 @@ def recrawl(
     download_delay: float,
 ) -> None:
     """Re-crawl a collection: new coverage in full, unchanged pages as revisits, edits listed."""
-    from flows.recrawl import collection_seeds
-    from storage import open_store
+    from newstrail.flows.recrawl import collection_seeds
+    from newstrail.storage import open_store
 
     uri = _store(store)
     seeds = collection_seeds(open_store(uri), collection)
@@ -611,8 +617,8 @@ def edits(collection: str, store: str | None, as_json: bool) -> None:
     """List the edits found in a collection's articles: what changed between captures."""
     import json
 
-    from flows.recrawl import iter_edits
-    from storage import open_store
+    from newstrail.flows.recrawl import iter_edits
+    from newstrail.storage import open_store
 
     found = 0
     for edit in iter_edits(open_store(_store(store)), collection):
@@ -680,7 +686,7 @@ def schedule(
         )
     seed_set = load_seed_set(seeds)
     name = collection or seed_set.name
-    from flows.crawl import crawl_coverage
+    from newstrail.flows.crawl import crawl_coverage
 
     console.print(
         f"serving deployment crawl_coverage/{name} ({cron or interval}); Ctrl-C or TERM to stop"
@@ -726,7 +732,7 @@ def extract(warcs: tuple[str, ...], output: str | None, seed_file: str | None) -
     """
     from newstrail.config import Environment
     from newstrail.seeds import load_seed_set
-    from storage.reextract import ExtractReport, records_from_warcs
+    from newstrail.storage.reextract import ExtractReport, records_from_warcs
 
     model = None
     if seed_file:

@@ -58,7 +58,7 @@ def run_demo(
         )
     seeds = load_seed_set(default_seeds)
     if crawl is None:
-        from flows.steps import crawl_direct
+        from newstrail.flows.steps import crawl_direct
 
         crawl = crawl_direct
     web = build_web(demo_seed_articles(seeds))
@@ -85,8 +85,8 @@ def run_demo(
 
 
 def _related_urls(store: str, summary: dict[str, Any]) -> set[str]:
-    from storage import open_store
-    from storage.corpus import read_text_records
+    from newstrail.storage import open_store
+    from newstrail.storage.corpus import read_text_records
 
     opened = open_store(store)
     prefix = f"{summary['collection']}/{summary['crawl_id']}"

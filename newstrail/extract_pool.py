@@ -40,7 +40,7 @@ can copy a lock held by one of them into the child. Starting a worker costs what
 fresh interpreter costs: the extractor's imports (0.4 s measured here) and its
 first page's lazy set-up (0.5 s), plus the program's main module, which spawn
 semantics import again in every worker (run the program with ``-c``, as the
-crawler is, when that module is heavy: ``-m spiders.run`` would import Scrapy,
+crawler is, when that module is heavy: ``-m newstrail.spiders.run`` would import Scrapy,
 2.3 s). The fork server pays the extractor's part once (it preloads
 :mod:`newstrail._warm_extract`) and every worker forks from it ready, and
 :meth:`ExtractionPool.start` does all of it on the dispatcher thread, so that no

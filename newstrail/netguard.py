@@ -20,7 +20,7 @@ are refused when the IPv4 address inside is, since that is where the packets
 end up. The table is ours rather than ``ipaddress``'s ``is_global``, whose
 answers differ between Python patch releases and miss the newest ranges.
 
-No Scrapy or Twisted here: the Scrapy resolver (``spiders.resolver``) applies
+No Scrapy or Twisted here: the Scrapy resolver (``newstrail.spiders.resolver``) applies
 this policy to every connection.
 """
 

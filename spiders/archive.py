@@ -29,14 +29,14 @@ from newstrail import __version__
 from newstrail.articles import WarcPointer
 from newstrail.config import CrawlConfig
 from newstrail.errors import StoreError
+from newstrail.spiders.distributed import worker_file, worker_tag
+from newstrail.spiders.items import PageItem
+from newstrail.storage import open_store
+from newstrail.storage.captures import CAPTURES_NAME, Capture, CaptureLog, payload_digest
+from newstrail.storage.cdxj import write_cdxj
+from newstrail.storage.staging import CrawlOutputs
+from newstrail.storage.warc import RollingWarcWriter, warc_date
 from newstrail.urls import canonical_url
-from spiders.distributed import worker_file, worker_tag
-from spiders.items import PageItem
-from storage import open_store
-from storage.captures import CAPTURES_NAME, Capture, CaptureLog, payload_digest
-from storage.cdxj import write_cdxj
-from storage.staging import CrawlOutputs
-from storage.warc import RollingWarcWriter, warc_date
 
 __all__ = ["REVISIT_META", "WARC_META", "WarcArchiver"]
 

@@ -31,6 +31,12 @@ from newstrail.extract import looks_like_html
 from newstrail.extract_pool import ExtractionPool, ExtractionTimeout
 from newstrail.frontier import TrapGuard, static_trap_reason
 from newstrail.pagework import PageLink, PageWork, analyse_page
+from newstrail.spiders.archive import REVISIT_META, WARC_META
+from newstrail.spiders.distributed import seen_set, shared_budget
+from newstrail.spiders.handler import ResponseHeadersTooLarge
+from newstrail.spiders.items import PageItem, Provenance
+from newstrail.spiders.middlewares import BODY_META, EXTRACT_META, LISTING_META, META_KEY
+from newstrail.storage.captures import Capture, read_captures
 from newstrail.stories import StoryIndex
 from newstrail.urls import (
     canonical_url,
@@ -39,12 +45,6 @@ from newstrail.urls import (
     not_coverage_reason,
     strip_params,
 )
-from spiders.archive import REVISIT_META, WARC_META
-from spiders.distributed import seen_set, shared_budget
-from spiders.handler import ResponseHeadersTooLarge
-from spiders.items import PageItem, Provenance
-from spiders.middlewares import BODY_META, EXTRACT_META, LISTING_META, META_KEY
-from storage.captures import Capture, read_captures
 
 __all__ = ["SEED_PRIORITY", "CoverageSpider", "link_priority"]
 
@@ -121,7 +121,8 @@ class CoverageSpider(Spider):
         self.seed_urls = seeds.urls
         # Canonical URLs already requested: links are filtered here, before any
         # Request object is made (the redirect dupefilter shares this set).
-        # Shared by all workers in Redis when the crawl is distributed (spiders.distributed).
+        # Shared by all workers in Redis when the crawl is distributed
+        # (newstrail.spiders.distributed).
         self.seen = seen_set(config)
         self.shared_budget = shared_budget(config)
         self.captured: dict[str, str] = {}
@@ -173,7 +174,7 @@ class CoverageSpider(Spider):
         meta: dict[str, Any] = {META_KEY: provenance, "download_slot": host_key(url)}
         if callback is None:
             # A page: its body leaves the response before the spider gets it
-            # (spiders.middlewares.PageBodyMiddleware) and goes to extraction.
+            # (newstrail.spiders.middlewares.PageBodyMiddleware) and goes to extraction.
             meta[EXTRACT_META] = True
         else:
             # A feed or sitemap: its body leaves the response too, read in a thread.
@@ -454,7 +455,7 @@ class CoverageSpider(Spider):
         """A page: archive bookkeeping, analysis (in a worker process), scoring, links.
 
         The body of an HTML page arrives in ``response.meta[BODY_META]``, not in the
-        response (``spiders.middlewares.PageBodyMiddleware``): it goes to the
+        response (``newstrail.spiders.middlewares.PageBodyMiddleware``): it goes to the
         extraction pool and this callback keeps no reference to it while it waits,
         so Scrapy's scraper, which stops downloading while the responses it holds
         are large, counts an empty response however long the page takes.

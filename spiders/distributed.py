@@ -66,8 +66,8 @@ from twisted.internet import task
 from newstrail.config import CrawlConfig
 from newstrail.errors import NewstrailError
 from newstrail.frontier import UrlSet
+from newstrail.spiders.handler import BoundedHTTPDownloadHandler
 from newstrail.urls import canonical_url, host_key
-from spiders.handler import BoundedHTTPDownloadHandler
 
 __all__ = [
     "FRONTIER",
@@ -917,10 +917,10 @@ def distributed_settings(config: CrawlConfig, settings: dict[str, Any]) -> dict[
     out.pop("JOBDIR", None)
     out.update(
         {
-            "SCHEDULER": "spiders.distributed.DistributedScheduler",
+            "SCHEDULER": "newstrail.spiders.distributed.DistributedScheduler",
             "SCHEDULER_QUEUE_KEY": keys("requests"),
             "SCHEDULER_DUPEFILTER_KEY": keys("dupefilter"),
-            "DUPEFILTER_CLASS": "spiders.distributed.CanonicalDupeFilter",
+            "DUPEFILTER_CLASS": "newstrail.spiders.distributed.CanonicalDupeFilter",
             # Without this the first worker to finish would empty the shared queue.
             "SCHEDULER_PERSIST": True,
             "REDIS_URL": url,
@@ -931,19 +931,19 @@ def distributed_settings(config: CrawlConfig, settings: dict[str, Any]) -> dict[
             "DOWNLOAD_DELAY_JITTER": 0.0,
             "AUTOTHROTTLE_ENABLED": False,
             "DOWNLOAD_HANDLERS": {
-                "http": "spiders.distributed.PoliteDownloadHandler",
-                "https": "spiders.distributed.PoliteDownloadHandler",
+                "http": "newstrail.spiders.distributed.PoliteDownloadHandler",
+                "https": "newstrail.spiders.distributed.PoliteDownloadHandler",
             },
             "DOWNLOADER_MIDDLEWARES": {
-                # (spiders.politeness.RobotsTxtMiddleware comes with the base settings.)
+                # (newstrail.spiders.politeness.RobotsTxtMiddleware comes with the base settings.)
                 **settings.get("DOWNLOADER_MIDDLEWARES", {}),
                 # After the budget (110): a robots.txt request carries no page budget.
-                "spiders.distributed.SharedRobotsMiddleware": 115,
+                "newstrail.spiders.distributed.SharedRobotsMiddleware": 115,
             },
             "EXTENSIONS": {
                 **settings.get("EXTENSIONS", {}),
                 # After the archiver (100), so its files are stored when this one closes.
-                "spiders.distributed.WorkerCoordinator": 120,
+                "newstrail.spiders.distributed.WorkerCoordinator": 120,
             },
         }
     )

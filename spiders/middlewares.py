@@ -13,9 +13,9 @@ from scrapy.http import Response, TextResponse
 from newstrail.config import CrawlConfig
 from newstrail.extract import looks_like_html
 from newstrail.netguard import AddressPolicy
+from newstrail.spiders.distributed import SharedBudget, shared_budget
+from newstrail.spiders.resolver import policy_from_settings, request_refusal
 from newstrail.urls import canonical_url
-from spiders.distributed import SharedBudget, shared_budget
-from spiders.resolver import policy_from_settings, request_refusal
 
 __all__ = [
     "BODY_META",
@@ -52,7 +52,7 @@ class AddressGuardMiddleware:
     """Refuse a request whose host is a non-global IP literal, unless allowed.
 
     Host names are checked where the connection gets its addresses, by the
-    crawl's DNS resolver (``spiders.resolver.PolicyResolver``): the address
+    crawl's DNS resolver (``newstrail.spiders.resolver.PolicyResolver``): the address
     checked is the address connected to, so DNS rebinding cannot slip through.
     An IP literal needs no lookup, so it is refused here, before robots.txt and
     the budget, and is never queued for a connection.

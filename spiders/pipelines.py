@@ -9,12 +9,12 @@ from scrapy.crawler import Crawler
 from newstrail.boilerplate import finalize_jsonl
 from newstrail.config import CrawlConfig
 from newstrail.errors import StoreError
-from spiders.archive import stop_on_write_error, write_failed
-from spiders.distributed import worker_file
-from spiders.items import PageItem
-from storage import open_store
-from storage.corpus import TextRecordWriter
-from storage.staging import CrawlOutputs
+from newstrail.spiders.archive import stop_on_write_error, write_failed
+from newstrail.spiders.distributed import worker_file
+from newstrail.spiders.items import PageItem
+from newstrail.storage import open_store
+from newstrail.storage.corpus import TextRecordWriter
+from newstrail.storage.staging import CrawlOutputs
 
 __all__ = ["TextRecordPipeline"]
 

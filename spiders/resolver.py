@@ -18,7 +18,7 @@ which address was refused and how to allow it, and counts it in the
 
 Settings:
 
-- ``TWISTED_DNS_RESOLVER = "spiders.resolver.PolicyResolver"`` (Scrapy 2.19's name
+- ``TWISTED_DNS_RESOLVER = "newstrail.spiders.resolver.PolicyResolver"`` (Scrapy 2.19's name
   for the resolver setting; ``DNS_RESOLVER`` is deprecated);
 - ``NEWSTRAIL_ADDRESS_POLICY``: the ``--allow-private`` entries, a list of strings
   (see ``newstrail.netguard``); empty or unset: global addresses only; ``["*"]``:

@@ -1,4 +1,4 @@
-"""Run one coverage crawl in this process: ``python -m spiders.run JOB.json``.
+"""Run one coverage crawl in this process: ``python -m newstrail.spiders.run JOB.json``.
 
 Crawls run in a process of their own because a Twisted reactor cannot be
 restarted inside a long-lived worker. The job file holds a CrawlConfig; the
@@ -20,8 +20,8 @@ from scrapy.crawler import CrawlerProcess
 from newstrail.config import ERROR_FD_ENV, CrawlConfig
 from newstrail.errors import NewstrailError
 from newstrail.redact import install_redaction, redact
-from spiders.coverage import CoverageSpider
-from spiders.settings import crawl_settings
+from newstrail.spiders.coverage import CoverageSpider
+from newstrail.spiders.settings import crawl_settings
 
 __all__ = ["main", "run_crawl"]
 
@@ -93,7 +93,7 @@ def _iso(value: Any) -> str | None:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
-        print("usage: python -m spiders.run JOB.json", file=sys.stderr)
+        print("usage: python -m newstrail.spiders.run JOB.json", file=sys.stderr)
         return 2
     # Before Scrapy logs anything: no secret in a log line (URLs, settings, tracebacks).
     install_redaction()

@@ -5,7 +5,7 @@ bounded. Scrapy's scheduler lets a disk error out of ``enqueue_request`` and
 ``next_request``, which run in the engine's loops: a full disk then shows as
 dozens of tracebacks while the crawl goes on half-broken. Here the first disk
 error stops the crawl with one reason, as a record that cannot be written does
-(:func:`spiders.archive.stop_on_write_error`), and the frontier stays in memory
+(:func:`newstrail.spiders.archive.stop_on_write_error`), and the frontier stays in memory
 from then on: a request that could not be written to disk is queued in memory
 instead of being lost, and closing does not write the frontier's state again.
 """
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from scrapy.core.scheduler import Scheduler
 
-from spiders.archive import stop_on_write_error
+from newstrail.spiders.archive import stop_on_write_error
 
 if TYPE_CHECKING:
     from scrapy import Request

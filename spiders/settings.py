@@ -13,9 +13,9 @@ def crawl_settings(config: CrawlConfig) -> dict[str, Any]:
     """Scrapy settings for one crawl: polite by default, every response archived.
 
     A worker of a distributed crawl (a frontier in Redis) gets the shared frontier,
-    seen-set, budget and politeness on top (``spiders.distributed``).
+    seen-set, budget and politeness on top (``newstrail.spiders.distributed``).
     """
-    from spiders.distributed import distributed_settings
+    from newstrail.spiders.distributed import distributed_settings
 
     return distributed_settings(config, _local_settings(config))
 
@@ -38,15 +38,15 @@ def _local_settings(config: CrawlConfig) -> dict[str, Any]:
         "DOWNLOAD_MAXSIZE": 50 * 1024 * 1024,
         # Scrapy's handler, with response headers limited to 256 KiB.
         "DOWNLOAD_HANDLERS": {
-            "http": "spiders.handler.BoundedHTTPDownloadHandler",
-            "https": "spiders.handler.BoundedHTTPDownloadHandler",
+            "http": "newstrail.spiders.handler.BoundedHTTPDownloadHandler",
+            "https": "newstrail.spiders.handler.BoundedHTTPDownloadHandler",
         },
         "DOWNLOAD_WARNSIZE": 0,
         "RETRY_TIMES": 1,
         # The spider filters links on canonical URLs before making requests, which is
         # far cheaper than building and fingerprinting a Request per duplicate link;
         # the dupefilter only has to catch redirects to pages already requested.
-        "DUPEFILTER_CLASS": "spiders.middlewares.RedirectDupeFilter",
+        "DUPEFILTER_CLASS": "newstrail.spiders.middlewares.RedirectDupeFilter",
         # Error pages are archived and reach the spider, which records them.
         "HTTPERROR_ALLOW_ALL": True,
         "TELNETCONSOLE_ENABLED": False,
@@ -55,7 +55,7 @@ def _local_settings(config: CrawlConfig) -> dict[str, Any]:
         "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
         # The address guard is on the connection: the resolver the connection uses
         # hands it only the addresses the policy allows (no DNS rebinding).
-        "TWISTED_DNS_RESOLVER": "spiders.resolver.PolicyResolver",
+        "TWISTED_DNS_RESOLVER": "newstrail.spiders.resolver.PolicyResolver",
         "NEWSTRAIL_ADDRESS_POLICY": list(config.allow_private),
         # A proxy (http_proxy in the environment) would resolve and connect for us,
         # past the guard; a crawl goes direct.
@@ -64,39 +64,39 @@ def _local_settings(config: CrawlConfig) -> dict[str, Any]:
         # crawl could be paused and resumed from this folder).
         "JOBDIR": str(config.crawl_workdir / "frontier"),
         # A full staging disk stops the crawl with one reason, not a traceback a request.
-        "SCHEDULER": "spiders.scheduler.StagingScheduler",
+        "SCHEDULER": "newstrail.spiders.scheduler.StagingScheduler",
         "DOWNLOADER_MIDDLEWARES": {
             # Outermost, so it sees the final response (decompressed, redirected): the
             # body of a page that goes to extraction leaves the response, so Scrapy's
             # scraper does not count it while the page waits for its extraction.
-            "spiders.middlewares.PageBodyMiddleware": 10,
+            "newstrail.spiders.middlewares.PageBodyMiddleware": 10,
             # Before robots.txt (100), so not even robots.txt is fetched from a refused address.
-            "spiders.middlewares.AddressGuardMiddleware": 50,
+            "newstrail.spiders.middlewares.AddressGuardMiddleware": 50,
             # Scrapy's own lets requests that wait together for a host's robots.txt
             # through unchecked, all but the first (Scrapy 2.19).
             "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-            "spiders.politeness.RobotsTxtMiddleware": 100,
+            "newstrail.spiders.politeness.RobotsTxtMiddleware": 100,
             # After robots.txt, so a disallowed URL does not use up the budget; a URL
             # whose pattern was closed as a trap since it was queued is dropped first.
-            "spiders.middlewares.TrapMiddleware": 105,
-            "spiders.middlewares.BudgetMiddleware": 110,
+            "newstrail.spiders.middlewares.TrapMiddleware": 105,
+            "newstrail.spiders.middlewares.BudgetMiddleware": 110,
             # Inside decompression (590): robots.txt is cut at 500 KiB once inflated,
             # before the robots.txt middleware parses it.
-            "spiders.middlewares.RobotsSizeMiddleware": 580,
+            "newstrail.spiders.middlewares.RobotsSizeMiddleware": 580,
             # Above the retry middleware (550): a host whose every address was refused
             # is not retried.
-            "spiders.resolver.AddressRefusalMiddleware": 560,
+            "newstrail.spiders.resolver.AddressRefusalMiddleware": 560,
             # Scrapy's, deciding public suffixes from the installed list, not the network.
             "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
-            "spiders.offline.OfflineCookiesMiddleware": 700,
+            "newstrail.spiders.offline.OfflineCookiesMiddleware": 700,
         },
         "EXTENSIONS": {
-            "spiders.archive.WarcArchiver": 100,
-            "spiders.politeness.RobotsPoliteness": 110,
+            "newstrail.spiders.archive.WarcArchiver": 100,
+            "newstrail.spiders.politeness.RobotsPoliteness": 110,
             # It pickles spider.state into JOBDIR, which nothing here uses.
             "scrapy.extensions.spiderstate.SpiderState": None,
         },
         "ITEM_PIPELINES": {
-            "spiders.pipelines.TextRecordPipeline": 300,
+            "newstrail.spiders.pipelines.TextRecordPipeline": 300,
         },
     }

@@ -4,7 +4,7 @@ Imports neither Scrapy nor Prefect: the crawler and the flows use it, not the
 other way round.
 """
 
-from storage.base import (
+from newstrail.storage.base import (
     STORE_SCHEMES,
     ObjectInfo,
     ObjectNotFoundError,
@@ -12,11 +12,11 @@ from storage.base import (
     open_store,
     validate_key,
 )
-from storage.catalog import CrawlListing, list_crawls
-from storage.cdxj import write_cdxj, write_cdxj_streams
-from storage.corpus import TextRecordWriter, read_text_records
-from storage.local import FileStore
-from storage.manifest import (
+from newstrail.storage.catalog import CrawlListing, list_crawls
+from newstrail.storage.cdxj import write_cdxj, write_cdxj_streams
+from newstrail.storage.corpus import TextRecordWriter, read_text_records
+from newstrail.storage.local import FileStore
+from newstrail.storage.manifest import (
     MANIFEST_NAME,
     Manifest,
     crawl_prefix,
@@ -26,7 +26,7 @@ from storage.manifest import (
     validate_name,
     write_manifest,
 )
-from storage.warc import (
+from newstrail.storage.warc import (
     DEFAULT_MAX_SIZE,
     ExchangeRefs,
     RecordRef,

@@ -150,15 +150,15 @@ def validate_prefix(prefix: str) -> str:
 
 
 def _open_file_store(uri: str) -> Store:
-    # Imported here: storage.local imports this module.
-    from storage.local import FileStore
+    # Imported here: newstrail.storage.local imports this module.
+    from newstrail.storage.local import FileStore
 
     return FileStore.from_uri(uri)
 
 
 def _open_s3_store(uri: str) -> Store:
     # Imported here: boto3 takes a while to import and local stores do not need it.
-    from storage.s3 import open_s3_store
+    from newstrail.storage.s3 import open_s3_store
 
     return open_s3_store(uri)
 
@@ -176,7 +176,7 @@ def open_store(uri: str) -> Store:
     """Open the store named by ``uri``.
 
     ``file:///abs/path`` and plain paths (relative or absolute) are local folders;
-    ``s3://bucket/prefix`` is a bucket (see :mod:`storage.s3`); other schemes are
+    ``s3://bucket/prefix`` is a bucket (see :mod:`newstrail.storage.s3`); other schemes are
     looked up in :data:`STORE_SCHEMES`.
     """
     if not uri or not uri.strip():

@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from newstrail.records import TextRecord
+from newstrail.storage.base import Store
+from newstrail.storage.catalog import list_crawls
+from newstrail.storage.corpus import read_text_records
+from newstrail.storage.manifest import crawl_prefix, read_manifest
 from newstrail.urls import canonical_url
-from storage.base import Store
-from storage.catalog import list_crawls
-from storage.corpus import read_text_records
-from storage.manifest import crawl_prefix, read_manifest
 
 __all__ = [
     "CAPTURES_NAME",

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from newstrail.errors import StoreError
-from storage.base import Store
-from storage.manifest import MANIFEST_NAME, Manifest, read_manifest, validate_name
+from newstrail.storage.base import Store
+from newstrail.storage.manifest import MANIFEST_NAME, Manifest, read_manifest, validate_name
 
 __all__ = ["CrawlListing", "list_crawls"]
 

@@ -26,7 +26,7 @@ from cdxj_indexer.bufferiter import buffer_record_content, concur_req_resp, join
 from cdxj_indexer.main import CDXJIndexer, SortingWriter
 
 from newstrail.errors import NewstrailError, StoreError
-from storage._payload import patch_warcio_brotli, show_text
+from newstrail.storage._payload import patch_warcio_brotli, show_text
 
 __all__ = ["write_cdxj", "write_cdxj_streams"]
 

@@ -20,11 +20,17 @@ from pathlib import Path
 
 from newstrail.errors import NewstrailError, StoreError
 from newstrail.records import TextRecord
-from storage.base import TEMP_PREFIX, ChecksumMismatchError, ObjectNotFoundError, Store
-from storage.catalog import list_crawls
-from storage.corpus import read_text_records
-from storage.manifest import MANIFEST_NAME, Manifest, crawl_prefix, parse_utc, read_manifest
-from storage.staging import file_sha256
+from newstrail.storage.base import TEMP_PREFIX, ChecksumMismatchError, ObjectNotFoundError, Store
+from newstrail.storage.catalog import list_crawls
+from newstrail.storage.corpus import read_text_records
+from newstrail.storage.manifest import (
+    MANIFEST_NAME,
+    Manifest,
+    crawl_prefix,
+    parse_utc,
+    read_manifest,
+)
+from newstrail.storage.staging import file_sha256
 
 __all__ = [
     "CORPUS_NAME",

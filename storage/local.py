@@ -12,7 +12,7 @@ from typing import BinaryIO
 from urllib.parse import unquote, urlsplit
 
 from newstrail.errors import StoreError
-from storage.base import (
+from newstrail.storage.base import (
     CHUNK_SIZE,
     TEMP_PREFIX,
     ObjectInfo,
@@ -81,7 +81,7 @@ def _atomic_copy(
 
 
 class FileStore:
-    """A :class:`~storage.base.Store` in the local folder ``root``.
+    """A :class:`~newstrail.storage.base.Store` in the local folder ``root``.
 
     The folder is created on the first write, so opening a store never changes
     the file system.

@@ -20,7 +20,7 @@ from typing import Any
 from newstrail import __version__
 from newstrail.errors import SeedError, StoreError
 from newstrail.seeds import validate_name as _validate_name
-from storage.base import ObjectInfo, ObjectNotFoundError, Store, validate_key
+from newstrail.storage.base import ObjectInfo, ObjectNotFoundError, Store, validate_key
 
 __all__ = [
     "MANIFEST_NAME",

@@ -31,7 +31,7 @@ from newstrail.extract_pool import DEFAULT_TIMEOUT, ExtractionPool, ExtractionTi
 from newstrail.pagework import PageWork, analyse_page
 from newstrail.records import TextRecord
 from newstrail.relevance import Relevance, RelevanceModel
-from storage._payload import MAX_DECODED_BYTES, DecodedPayload, read_payload, show_bytes
+from newstrail.storage._payload import MAX_DECODED_BYTES, DecodedPayload, read_payload, show_bytes
 
 __all__ = ["ExtractReport", "records_from_warcs"]
 

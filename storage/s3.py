@@ -49,7 +49,7 @@ from botocore.exceptions import (
 )
 
 from newstrail.errors import StoreError
-from storage.base import (
+from newstrail.storage.base import (
     CHUNK_SIZE,
     TEMP_PREFIX,
     ChecksumMismatchError,
@@ -242,7 +242,7 @@ class _Body(io.RawIOBase):
 
 
 class S3Store:
-    """A :class:`~storage.base.Store` under ``prefix`` in the S3 bucket ``bucket``."""
+    """A :class:`~newstrail.storage.base.Store` under ``prefix`` in the S3 bucket ``bucket``."""
 
     def __init__(
         self,
@@ -770,5 +770,5 @@ class S3Store:
 
 
 def open_s3_store(uri: str) -> S3Store:
-    """Factory registered in :data:`storage.base.STORE_SCHEMES` for ``s3://``."""
+    """Factory registered in :data:`newstrail.storage.base.STORE_SCHEMES` for ``s3://``."""
     return S3Store.from_uri(uri)

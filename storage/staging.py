@@ -15,8 +15,8 @@ import zlib
 from pathlib import Path
 
 from newstrail.errors import StoreError
-from storage.base import CHUNK_SIZE, ObjectInfo, Store
-from storage.manifest import crawl_prefix
+from newstrail.storage.base import CHUNK_SIZE, ObjectInfo, Store
+from newstrail.storage.manifest import crawl_prefix
 
 __all__ = [
     "LEDGER_NAME",

@@ -68,8 +68,8 @@ class CountingServer(ThreadingHTTPServer):
 def guarded(policy: list[str] | None, **extra: Any) -> dict[str, Any]:
     """Settings of a crawl guarded by the resolver and its middleware."""
     settings: dict[str, Any] = {
-        "TWISTED_DNS_RESOLVER": "spiders.resolver.PolicyResolver",
-        "DOWNLOADER_MIDDLEWARES": {"spiders.resolver.AddressRefusalMiddleware": 560},
+        "TWISTED_DNS_RESOLVER": "newstrail.spiders.resolver.PolicyResolver",
+        "DOWNLOADER_MIDDLEWARES": {"newstrail.spiders.resolver.AddressRefusalMiddleware": 560},
         **extra,
     }
     if policy is not None:

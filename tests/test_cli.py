@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from newstrail.newsweb import NewsWebServer
-from storage.base import TEMP_PREFIX
-from storage.corpus import read_text_records
+from newstrail.storage.base import TEMP_PREFIX
+from newstrail.storage.corpus import read_text_records
 from tests.conftest import free_port, prefect_env, run_newstrail
 
 BIN = Path(sys.executable).parent

@@ -16,13 +16,13 @@ from typing import Any
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from flows.steps import crawl_direct
 from newstrail.config import Environment
+from newstrail.flows.steps import crawl_direct
 from newstrail.newsweb import NewsWebServer
 from newstrail.records import TextRecord
 from newstrail.seeds import Seed, SeedSet
+from newstrail.storage.corpus import read_text_records
 from newstrail.urls import canonical_url
-from storage.corpus import read_text_records
 
 BIN = Path(sys.executable).parent
 SEED_README_BOILERPLATE = [

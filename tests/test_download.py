@@ -16,11 +16,11 @@ import pytest
 
 from newstrail.errors import NewstrailError, StoreError
 from newstrail.records import TextRecord
-from storage import open_store
-from storage.base import TEMP_PREFIX, ObjectInfo, Store
-from storage.corpus import TextRecordWriter
-from storage.download import download, plan_download, safe_path
-from storage.manifest import Manifest, write_manifest
+from newstrail.storage import open_store
+from newstrail.storage.base import TEMP_PREFIX, ObjectInfo, Store
+from newstrail.storage.corpus import TextRecordWriter
+from newstrail.storage.download import download, plan_download, safe_path
+from newstrail.storage.manifest import Manifest, write_manifest
 from tests.conftest import one_line_error, run_newstrail
 from tests.s3_fixtures import S3Server
 
@@ -309,7 +309,7 @@ def test_progress_bar_only_on_a_terminal(two_crawls: tuple[str, Store], tmp_path
 
 
 def test_merge_output_is_plain_jsonl(two_crawls: tuple[str, Store], tmp_path: Path) -> None:
-    from storage.download import merge_corpus
+    from newstrail.storage.download import merge_corpus
 
     first = tmp_path / "a.jsonl.gz"
     first.write_bytes(text_file([record("https://x/1", "2026-01-01T00:00:00Z", "one")]))

@@ -21,8 +21,8 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from newstrail.errors import StoreError
-from storage import write_cdxj, write_cdxj_streams
-from storage._payload import read_payload, show_bytes
+from newstrail.storage import write_cdxj, write_cdxj_streams
+from newstrail.storage._payload import read_payload, show_bytes
 from tests.warc_fixtures import (
     CODINGS,
     PAGE,
@@ -173,7 +173,7 @@ _MEASURED_INDEX = """
 import io, resource, sys, time
 from pathlib import Path
 from newstrail.errors import StoreError
-from storage import write_cdxj, write_cdxj_streams
+from newstrail.storage import write_cdxj, write_cdxj_streams
 # Any temporary file the indexer writes counts against this: past it, the process dies.
 resource.setrlimit(resource.RLIMIT_FSIZE, (64 << 20, 64 << 20))
 start = time.monotonic()

@@ -38,7 +38,7 @@ from newstrail.newsweb import (
 )
 from newstrail.records import TextRecord
 from newstrail.seeds import SeedSet
-from storage.corpus import read_text_records
+from newstrail.storage.corpus import read_text_records
 
 BIN = Path(sys.executable).parent
 
@@ -66,7 +66,7 @@ import json, sys
 from dataclasses import replace
 from pathlib import Path
 args = json.loads(sys.argv[1])
-from flows.steps import crawl_direct
+from newstrail.flows.steps import crawl_direct
 from newstrail.config import Environment
 from newstrail.seeds import Seed, SeedSet, load_seed_set
 seeds = load_seed_set(Path(args["seeds"])).with_urls(args["seed_urls"])

@@ -11,7 +11,7 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from newstrail.newsweb import NewsWebServer
-from storage.corpus import read_text_records
+from newstrail.storage.corpus import read_text_records
 from tests.conftest import BIN, run_newstrail
 
 

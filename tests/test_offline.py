@@ -37,7 +37,10 @@ def crawl_with_cookies(tmp_path: Path, server: CountingServer, offline: bool) ->
     audit = tmp_path / "audit.jsonl"
     middlewares: dict[str, int | None] = {}
     if offline:
-        middlewares = {STOCK_COOKIES: None, "spiders.offline.OfflineCookiesMiddleware": 700}
+        middlewares = {
+            STOCK_COOKIES: None,
+            "newstrail.spiders.offline.OfflineCookiesMiddleware": 700,
+        }
     url = f"http://localhost:{server.port}/"
     out = probe(
         tmp_path,
@@ -45,7 +48,7 @@ def crawl_with_cookies(tmp_path: Path, server: CountingServer, offline: bool) ->
         {
             "DOWNLOADER_MIDDLEWARES": middlewares,
             "CONCURRENT_REQUESTS": 1,
-            "TWISTED_DNS_RESOLVER": "spiders.resolver.PolicyResolver",
+            "TWISTED_DNS_RESOLVER": "newstrail.spiders.resolver.PolicyResolver",
             "NEWSTRAIL_ADDRESS_POLICY": ["localhost"],
         },
         audit=str(audit),

@@ -13,7 +13,7 @@ from scrapy.linkextractors import IGNORED_EXTENSIONS as SCRAPY_IGNORED
 from newstrail.extract import ExtractionConfig, extract_article
 from newstrail.newsweb import HostileSite, NewsWebServer
 from newstrail.pagework import DEFAULT_MAX_LINKS, IGNORED_EXTENSIONS, PageLink, analyse_page
-from spiders.coverage import page_link_extractor
+from newstrail.spiders.coverage import page_link_extractor
 
 
 def _scrapy_links(body: bytes, url: str, content_type: str | None = None) -> list[PageLink]:

@@ -17,8 +17,8 @@ from warcio.archiveiterator import ArchiveIterator
 
 from newstrail.newsweb import NewsWebServer
 from newstrail.seeds import SeedSet
-from storage import open_store
-from storage.captures import load_prior
+from newstrail.storage import open_store
+from newstrail.storage.captures import load_prior
 from tests.conftest import prefect_env, run_newstrail
 
 BIN = Path(sys.executable).parent

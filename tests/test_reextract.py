@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from storage.reextract import ExtractReport, records_from_warcs
+from newstrail.storage.reextract import ExtractReport, records_from_warcs
 from tests.slow_analysis import slow_analyse
 from tests.warc_fixtures import (
     CODINGS,

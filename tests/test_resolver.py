@@ -1,7 +1,7 @@
 """The address guard on the connection: real Scrapy crawls against servers on loopback.
 
 Each crawl runs in a subprocess (``tests/crawl_probe.py``: a reactor runs once
-per process) with ``spiders.resolver.PolicyResolver`` as Scrapy's resolver;
+per process) with ``newstrail.spiders.resolver.PolicyResolver`` as Scrapy's resolver;
 ``localhost`` resolves to 127.0.0.1 through the system's own resolver
 (``/etc/hosts``). The servers count the connections they accept, so "refused"
 means the server saw nothing at all.
@@ -16,7 +16,7 @@ import pytest
 from scrapy.settings import Settings
 
 from newstrail.netguard import AddressPolicyError
-from spiders.resolver import policy_from_settings
+from newstrail.spiders.resolver import policy_from_settings
 from tests.probe_fixtures import CountingServer, guarded, probe
 
 

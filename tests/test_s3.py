@@ -15,9 +15,9 @@ import pytest
 
 from newstrail.errors import StoreError
 from newstrail.newsweb import NewsWebServer
-from storage import open_store
-from storage.base import ChecksumMismatchError, ObjectNotFoundError
-from storage.s3 import MIN_PART_SIZE, S3Settings, S3Store
+from newstrail.storage import open_store
+from newstrail.storage.base import ChecksumMismatchError, ObjectNotFoundError
+from newstrail.storage.s3 import MIN_PART_SIZE, S3Settings, S3Store
 from tests.conftest import free_port, one_line_error, run_newstrail
 from tests.s3_fixtures import S3Server
 

@@ -16,17 +16,23 @@ from typing import Any
 
 import pytest
 
-from flows.steps import crawl_direct, plan_crawl, preflight_store, resume_crawl, run_crawler
 from newstrail.config import Environment
 from newstrail.errors import NewstrailError
+from newstrail.flows.steps import (
+    crawl_direct,
+    plan_crawl,
+    preflight_store,
+    resume_crawl,
+    run_crawler,
+)
 from newstrail.newsweb import NewsWebServer
 from newstrail.seeds import SeedSet
-from storage import STORE_SCHEMES, open_store
-from storage.captures import CAPTURES_NAME, read_captures
-from storage.corpus import read_text_records
-from storage.download import download, plan_download
-from storage.manifest import read_manifest
-from storage.s3 import S3Store
+from newstrail.storage import STORE_SCHEMES, open_store
+from newstrail.storage.captures import CAPTURES_NAME, read_captures
+from newstrail.storage.corpus import read_text_records
+from newstrail.storage.download import download, plan_download
+from newstrail.storage.manifest import read_manifest
+from newstrail.storage.s3 import S3Store
 from tests.s3_fixtures import S3Server
 
 BIN = Path(sys.executable).parent
@@ -350,7 +356,7 @@ def test_a_retried_flow_finishes_the_upload_instead_of_crawling_again(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """crawl_coverage with the crawl id of a staged crawl (what a retried flow run has)."""
-    from flows.crawl import crawl_coverage
+    from newstrail.flows.crawl import crawl_coverage
 
     store_uri = f"s3://{s3_bucket}/f"
     files = {"warc/a-00000.warc.gz": b"warc bytes", "index/index.cdxj": b""}

@@ -22,20 +22,20 @@ import pytest
 import redis
 from warcio.archiveiterator import ArchiveIterator
 
-from flows.scaleout_steps import crawl_scaleout
 from newstrail.config import Environment
+from newstrail.flows.scaleout_steps import crawl_scaleout
 from newstrail.newsweb import NewsWebServer
 from newstrail.records import TextRecord
 from newstrail.seeds import SeedSet
-from newstrail.urls import canonical_url
-from spiders.distributed import (
+from newstrail.spiders.distributed import (
     CrawlKeys,
     HostGate,
     RedisBloomSet,
     RedisUrlSet,
     SharedBudget,
 )
-from storage.corpus import read_text_records
+from newstrail.storage.corpus import read_text_records
+from newstrail.urls import canonical_url
 from tests.conftest import prefect_env
 
 BIN = Path(sys.executable).parent

@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from flows.steps import plan_crawl, run_crawler
 from newstrail.config import CrawlConfig, Environment
+from newstrail.flows.steps import plan_crawl, run_crawler
 from newstrail.seeds import Seed, SeedSet
-from spiders.middlewares import ROBOTS_MAX_BYTES
+from newstrail.spiders.middlewares import ROBOTS_MAX_BYTES
 
 LINKS_ON_BIG_PAGE = 1_000_000
 ROBOTS_SIZE = 64 * 1024 * 1024

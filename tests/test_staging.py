@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from flows.steps import plan_crawl, store_pending
 from newstrail.config import Environment
+from newstrail.flows.steps import plan_crawl, store_pending
 from newstrail.seeds import SeedSet
-from storage.local import FileStore
-from storage.staging import CrawlOutputs, salvage_open_warc
-from storage.warc import RollingWarcWriter
+from newstrail.storage.local import FileStore
+from newstrail.storage.staging import CrawlOutputs, salvage_open_warc
+from newstrail.storage.warc import RollingWarcWriter
 
 BIN = Path(sys.executable).parent
 

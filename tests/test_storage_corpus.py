@@ -10,7 +10,7 @@ import pytest
 
 from newstrail.errors import StoreError
 from newstrail.records import TextRecord
-from storage import TextRecordWriter, read_text_records
+from newstrail.storage import TextRecordWriter, read_text_records
 
 
 def record(n: int) -> TextRecord:

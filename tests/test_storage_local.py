@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from newstrail.errors import StoreError
-from storage import (
+from newstrail.storage import (
     STORE_SCHEMES,
     FileStore,
     ObjectInfo,
@@ -20,7 +20,7 @@ from storage import (
     open_store,
     validate_key,
 )
-from storage.base import TEMP_PREFIX
+from newstrail.storage.base import TEMP_PREFIX
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from newstrail.errors import StoreError
-from storage import (
+from newstrail.storage import (
     FileStore,
     Manifest,
     ObjectInfo,

@@ -21,7 +21,13 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from newstrail.errors import StoreError
-from storage import FileStore, RecordRef, RollingWarcWriter, write_cdxj, write_cdxj_streams
+from newstrail.storage import (
+    FileStore,
+    RecordRef,
+    RollingWarcWriter,
+    write_cdxj,
+    write_cdxj_streams,
+)
 
 T0 = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
 URL = "https://example.org/news/story?id=7"

@@ -17,7 +17,7 @@ import brotli
 import pytest
 from backports import zstd
 
-from storage.warc import RollingWarcWriter
+from newstrail.storage.warc import RollingWarcWriter
 
 CODINGS = ("gzip", "deflate", "br", "zstd")
 
