@@ -29,6 +29,7 @@ from newstrail import __version__
 from newstrail.articles import WarcPointer
 from newstrail.config import CrawlConfig
 from newstrail.errors import StoreError
+from newstrail.spiders.context import crawl_context
 from newstrail.spiders.distributed import worker_file, worker_tag
 from newstrail.spiders.items import PageItem
 from newstrail.storage import open_store
@@ -203,8 +204,8 @@ class WarcArchiver:
         ip = str(response.ip_address) if response.ip_address is not None else None
         headers = _header_pairs(response.headers)
         canonical = canonical_url(request.url)
-        prior_captures: dict[str, Capture] = getattr(spider, "prior", {})
-        prior = prior_captures.get(canonical)
+        context = crawl_context(self.crawler)
+        prior = context.prior.get(canonical) if context is not None else None
         digest = payload_digest(response.body) if response.status != 304 else ""
         if prior is not None and (
             response.status == 304 or (200 <= response.status < 300 and digest == prior.digest)

@@ -32,6 +32,7 @@ from newstrail.extract_pool import ExtractionPool, ExtractionTimeout
 from newstrail.frontier import TrapGuard, static_trap_reason
 from newstrail.pagework import PageLink, PageWork, analyse_page
 from newstrail.spiders.archive import REVISIT_META, WARC_META
+from newstrail.spiders.context import CrawlContext, attach_context
 from newstrail.spiders.distributed import seen_set, shared_budget
 from newstrail.spiders.handler import ResponseHeadersTooLarge
 from newstrail.spiders.items import PageItem, Provenance
@@ -157,6 +158,18 @@ class CoverageSpider(Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> CoverageSpider:
         spider = cls(crawler.settings["NEWSTRAIL_CONFIG"], **kwargs)
         spider._set_crawler(crawler)
+        # What the middlewares, the dupefilter, the politeness extension and the
+        # archiver read of this spider, shared once and typed.
+        attach_context(
+            crawler,
+            CrawlContext(
+                seen=spider.seen,
+                traps=spider.traps,
+                robots_seen=spider.robots_seen,
+                seeds_pending=spider.seeds_pending,
+                prior=spider.prior,
+            ),
+        )
         return spider
 
     # -- the frontier -----------------------------------------------------------

@@ -66,6 +66,7 @@ from twisted.internet import task
 from newstrail.config import CrawlConfig
 from newstrail.errors import NewstrailError
 from newstrail.frontier import UrlSet
+from newstrail.spiders.context import crawl_context
 from newstrail.spiders.handler import BoundedHTTPDownloadHandler
 from newstrail.urls import canonical_url, host_key
 
@@ -714,14 +715,13 @@ class SharedRobotsMiddleware:
         stats = self.crawler.stats
         assert stats is not None
         stats.inc_value("newstrail/robots_shared")
-        spider = self.crawler.spider
-        robots_seen = getattr(spider, "robots_seen", None)
-        if robots_seen is not None and int(status) == 200:
+        context = crawl_context(self.crawler)
+        if context is not None and int(status) == 200:
             try:
                 sitemaps = list(Protego.parse(body.decode("utf-8", "replace")).sitemaps)
             except Exception:  # a malformed robots.txt is treated as absent, as Scrapy does
                 sitemaps = []
-            robots_seen(host, request.url[: -len("robots.txt")], sitemaps)
+            context.robots_seen(host, request.url[: -len("robots.txt")], sitemaps)
         return Response(
             request.url, status=int(status), body=body, request=request, flags=[_SHARED_FLAG]
         )

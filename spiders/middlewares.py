@@ -13,6 +13,7 @@ from scrapy.http import Response, TextResponse
 from newstrail.config import CrawlConfig
 from newstrail.extract import looks_like_html
 from newstrail.netguard import AddressPolicy
+from newstrail.spiders.context import crawl_context
 from newstrail.spiders.distributed import SharedBudget, shared_budget
 from newstrail.spiders.resolver import policy_from_settings, request_refusal
 from newstrail.urls import canonical_url
@@ -85,10 +86,10 @@ class TrapMiddleware:
         return cls(crawler)
 
     def process_request(self, request: Request) -> None:
-        traps = getattr(self.crawler.spider, "traps", None)
-        if traps is None or META_KEY not in request.meta:
+        context = crawl_context(self.crawler)
+        if context is None or META_KEY not in request.meta:
             return
-        if not traps.allows(canonical_url(request.url)):
+        if not context.traps.allows(canonical_url(request.url)):
             assert self.crawler.stats is not None
             self.crawler.stats.inc_value("newstrail/trap_requests_dropped")
             raise IgnoreRequest("URL pattern closed as a crawler trap")
@@ -127,7 +128,8 @@ class BudgetMiddleware:
         # Seeds come first, but a seed may wait on its host's robots.txt while pages
         # discovered meanwhile are sent: those may only use the budget that the
         # seeds not yet sent leave (the spider admits no more seeds than the budget).
-        pending: set[str] = getattr(self.crawler.spider, "seeds_pending", set())
+        context = crawl_context(self.crawler)
+        pending = context.seeds_pending if context is not None else set()
         if getattr(provenance, "channel", None) == "seed":
             pending.discard(provenance.seed)
             reserved = 0
@@ -165,15 +167,15 @@ class RedirectDupeFilter(BaseDupeFilter):
     def request_seen(self, request: Request) -> bool:
         if "redirect_urls" not in request.meta:
             return False
-        seen: set[str] | None = getattr(self.crawler.spider, "seen", None)
-        if seen is None:
+        context = crawl_context(self.crawler)
+        if context is None:
             return False
         key = canonical_url(request.url)
-        if key in seen:
+        if key in context.seen:
             assert self.crawler.stats is not None
             self.crawler.stats.inc_value("newstrail/redirect_to_seen")
             return True
-        seen.add(key)
+        context.seen.add(key)
         return False
 
     def log(self, request: Request, spider: Spider) -> None:

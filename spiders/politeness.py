@@ -23,6 +23,7 @@ from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
 
 from newstrail.config import CrawlConfig
+from newstrail.spiders.context import crawl_context
 from newstrail.urls import host_key
 
 __all__ = ["RobotsPoliteness", "RobotsTxtMiddleware"]
@@ -82,10 +83,10 @@ class RobotsPoliteness:
                 self._clamp(host, delay)
             assert self.crawler.stats is not None
             self.crawler.stats.inc_value("newstrail/crawl_delay_hosts")
-        robots_seen = getattr(self.crawler.spider, "robots_seen", None)
-        if robots_seen is not None:
+        context = crawl_context(self.crawler)
+        if context is not None:
             parts = urlparse_cached(request)
-            robots_seen(host, f"{parts.scheme}://{parts.netloc}/", list(robots.sitemaps))
+            context.robots_seen(host, f"{parts.scheme}://{parts.netloc}/", list(robots.sitemaps))
 
     def _clamp(self, host: str, delay: float) -> None:
         engine = self.crawler.engine

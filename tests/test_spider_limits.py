@@ -248,3 +248,25 @@ def test_config_round_trips_the_new_limits(default_seeds: SeedSet, tmp_path: Pat
     assert (config.extract_timeout, config.max_links_per_page) == (2.5, 300)
     again = CrawlConfig.from_dict(config.to_dict())
     assert (again.extract_timeout, again.max_links_per_page) == (2.5, 300)
+
+
+def test_the_spider_shares_its_state_through_one_crawl_context(
+    default_seeds: SeedSet, tmp_path: Path
+) -> None:
+    """What middlewares, dupefilter, politeness and archiver read of the spider is one
+    typed context, attached once: no getattr on the spider that a rename turns off."""
+    from scrapy.crawler import Crawler
+
+    from newstrail.spiders.context import crawl_context
+    from newstrail.spiders.coverage import CoverageSpider
+    from newstrail.spiders.settings import crawl_settings
+
+    config = plan_crawl(default_seeds, collection="ctx", env=Environment(workdir=tmp_path / "work"))
+    crawler = Crawler(CoverageSpider, crawl_settings(config))
+    assert crawl_context(crawler) is None
+    spider = CoverageSpider.from_crawler(crawler)
+    context = crawl_context(crawler)
+    assert context is not None
+    assert context.seen is spider.seen and context.traps is spider.traps
+    assert context.seeds_pending is spider.seeds_pending and context.prior is spider.prior
+    assert context.robots_seen == spider.robots_seen
