@@ -38,6 +38,7 @@ from typing import Any
 import redis
 
 from newstrail import __version__
+from newstrail.boilerplate import finalize_jsonl
 from newstrail.config import CrawlConfig, Environment
 from newstrail.errors import NewstrailError
 from newstrail.flows.steps import plan_crawl, preflight_store, start_crawler
@@ -492,6 +493,9 @@ def merge_crawl(config: CrawlConfig, reason: str = "finished") -> dict[str, Any]
     with TextRecordWriter(text_path) as writer:
         for record in merged:
             writer.write(record)
+    # Crawl-level boilerplate over every worker's pages at once, as a one-process crawl
+    # removes it (each worker saw only its share of a site's pages).
+    finalize_jsonl(text_path)
     outputs.store_file(text_path, "text")
     index_path = base / "index.cdxj"
     # CDXJ is sorted by SURT key then timestamp; files indexed separately must be merged.

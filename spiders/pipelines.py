@@ -10,7 +10,7 @@ from newstrail.boilerplate import finalize_jsonl
 from newstrail.config import CrawlConfig
 from newstrail.errors import StoreError
 from newstrail.spiders.archive import stop_on_write_error, write_failed
-from newstrail.spiders.distributed import worker_file
+from newstrail.spiders.distributed import worker_file, worker_tag
 from newstrail.spiders.items import PageItem
 from newstrail.storage import open_store
 from newstrail.storage.corpus import TextRecordWriter
@@ -69,7 +69,10 @@ class TextRecordPipeline:
     def _finish(self) -> None:
         # Lines that repeat across many pages of a site (newsletter prompts, teasers,
         # publisher blurbs) are only known once the crawl has seen the site's pages.
-        finalize_jsonl(self.path)
+        # A worker of a distributed crawl sees a share of each site: the merge removes
+        # them over the whole crawl instead, so its text is a one-process crawl's.
+        if not worker_tag(self.config):
+            finalize_jsonl(self.path)
         outputs = CrawlOutputs(
             open_store(self.config.store),
             self.config.collection,

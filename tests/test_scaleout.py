@@ -466,3 +466,29 @@ def test_crawl_fans_out_as_a_prefect_flow(
     with urllib.request.urlopen(f"{prefect_api}/flow_runs/{flow_run_id}", timeout=10) as response:
         flow_run = json.load(response)
     assert flow_run["state"]["type"] == "COMPLETED"
+
+
+def test_crawl_level_boilerplate_is_removed_over_the_whole_crawl(
+    scaled: Scaled, default_seeds: SeedSet, tmp_path: Path
+) -> None:
+    """A worker sees a share of each site, so it stores its text records as extracted;
+    the merge removes boilerplate over every worker's pages at once (issue 15)."""
+    from newstrail.flows.steps import plan_crawl
+    from newstrail.spiders.distributed import WORKER
+    from newstrail.spiders.pipelines import TextRecordPipeline
+
+    env = Environment(store=str(tmp_path / "store"), workdir=tmp_path / "work")
+    config = plan_crawl(default_seeds, collection="w", env=env)
+    pipeline = TextRecordPipeline(config.evolve(extra={**config.extra, WORKER: "w1"}))
+    pipeline.open_spider()
+    assert pipeline.writer is not None
+    for record in _records(scaled.crawl_dir)[:12]:
+        record.extra.pop("crawl_boilerplate_removed", None)
+        pipeline.writer.write(record)
+    before = pipeline.path.read_bytes()
+    pipeline.close_spider()
+    (stored,) = (tmp_path / "store").rglob("*-w1.jsonl.gz")
+    assert stored.read_bytes() == before
+    # The merged file went through the crawl-wide pass: every record says what it removed.
+    merged = _records(scaled.crawl_dir)
+    assert all("crawl_boilerplate_removed" in r.extra for r in merged)
