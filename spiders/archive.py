@@ -160,7 +160,7 @@ class WarcArchiver:
         # On the reactor thread. The file stays in the staging folder: --resume stores it.
         exc = failure.value
         if isinstance(exc, OSError | StoreError):
-            self._fail(None, exc)
+            self._fail(exc)
             return None
         return failure
 
@@ -178,7 +178,7 @@ class WarcArchiver:
         self.outputs.store_file(path, "warc")
         logger.info("stored %s", path.name)
 
-    def _fail(self, spider: Spider | None, exc: BaseException, *, close: bool = True) -> None:
+    def _fail(self, exc: BaseException, *, close: bool = True) -> None:
         stop_on_write_error(self.crawler, exc, self.workdir, close=close)
 
     def response_downloaded(self, response: Response, request: Request, spider: Spider) -> None:
@@ -188,7 +188,7 @@ class WarcArchiver:
         except (OSError, StoreError) as exc:
             # No WARC pointer in meta, so no text record points at a missing record.
             request.meta.pop(WARC_META, None)
-            self._fail(spider, exc)
+            self._fail(exc)
 
     def _archive(self, response: Response, request: Request, spider: Spider) -> None:
         now = datetime.now(UTC)
@@ -278,7 +278,7 @@ class WarcArchiver:
                 item.url, item.metadata_fields(), concurrent_to=item.warc.record_id
             )
         except (OSError, StoreError) as exc:
-            self._fail(spider, exc)
+            self._fail(exc)
             return
         self.records += 1
 
@@ -292,20 +292,20 @@ class WarcArchiver:
         try:
             self.writer.close()
         except (OSError, StoreError) as exc:
-            self._fail(spider, exc, close=False)
+            self._fail(exc, close=False)
         if self._storing is not None:
             # Failures while storing are the crawl's error already (_store_failed).
             await maybe_deferred_to_future(self._storing)
         try:
             self.captures.close()
         except (OSError, StoreError) as exc:
-            self._fail(spider, exc, close=False)
+            self._fail(exc, close=False)
         if write_failed(self.crawler):
             return
         try:
             self._store_index()
         except (OSError, StoreError) as exc:
-            self._fail(spider, exc, close=False)
+            self._fail(exc, close=False)
 
     def _store_index(self) -> None:
         self.outputs.store_file(self.captures.path, "index")

@@ -73,7 +73,6 @@ def run_crawl(config: CrawlConfig) -> dict[str, Any]:
     try:
         config.summary_path.write_text(json.dumps(summary, indent=2))
     except OSError as exc:
-        # A full disk is reported as the crawl's error, not as a traceback.
         # A full disk is reported as the crawl's error, not as a traceback; when a
         # record could not be written first, that is the reason.
         if failure is not None:

@@ -45,8 +45,14 @@ class CountingServer(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, host: str, port: int = 0, cookie: str | None = None) -> None:
-        super().__init__((host, port), _Handler)
+    def __init__(
+        self,
+        host: str,
+        port: int = 0,
+        cookie: str | None = None,
+        handler: type[BaseHTTPRequestHandler] = _Handler,
+    ) -> None:
+        super().__init__((host, port), handler)
         self.connections = 0
         self.cookie = cookie
         self._thread = threading.Thread(target=self.serve_forever, daemon=True)

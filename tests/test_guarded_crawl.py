@@ -22,7 +22,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from newstrail.newsweb import NewsWebServer
 from tests.conftest import BIN, ROOT
+from tests.probe_fixtures import CountingServer
 
 _SITECUSTOMIZE = """
 import os
@@ -140,29 +141,20 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-class _AddressLoggingServer(ThreadingHTTPServer):
+class _AddressLoggingServer(CountingServer):
     """Serves every loopback address; logs which local address each request came to."""
 
-    daemon_threads = True
-
     def __init__(self) -> None:
-        super().__init__(("0.0.0.0", 0), _Handler)
         self.lock = threading.Lock()
         self.log: list[tuple[str, str]] = []
-
-    @property
-    def port(self) -> int:
-        return int(self.server_address[1])
+        super().__init__("0.0.0.0", handler=_Handler)
 
 
 @pytest.fixture
 def any_loopback() -> Iterator[_AddressLoggingServer]:
     server = _AddressLoggingServer()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     yield server
-    server.shutdown()
-    server.server_close()
+    server.close()
 
 
 def test_a_rebinding_name_never_reaches_the_address_it_was_not_checked_for(

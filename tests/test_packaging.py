@@ -14,6 +14,14 @@ from tests.conftest import ROOT
 _DEMO = "import sys; from newstrail.cli import main; sys.argv[0] = 'newstrail'; main()"
 
 
+def _python(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+    )
+
+
 def test_a_plain_install_carries_the_seeds_and_runs_the_demo(tmp_path: Path) -> None:
     # From a copy of the sources: setuptools builds in the tree and reuses what an
     # earlier build left in build/.
@@ -35,12 +43,7 @@ def test_a_plain_install_carries_the_seeds_and_runs_the_demo(tmp_path: Path) -> 
         ),
     )
     wheels = tmp_path / "wheels"
-    built = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), str(source)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    built = _python("-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), str(source))
     assert built.returncode == 0, built.stderr[-3000:]
     (wheel,) = wheels.glob("newstrail-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
@@ -52,33 +55,15 @@ def test_a_plain_install_carries_the_seeds_and_runs_the_demo(tmp_path: Path) -> 
 
     # Installed on its own (the dependencies are this venv's), away from the checkout.
     target = tmp_path / "site"
-    installed = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "-t", str(target), str(wheel)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    installed = _python("-m", "pip", "install", "-q", "--no-deps", "-t", str(target), str(wheel))
     assert installed.returncode == 0, installed.stderr[-3000:]
     work = tmp_path / "elsewhere"
     work.mkdir()
     env = {**os.environ, "PYTHONPATH": str(target)}
     env.pop("PREFECT_API_URL", None)
-    demo = subprocess.run(
-        [sys.executable, "-c", _DEMO, "demo", "--budget", "30"],
-        cwd=work,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    demo = _python("-c", _DEMO, "demo", "--budget", "30", cwd=work, env=env)
     assert demo.returncode == 0, demo.stderr[-3000:]
     assert "on-topic articles of the demo web found" in demo.stdout
-    where = subprocess.run(
-        [sys.executable, "-c", "import newstrail; print(newstrail.__file__)"],
-        cwd=work,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    where = _python("-c", "import newstrail; print(newstrail.__file__)", cwd=work, env=env)
+    assert where.returncode == 0, where.stderr
     assert where.stdout.startswith(str(target))
