@@ -99,7 +99,10 @@ def plan_crawl(
         download_delay=download_delay,
         concurrency_per_host=concurrency_per_host,
         contact=env.contact,
-        threshold=threshold or seed_set.threshold or DEFAULT_THRESHOLD,
+        # The command line's, else the seed file's, else the default; 0 counts.
+        threshold=next(
+            (t for t in (threshold, seed_set.threshold) if t is not None), DEFAULT_THRESHOLD
+        ),
         warc_max_size=warc_max_size or env.warc_max_size,
         workdir=env.workdir,
         log_level=log_level,

@@ -226,7 +226,7 @@ def _crawl_options(func: F) -> F:
 @_crawl_options
 @click.option(
     "--threshold",
-    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    type=click.FloatRange(0, 1, max_open=True),
     help="Relevance score from which an article counts as related.",
 )
 @click.option(

@@ -121,7 +121,7 @@ class CrawlConfig:
     crawl_id: str
     store: str = DEFAULT_STORE
     budget: int = 500
-    max_hops: int = 2
+    max_hops: int = 3
     #: ``--allow-private`` entries (``newstrail.netguard``): non-global addresses the
     #: crawl may connect to; empty: global addresses only; ``("*",)``: every address.
     allow_private: tuple[str, ...] = ()
@@ -151,6 +151,8 @@ class CrawlConfig:
             raise NewstrailError(f"budget must be at least 1 page, not {self.budget}")
         if self.max_hops < 0:
             raise NewstrailError(f"max hops must be 0 or more, not {self.max_hops}")
+        if not 0 <= self.threshold < 1:
+            raise NewstrailError(f"threshold must be from 0 up to 1 (not 1), not {self.threshold}")
         if self.download_delay < 0:
             raise NewstrailError("download delay cannot be negative")
         if not 1 <= self.concurrency_per_host <= 16:

@@ -94,12 +94,13 @@ class SeedSet:
         """The seed texts known before crawling (the relevance profile)."""
         return [s.text for s in self.seeds if s.text]
 
-    def relevance_model(self, threshold: float = DEFAULT_THRESHOLD) -> RelevanceModel:
+    def relevance_model(self, threshold: float | None = None) -> RelevanceModel:
         """The relevance model of this seed set: its texts, keywords and date window,
-        and its own threshold, else ``threshold``."""
-        return RelevanceModel(
-            self.texts, self.keywords, threshold=self.threshold or threshold, window=self.window
-        )
+        and ``threshold`` if given (a crawl's, already chosen), else its own, else the
+        default. 0 is a threshold like any other."""
+        if threshold is None:
+            threshold = DEFAULT_THRESHOLD if self.threshold is None else self.threshold
+        return RelevanceModel(self.texts, self.keywords, threshold=threshold, window=self.window)
 
     def with_urls(self, urls: Sequence[str]) -> SeedSet:
         """The same profile with the seed URLs replaced, in order (used by the demo)."""
@@ -243,9 +244,9 @@ def load_seed_set(path: str | Path) -> SeedSet:
     if threshold is not None and (
         not isinstance(threshold, int | float)
         or isinstance(threshold, bool)
-        or not 0 < threshold < 1
+        or not 0 <= threshold < 1
     ):
-        raise SeedError(f"{where}: 'threshold' must be a number between 0 and 1")
+        raise SeedError(f"{where}: 'threshold' must be a number from 0 up to 1 (not 1)")
 
     window = {}
     for key in ("published_after", "published_before"):
