@@ -207,9 +207,12 @@ def run_worker(config: CrawlConfig, *, stop: threading.Event | None = None) -> d
     with start_crawler(job) as proc:
         (workdir / _PID).write_text(f"{proc.pid}\n")
         last_beat = time.monotonic()
+        stopping = False
         while proc.poll() is None:
-            if stop is not None and stop.is_set():
+            if stop is not None and stop.is_set() and not stopping:
+                # Once: Scrapy takes a second signal as an order to stop uncleanly.
                 proc.terminate()
+                stopping = True
             if time.monotonic() - last_beat > 1.0:
                 client.set(supervisor, b"1", px=int(timeout * 1000))
                 last_beat = time.monotonic()

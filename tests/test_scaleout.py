@@ -23,11 +23,18 @@ import redis
 from warcio.archiveiterator import ArchiveIterator
 
 from newstrail.config import Environment
-from newstrail.flows.scaleout_steps import crawl_scaleout
+from newstrail.flows.scaleout_steps import (
+    crawl_scaleout,
+    local_workers,
+    open_crawl,
+    plan_scaleout,
+    run_worker,
+)
 from newstrail.newsweb import NewsWebServer
 from newstrail.records import TextRecord
 from newstrail.seeds import SeedSet
 from newstrail.spiders.distributed import (
+    CRAWLS_KEY,
     CrawlKeys,
     HostGate,
     RedisBloomSet,
@@ -492,3 +499,42 @@ def test_crawl_level_boilerplate_is_removed_over_the_whole_crawl(
     # The merged file went through the crawl-wide pass: every record says what it removed.
     merged = _records(scaled.crawl_dir)
     assert all("crawl_boilerplate_removed" in r.extra for r in merged)
+
+
+def test_a_stopped_worker_shuts_down_cleanly(
+    newsweb: NewsWebServer, default_seeds: SeedSet, redis_url: str, tmp_path: Path
+) -> None:
+    # Stopping a worker (Ctrl-C on `newstrail crawl --frontier`) sent SIGTERM every
+    # 0.25 s, and Scrapy takes a second signal as an order to stop uncleanly: the
+    # worker always ended as a crash.
+    env = Environment(store=str(tmp_path / "store"), workdir=tmp_path / "work")
+    config = plan_scaleout(
+        default_seeds.with_urls(newsweb.seed_urls),
+        frontier=redis_url,
+        collection="stopped",
+        budget=200,
+        allow_private=True,
+        download_delay=0.5,
+        env=env,
+    )
+    open_crawl(config)
+    (worker,) = local_workers(config, 1, env.workdir)
+    stop = threading.Event()
+    result: dict[str, Any] = {}
+    thread = threading.Thread(target=lambda: result.update(run_worker(worker, stop=stop)))
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not list(worker.crawl_workdir.glob("warc/*.warc.gz.open")):
+        assert time.monotonic() < deadline and thread.is_alive(), "the worker did not get going"
+        time.sleep(0.05)
+    time.sleep(1.0)
+    stop.set()
+    thread.join(timeout=60)
+    assert not thread.is_alive()
+    assert not result.get("died"), result
+    assert result["finish_reason"] == "shutdown"
+    assert result["counts"]["requests"] >= 1
+    # The crawl itself was never ended: leave nothing of it in Redis.
+    client = redis.Redis.from_url(redis_url)
+    client.delete(*client.scan_iter(match=f"*{config.crawl_id}*"))
+    client.hdel(CRAWLS_KEY, config.crawl_id)
