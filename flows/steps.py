@@ -21,7 +21,7 @@ from typing import Any
 
 import newstrail
 from newstrail import __version__
-from newstrail.config import ERROR_FD_ENV, CrawlConfig, Environment, new_crawl_id
+from newstrail.config import ERROR_FD_ENV, CrawlConfig, Environment, crawler_lock, new_crawl_id
 from newstrail.errors import NewstrailError
 from newstrail.flows.recrawl import prepare_recrawl, write_crawl_extras
 from newstrail.netguard import allow_list
@@ -164,7 +164,7 @@ def run_crawler(config: CrawlConfig) -> dict[str, Any]:
         with start_crawler(job, write_fd) as proc:
             os.close(write_fd)
             write_fd = -1
-            # So that --resume can tell a crawl that is still running from one that died.
+            # Which process to signal to stop the crawl (--resume looks at crawler.lock).
             with contextlib.suppress(OSError):
                 (workdir / PID_NAME).write_text(f"{proc.pid}\n")
             returncode = proc.wait()
@@ -345,21 +345,6 @@ def staged_config(crawl: str | None, env: Environment | None = None) -> CrawlCon
     return config.evolve(workdir=env.workdir)
 
 
-def _refuse_if_running(config: CrawlConfig) -> None:
-    try:
-        pid = int((config.crawl_workdir / PID_NAME).read_text())
-    except (OSError, ValueError):
-        return
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return
-    if b"newstrail.spiders.run" in cmdline and config.crawl_id.encode() in cmdline:
-        raise NewstrailError(
-            f"crawl {config.collection}/{config.crawl_id} is still running (process {pid})"
-        )
-
-
 def _text_in_archive(
     config: CrawlConfig, warc_names: set[str], cut: dict[str, int]
 ) -> list[TextRecord]:
@@ -495,15 +480,17 @@ def finish_upload(config: CrawlConfig) -> dict[str, Any]:
     archived is stored and the manifest says ``finish_reason: interrupted``.
     Nothing is ever fetched again.
     """
-    _refuse_if_running(config)
-    summary = _finished_summary(config)
-    if summary is None:
-        # Killed, or stopped by a write failure (a full disk): its WARC file may end
-        # in a record cut short, and nothing after the failure was archived.
-        summary = _salvage(config)
-        config.summary_path.write_text(json.dumps(summary, indent=2))
-    store_pending(config)
-    return finalize_crawl(config, summary)
+    # Held until the staging folder is cleared: not while its crawler still runs,
+    # nor while another --resume of the same crawl is storing it.
+    with crawler_lock(config.crawl_workdir, f"crawl {config.collection}/{config.crawl_id}"):
+        summary = _finished_summary(config)
+        if summary is None:
+            # Killed, or stopped by a write failure (a full disk): its WARC file may end
+            # in a record cut short, and nothing after the failure was archived.
+            summary = _salvage(config)
+            config.summary_path.write_text(json.dumps(summary, indent=2))
+        store_pending(config)
+        return finalize_crawl(config, summary)
 
 
 def _finished_summary(config: CrawlConfig) -> dict[str, Any] | None:

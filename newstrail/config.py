@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +26,7 @@ __all__ = [
     "ERROR_FD_ENV",
     "CrawlConfig",
     "Environment",
+    "crawler_lock",
     "new_crawl_id",
     "user_agent",
 ]
@@ -33,6 +36,33 @@ DEFAULT_CONTACT = "https://github.com/newstrail/newstrail"
 #: Set for the crawler process: a pipe's file descriptor on which it writes why it
 #: failed (not summary.json: the reason may be a full staging disk).
 ERROR_FD_ENV = "NEWSTRAIL_ERROR_FD"
+#: In a crawl's staging folder: locked by whichever process works on it.
+CRAWLER_LOCK = "crawler.lock"
+
+
+@contextlib.contextmanager
+def crawler_lock(workdir: Path, what: str) -> Iterator[None]:
+    """Work on the staging folder ``workdir`` alone: the crawler, or ``--resume`` after it.
+
+    An exclusive ``flock`` that the kernel releases however its holder ends (even
+    killed), so a crawl still running is told from one that died without looking at
+    process ids, which are reused. Raises NewstrailError if another process holds it.
+    """
+    workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(workdir / CRAWLER_LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    except OSError as exc:
+        raise NewstrailError(f"cannot lock {workdir}: {exc.strerror or exc}") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise NewstrailError(
+                f"{what} is still running (another process works in {workdir})"
+            ) from None
+        yield
+    finally:
+        os.close(fd)
 
 
 def new_crawl_id(now: datetime | None = None) -> str:

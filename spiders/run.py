@@ -17,7 +17,7 @@ from typing import Any
 
 from scrapy.crawler import CrawlerProcess
 
-from newstrail.config import ERROR_FD_ENV, CrawlConfig
+from newstrail.config import ERROR_FD_ENV, CrawlConfig, crawler_lock
 from newstrail.errors import NewstrailError
 from newstrail.redact import install_redaction, redact
 from newstrail.spiders.coverage import CoverageSpider
@@ -98,7 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     install_redaction()
     try:
         config = CrawlConfig.from_dict(json.loads(Path(args[0]).read_text()))
-        run_crawl(config)
+        with crawler_lock(config.crawl_workdir, f"crawl {config.collection}/{config.crawl_id}"):
+            run_crawl(config)
     except NewstrailError as exc:
         # The parent command prints the one "newstrail: error:" line; a second
         # one from here would read as two failures.

@@ -191,6 +191,8 @@ def test_resume_after_the_crawler_was_killed(
     while not stored_objects(s3_env, s3_bucket, prefix + "warc/"):
         assert thread.is_alive() and time.monotonic() < deadline, "no WARC file was stored"
         time.sleep(0.1)
+    with pytest.raises(NewstrailError, match="still running"):
+        resume_crawl(f"killed/{config.crawl_id}", env=env)  # the crawler holds its folder
     pid = int((config.crawl_workdir / "crawler.pid").read_text())
     os.kill(pid, signal.SIGKILL)
     thread.join(60)

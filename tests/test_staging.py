@@ -14,7 +14,8 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from newstrail.config import Environment
-from newstrail.flows.steps import plan_crawl, store_pending
+from newstrail.errors import NewstrailError
+from newstrail.flows.steps import JOB_NAME, plan_crawl, resume_crawl, store_pending
 from newstrail.seeds import SeedSet
 from newstrail.storage.local import FileStore
 from newstrail.storage.staging import CrawlOutputs, salvage_open_warc
@@ -96,3 +97,40 @@ def test_store_pending_skips_what_the_ledger_says_is_stored(
         "warc/a.warc.gz": hashlib.sha256(b"first").hexdigest(),
         "warc/b.warc.gz": hashlib.sha256(b"second").hexdigest(),
     }
+
+
+_HOLD = """
+import sys, time
+from pathlib import Path
+from newstrail.config import crawler_lock
+with crawler_lock(Path(sys.argv[1]), "crawl"):
+    print("held", flush=True)
+    time.sleep(120)
+"""
+
+
+def test_resume_waits_for_whoever_works_on_the_staging_folder(
+    tmp_path: Path, default_seeds: SeedSet
+) -> None:
+    # Told by a lock the kernel drops when its holder dies, not by a crawler.pid
+    # (written by the parent after the start, or never) and the process table.
+    env = Environment(store=str(tmp_path / "store"), workdir=tmp_path / "work")
+    config = plan_crawl(default_seeds, collection="c", crawl_id="20260101T000000Z-000002", env=env)
+    config.crawl_workdir.mkdir(parents=True)
+    (config.crawl_workdir / JOB_NAME).write_text(json.dumps(config.to_dict()))
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD, str(config.crawl_workdir)], stdout=subprocess.PIPE
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == b"held\n"
+        with pytest.raises(NewstrailError, match="still running"):
+            resume_crawl(f"c/{config.crawl_id}", env=env)
+        with pytest.raises(NewstrailError, match="still running"):
+            resume_crawl(f"c/{config.crawl_id}", env=env)  # and again: nothing was changed
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()  # type: ignore[union-attr]
+    # Its holder gone (killed), the crawl is resumed: here, it had archived nothing.
+    with pytest.raises(NewstrailError, match="nothing was archived"):
+        resume_crawl(f"c/{config.crawl_id}", env=env)
