@@ -8,9 +8,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from newstrail.extract import Article, ExtractionConfig, extract_article
+from newstrail.extract import Article
 from newstrail.records import TextRecord
-from newstrail.relevance import Relevance, RelevanceModel
+from newstrail.relevance import Relevance
 from newstrail.urls import canonical_url, is_http_url
 
 __all__ = ["WarcPointer", "article_record", "page_canonical_url"]
@@ -67,16 +67,3 @@ def article_record(
             "matched_passages": list(relevance.passages),
         },
     )
-
-
-def extract_and_score(
-    html: bytes,
-    url: str,
-    model: RelevanceModel,
-    config: ExtractionConfig | None = None,
-) -> tuple[Article, Relevance] | None:
-    """Extract the article of a page and score it; None when the page holds no article."""
-    article = extract_article(html, url, config)
-    if article is None:
-        return None
-    return article, model.score(article.text, article.title)

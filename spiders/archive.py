@@ -116,7 +116,6 @@ class WarcArchiver:
             warcinfo=self._warcinfo(),
             on_close=self._file_finished,
         )
-        self.records = 0
         self._storing: Deferred[None] | None = None
         self.captures = CaptureLog(self.index_dir / worker_file(CAPTURES_NAME, config))
 
@@ -226,7 +225,6 @@ class WarcArchiver:
             )
             request.meta[REVISIT_META] = prior.record_id
             kind, digest = "revisit", prior.digest
-            self.records += 1
             assert self.crawler.stats is not None
             self.crawler.stats.inc_value("newstrail/warc_revisits")
         else:
@@ -247,7 +245,6 @@ class WarcArchiver:
             )
             request.meta.pop(REVISIT_META, None)
             kind = "response"
-            self.records += 2
             assert self.crawler.stats is not None
             self.crawler.stats.inc_value("newstrail/warc_responses")
         self.captures.write(
@@ -280,7 +277,6 @@ class WarcArchiver:
         except (OSError, StoreError) as exc:
             self._fail(exc)
             return
-        self.records += 1
 
     async def spider_closed(self, spider: Spider, reason: str) -> None:
         """Finish the WARC file, wait for the files being stored, store the index.

@@ -122,7 +122,6 @@ _CLAIM_TTL = 600.0
 _ROBOTS_LOCK_SECONDS = 60
 _ROBOTS_MAX_BYTES = 512 * 1024
 _SHARED_FLAG = "newstrail-shared-robots"
-_WORKER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
 
 
 # -- naming ----------------------------------------------------------------------
@@ -164,12 +163,6 @@ def new_worker_name() -> str:
     # Letters and digits only, so that a name splits off a file name unambiguously.
     host = re.sub(r"[^A-Za-z0-9]", "", socket.gethostname().split(".")[0])[:24]
     return f"{host or 'host'}-{os.getpid()}-{secrets.token_hex(2)}"
-
-
-def check_worker_name(name: str) -> str:
-    if not _WORKER_NAME.match(name):
-        raise NewstrailError(f"invalid worker name {name!r}: letters, digits, '.', '_', '-'")
-    return name
 
 
 def redact(url: str) -> str:
