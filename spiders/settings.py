@@ -60,8 +60,10 @@ def _local_settings(config: CrawlConfig) -> dict[str, Any]:
         # A proxy (http_proxy in the environment) would resolve and connect for us,
         # past the guard; a crawl goes direct.
         "HTTPPROXY_ENABLED": False,
-        # The frontier lives on disk, so a large crawl's memory stays bounded (and a
-        # crawl could be paused and resumed from this folder).
+        # The frontier lives on disk, so a large crawl's memory stays bounded. Not for
+        # pausing: the spider's seen-set, trap guard and budget are not persisted, so a
+        # restarted crawler would fetch again; an interrupted crawl is finished with
+        # --resume, which stores what was archived and fetches nothing.
         "JOBDIR": str(config.crawl_workdir / "frontier"),
         # A full staging disk stops the crawl with one reason, not a traceback a request.
         "SCHEDULER": "newstrail.spiders.scheduler.StagingScheduler",
