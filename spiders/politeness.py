@@ -11,7 +11,6 @@ request at a time, and hands the file's sitemaps to the spider.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
@@ -52,10 +51,20 @@ class RobotsPoliteness:
         # Connected after AutoThrottle (an extension of lower order), so the clamp
         # below has the last word on a slot's delay.
         crawler.signals.connect(ext.response_downloaded, signal=signals.response_downloaded)
+        crawler.signals.connect(ext.request_reached, signal=signals.request_reached_downloader)
         crawler.signals.connect(ext.robots_parsed, signal=signals.robots_parsed)
         return ext
 
+    def request_reached(self, request: Request, spider: Spider) -> None:
+        # Sent once the request's slot exists (slots are made lazily and dropped when
+        # idle) and before the slot's queue is processed: a new slot for a host
+        # that asked for a delay never sends at Scrapy's pace first.
+        self._clamp_for(request)
+
     def response_downloaded(self, response: Response, request: Request, spider: Spider) -> None:
+        self._clamp_for(request)  # after AutoThrottle has set the slot's delay
+
+    def _clamp_for(self, request: Request) -> None:
         delay = self.delays.get(host_key(request.url))
         if delay is not None:
             self._clamp(host_key(request.url), delay)
@@ -71,16 +80,7 @@ class RobotsPoliteness:
         if asked:
             delay = float(asked) + _SEND_MARGIN
             self.delays[host] = delay
-            downloader: Any = self.crawler.engine.downloader if self.crawler.engine else None
-            if downloader is not None:
-                # Slots are made lazily and garbage-collected when idle; per-slot
-                # settings are what a new slot for this host is made from.
-                downloader.per_slot_settings[host] = {
-                    "delay": delay,
-                    "concurrency": 1,
-                    "jitter": 0.0,
-                }
-                self._clamp(host, delay)
+            self._clamp(host, delay)
             assert self.crawler.stats is not None
             self.crawler.stats.inc_value("newstrail/crawl_delay_hosts")
         context = crawl_context(self.crawler)
@@ -104,18 +104,29 @@ class RobotsTxtMiddleware(_ScrapyRobotsTxtMiddleware):
     fetched awaits the same Deferred, and only the first gets the parser: the
     others get None and are let through unchecked. A worker of a distributed
     crawl meets that at once (it takes many requests for a host it has not seen),
-    so here each waiter gets its own Deferred, fed the parser in turn.
+    so here the requests that arrive during the fetch wait on Deferreds of their
+    own, and every one gets the parser.
     """
 
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        # Hosts whose robots.txt is being fetched, and who else waits for it.
+        self._waiting: dict[str, list[Deferred[RobotParser | None]]] = {}
+
     async def robot_parser(self, request: Request) -> RobotParser | None:
-        pending = self._parsers.get(urlparse_cached(request).netloc)
-        if not isinstance(pending, Deferred):
-            return await super().robot_parser(request)
-        waiter: Deferred[RobotParser | None] = Deferred()
-
-        def relay(parser: RobotParser | None) -> RobotParser | None:
-            waiter.callback(parser)
-            return parser  # for the next waiter
-
-        pending.addCallback(relay)
-        return await maybe_deferred_to_future(waiter)
+        netloc = urlparse_cached(request).netloc
+        waiting = self._waiting.get(netloc)
+        if waiting is not None:
+            waiter: Deferred[RobotParser | None] = Deferred()
+            waiting.append(waiter)
+            return await maybe_deferred_to_future(waiter)
+        self._waiting[netloc] = waiting = []
+        parser: RobotParser | None = None
+        try:
+            # Fetches the file once, or answers from Scrapy's cache at once.
+            parser = await super().robot_parser(request)
+        finally:
+            del self._waiting[netloc]
+            for waiter in waiting:
+                waiter.callback(parser)
+        return parser
