@@ -33,7 +33,7 @@ from newstrail.demo import demo_seed_articles
 from newstrail.flows.scaleout_steps import crawl_scaleout
 from newstrail.newsweb import NewsWebServer, build_web
 from newstrail.seeds import load_seed_set
-from newstrail.spiders.distributed import RedisBloomSet, RedisUrlSet, SeenSet
+from newstrail.spiders.crawlstate import CrawlState
 from newstrail.urls import canonical_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -100,14 +100,18 @@ def crawl_rate(server: NewsWebServer, frontier: str, workers: int, budget: int) 
     )
 
 
-def seen_memory(client: redis.Redis, seen: SeenSet, urls: list[str], key: str) -> int:
-    client.delete(key)
+def seen_memory(client: redis.Redis, seen: str, urls: list[str]) -> tuple[int, CrawlState]:
+    """Redis memory the crawl's seen-set takes for ``urls`` (queued as empty requests,
+    all one member of the frontier, which is dropped before measuring)."""
+    state = CrawlState(client, "bench", seen, seen=seen)
+    state.forget()
     before = int(client.info("memory")["used_memory"])
     for url in urls:
-        seen.add(url)
+        state.queue_if_new(url, 0, b"")
+    client.delete(state.key("requests"))
     after = int(client.info("memory")["used_memory"])
-    client.delete(key)
-    return after - before
+    state.forget()
+    return after - before, state
 
 
 def main() -> None:
@@ -130,16 +134,16 @@ def main() -> None:
             canonical_url(f"https://www.site{i % 997}.example/2020/01/{i}/story-{i}?utm_source=x")
             for i in range(args.urls)
         ]
-        used = seen_memory(client, RedisUrlSet(client, "bench:seen"), urls, "bench:seen")
+        used, _ = seen_memory(client, "set", urls)
         print(
             f"seen-set (Redis set of 8-byte digests): {used:,} bytes for {args.urls:,} URLs = "
             f"{used / args.urls * 100_000 / 1e6:.2f} MB per 100,000 "
             f"({used / args.urls:.1f} bytes a URL)"
         )
-        bloom = RedisBloomSet(client, "bench:bloom")
-        used = seen_memory(client, bloom, urls, "bench:bloom")
+        used, bloom = seen_memory(client, "bloom", urls)
         print(
-            f"seen-set (Bloom filter, {bloom.bits // 8:,} bytes for 10 million URLs at 0.1 %): "
+            f"seen-set (Bloom filter, {bloom.bloom_bytes or 0:,} bytes for 10 million URLs at "
+            "0.1 %): "
             f"{used:,} bytes after {args.urls:,} URLs (allocated up front, the same for 10 million)"
         )
 

@@ -39,28 +39,12 @@ import redis
 
 from newstrail import __version__
 from newstrail.boilerplate import finalize_jsonl
-from newstrail.config import CrawlConfig, Environment
+from newstrail.config import FRONTIER, SEEN, WORKER, WORKER_TIMEOUT, CrawlConfig, Environment
 from newstrail.errors import NewstrailError
 from newstrail.flows.steps import plan_crawl, preflight_store, start_crawler
 from newstrail.records import TextRecord
 from newstrail.seeds import SeedSet, validate_name
-from newstrail.spiders.distributed import (
-    CRAWLS_KEY,
-    FRONTIER,
-    SEEN,
-    WORKER,
-    WORKER_TIMEOUT,
-    CrawlKeys,
-    crawl_done,
-    crawl_keys,
-    frontier_url,
-    new_worker_name,
-    publish_ledger,
-    redact,
-    redis_client,
-    requeue_worker,
-    worker_file,
-)
+from newstrail.spiders.crawlstate import CrawlState, new_worker_name, redact, redis_client
 from newstrail.storage import open_store
 from newstrail.storage.base import CHUNK_SIZE, ObjectInfo, Store
 from newstrail.storage.captures import CAPTURES_NAME
@@ -125,27 +109,13 @@ def plan_scaleout(
     return config.evolve(store=_absolute_store(config.store), extra={**config.extra, **extra})
 
 
-def _client(config: CrawlConfig) -> tuple[redis.Redis, CrawlKeys]:
-    url = frontier_url(config)
-    if url is None:
-        raise NewstrailError("not a distributed crawl: no frontier")
-    client = redis_client(url)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        raise NewstrailError(f"cannot reach the frontier at {redact(url)}: {exc}") from None
-    return client, crawl_keys(config)
-
-
 def open_crawl(config: CrawlConfig) -> None:
     """Publish the crawl in its frontier, so that workers anywhere can join it."""
-    client, keys = _client(config)
-    if not client.set(keys("config"), json.dumps(config.to_dict()), nx=True):
+    if not CrawlState.of(config).open(config.to_dict()):
         raise NewstrailError(
             f"crawl {config.collection}/{config.crawl_id} already exists in "
-            f"{redact(str(frontier_url(config)))}"
+            f"{redact(str(config.frontier))}"
         )
-    client.hset(CRAWLS_KEY, config.crawl_id, config.collection)
 
 
 def shared_config(frontier: str, crawl: str, *, store: str | None = None) -> CrawlConfig:
@@ -154,17 +124,14 @@ def shared_config(frontier: str, crawl: str, *, store: str | None = None) -> Cra
     collection, _, crawl_id = crawl.rpartition("/")
     validate_name(crawl_id, "crawl id")
     try:
-        if not collection:
-            found = client.hget(CRAWLS_KEY, crawl_id)
-            collection = found.decode() if isinstance(found, bytes) else (found or "")
-        raw = client.get(CrawlKeys(collection, crawl_id)("config")) if collection else None
+        published = CrawlState.published_config(client, crawl_id, collection)
     except redis.RedisError as exc:
         raise NewstrailError(f"cannot reach the frontier at {redact(frontier)}: {exc}") from None
-    if raw is None:
+    if published is None:
         raise NewstrailError(
             f"no crawl {crawl} in {redact(frontier)}: it has finished, or was never started"
         )
-    config = CrawlConfig.from_dict(json.loads(raw))
+    config = CrawlConfig.from_dict(published)
     # The frontier as this machine reaches it (the crawl may name it by another address).
     extra = {**config.extra, FRONTIER: frontier}
     return config.evolve(store=store or config.store, extra=extra)
@@ -183,17 +150,13 @@ def _coordinator_dir(config: CrawlConfig, workdir: Path) -> Path:
 # -- one worker ------------------------------------------------------------------
 
 
-def _supervisor_key(keys: CrawlKeys, worker: str) -> str:
-    return keys(f"supervisor:{worker}")
-
-
 def run_worker(config: CrawlConfig, *, stop: threading.Event | None = None) -> dict[str, Any]:
     """Run one worker's crawler process to its end, then store and publish what it left.
 
     ``config`` is a worker's (see ``worker_config``). Returns the worker's summary;
     ``died`` in it says whether the crawler process was killed or failed.
     """
-    client, keys = _client(config)
+    state = CrawlState.of(config)
     worker = str(config.extra[WORKER])
     timeout = float(config.extra.get(WORKER_TIMEOUT, 30.0))
     workdir = config.crawl_workdir
@@ -201,9 +164,7 @@ def run_worker(config: CrawlConfig, *, stop: threading.Event | None = None) -> d
     job = workdir / _JOB
     job.write_text(json.dumps(config.to_dict(), indent=2))
     # Known to the crawl from now on: the coordinator waits for this worker's summary.
-    supervisor = _supervisor_key(keys, worker)
-    client.sadd(keys("workers"), worker)
-    client.set(supervisor, b"1", px=int(timeout * 1000))
+    state.supervise(worker, timeout)
     with start_crawler(job) as proc:
         (workdir / _PID).write_text(f"{proc.pid}\n")
         last_beat = time.monotonic()
@@ -214,14 +175,14 @@ def run_worker(config: CrawlConfig, *, stop: threading.Event | None = None) -> d
                 proc.terminate()
                 stopping = True
             if time.monotonic() - last_beat > 1.0:
-                client.set(supervisor, b"1", px=int(timeout * 1000))
+                state.supervise(worker, timeout)
                 last_beat = time.monotonic()
             time.sleep(_POLL)
         returncode = proc.returncode
     try:
         return finish_worker(config, returncode)
     finally:
-        client.delete(supervisor)
+        state.unsupervise(worker)
 
 
 def _readable_lines(path: Path) -> list[bytes]:
@@ -245,18 +206,18 @@ def finish_worker(config: CrawlConfig, returncode: int) -> dict[str, Any]:
     and its captures kept up to the last complete line. Its text records and
     index are rebuilt from its WARC files when the crawl is merged.
     """
-    client, keys = _client(config)
+    state = CrawlState.of(config)
     worker = str(config.extra[WORKER])
     workdir = config.crawl_workdir
     store = open_store(config.store)
     outputs = CrawlOutputs(store, config.collection, config.crawl_id, workdir)
     died = returncode != 0 or not config.summary_path.exists()
     if died:
-        requeue_worker(client, keys, worker)
-        client.delete(keys.alive(worker))
+        state.requeue(worker)
+        state.gone(worker)
         for part in sorted((workdir / "warc").glob("*.warc.gz.open")):
             salvage_open_warc(part)
-        captures = workdir / "index" / worker_file(CAPTURES_NAME, config)
+        captures = workdir / "index" / config.worker_file(CAPTURES_NAME)
         if captures.exists():
             kept = _readable_lines(captures)
             captures.unlink()
@@ -272,8 +233,8 @@ def finish_worker(config: CrawlConfig, returncode: int) -> dict[str, Any]:
             outputs.store_file(path, "text")
         for path in sorted(workdir.glob("index*.cdxj")):
             outputs.store_file(path, "index")
-    publish_ledger(
-        client, keys, ({"key": o.key, "size": o.size, "sha256": o.sha256} for o in outputs.stored())
+    state.publish_objects(
+        {"key": o.key, "size": o.size, "sha256": o.sha256} for o in outputs.stored()
     )
     summary: dict[str, Any]
     if died:
@@ -281,7 +242,7 @@ def finish_worker(config: CrawlConfig, returncode: int) -> dict[str, Any]:
     else:
         summary = json.loads(config.summary_path.read_text())
         summary.update(worker=worker, died=False)
-    client.hset(keys("summaries"), worker, json.dumps(summary))
+    state.publish_summary(worker, summary)
     if not any(p.is_file() for p in (workdir / "warc").glob("*")):
         # Everything is in the store now; a file that could not be stored stays.
         shutil.rmtree(config.workdir, ignore_errors=True)
@@ -298,31 +259,15 @@ def wait_for_crawl_end(config: CrawlConfig, timeout: float | None = None) -> str
     ``budget_spent``, or ``interrupted`` when every worker is gone while work
     was left (they all died, or were stopped).
     """
-    client, keys = _client(config)
+    state = CrawlState.of(config)
     deadline = None if timeout is None else time.monotonic() + timeout
     while True:
-        workers = sorted(_text(w) for w in client.smembers(keys("workers")))
-        summaries = {_text(w) for w in client.hkeys(keys("summaries"))}
-        with client.pipeline() as pipe:
-            for w in workers:
-                pipe.exists(keys.alive(w))
-                pipe.exists(_supervisor_key(keys, w))
-            flags = pipe.execute()
-        running = [
-            w
-            for i, w in enumerate(workers)
-            if w not in summaries and (flags[2 * i] or flags[2 * i + 1])
-        ]
+        running = state.unaccounted()
         if not running:
-            reason = crawl_done(client, keys)
-            return reason or "interrupted"
+            return state.done() or "interrupted"
         if deadline is not None and time.monotonic() > deadline:
             raise NewstrailError(f"workers still running after {timeout:.0f} s: {running}")
         time.sleep(_POLL)
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
 
 
 _WARC_NAME = re.compile(r"^(?P<worker>.+)-\d{14}-\d{5}\.warc\.gz$")
@@ -435,7 +380,7 @@ def merge_crawl(config: CrawlConfig, reason: str = "finished") -> dict[str, Any]
     and index rebuilt from its WARC files. Every object is listed in the manifest
     with its sha256. The crawl's Redis keys are deleted afterwards.
     """
-    client, keys = _client(config)
+    state = CrawlState.of(config)
     store = open_store(config.store)
     env_workdir = config.workdir
     base = _coordinator_dir(config, env_workdir)
@@ -443,7 +388,7 @@ def merge_crawl(config: CrawlConfig, reason: str = "finished") -> dict[str, Any]
     prefix = outputs.prefix
     stored = {o.key[len(prefix) + 1 :]: o for o in store.list(prefix + "/")}
     parts = _worker_parts(config, sorted(stored))
-    summaries = {_text(w): json.loads(v) for w, v in client.hgetall(keys("summaries")).items()}
+    summaries = state.summaries()
     records: list[TextRecord] = []
     index_lines: list[bytes] = []
     capture_lines: list[bytes] = []
@@ -513,12 +458,12 @@ def merge_crawl(config: CrawlConfig, reason: str = "finished") -> dict[str, Any]
         for key in (part.text, part.index, part.captures):
             if key is not None:
                 store.delete(f"{prefix}/{key}")
-    objects = _manifest_objects(client, keys, store, outputs)
+    objects = _manifest_objects(state, store, outputs)
     if not counts.get("pages"):
         # As in a one-process crawl: an empty crawl is not listed as a complete one.
         for obj in objects:
             store.delete(f"{prefix}/{obj.key}")
-        _forget(client, keys, config.crawl_id)
+        state.forget()
         shutil.rmtree(base, ignore_errors=True)
         raise NewstrailError("nothing was archived, so the crawl is not stored: no page fetched")
     counts["warc_files"] = sum(1 for o in objects if o.key.startswith("warc/"))
@@ -532,7 +477,7 @@ def merge_crawl(config: CrawlConfig, reason: str = "finished") -> dict[str, Any]
     now = format_utc(datetime.now(UTC))
     settings = {
         **config.settings_summary(),
-        "frontier": redact(str(frontier_url(config))),
+        "frontier": redact(str(config.frontier)),
         "seen_set": str(config.extra.get(SEEN, "set")),
         "workers": len(parts),
     }
@@ -549,7 +494,7 @@ def merge_crawl(config: CrawlConfig, reason: str = "finished") -> dict[str, Any]
         finish_reason=reason,
     )
     write_manifest(store, manifest)
-    _forget(client, keys, config.crawl_id)
+    state.forget()
     shutil.rmtree(base, ignore_errors=True)
     location = (
         f"{config.store.rstrip('/')}/{prefix}"
@@ -574,15 +519,12 @@ def merge_crawl(config: CrawlConfig, reason: str = "finished") -> dict[str, Any]
     }
 
 
-def _manifest_objects(
-    client: redis.Redis, keys: CrawlKeys, store: Store, outputs: CrawlOutputs
-) -> list[ObjectInfo]:
+def _manifest_objects(state: CrawlState, store: Store, outputs: CrawlOutputs) -> list[ObjectInfo]:
     """Every object of the crawl with its sha256: from the workers' ledgers, else read back."""
     known: dict[str, tuple[int, str]] = {}
-    for key, value in client.hgetall(keys("objects")).items():
-        entry = json.loads(value)
+    for key, entry in state.objects().items():
         if entry.get("sha256"):
-            known[_text(key)] = (int(entry["size"]), str(entry["sha256"]))
+            known[key] = (int(entry["size"]), str(entry["sha256"]))
     for obj in outputs.stored():
         if obj.sha256:
             known[obj.key] = (obj.size, obj.sha256)
@@ -601,13 +543,6 @@ def _manifest_objects(
             sha256 = _sha256(store, obj.key)
         objects.append(ObjectInfo(key, obj.size, sha256))
     return objects
-
-
-def _forget(client: redis.Redis, keys: CrawlKeys, crawl_id: str) -> None:
-    names = list(client.scan_iter(match=keys.prefix.replace("*", r"\*") + "*", count=1000))
-    for start in range(0, len(names), 500):
-        client.delete(*names[start : start + 500])
-    client.hdel(CRAWLS_KEY, crawl_id)
 
 
 # -- whole crawls --------------------------------------------------------------------
@@ -692,7 +627,6 @@ def join_crawl(
     config = shared_config(frontier, crawl, store=store).evolve(extract_workers=env.extract_workers)
     if worker_timeout is not None:
         config = config.evolve(extra={**config.extra, WORKER_TIMEOUT: worker_timeout})
-    client, keys = _client(config)
-    if client.get(keys("done")) is not None:
+    if CrawlState.of(config).ended() is not None:
         raise NewstrailError(f"crawl {config.collection}/{config.crawl_id} has already ended")
     return run_worker(worker_config(config, new_worker_name(), env.workdir))

@@ -24,6 +24,11 @@ __all__ = [
     "DEFAULT_MAX_LINKS",
     "DEFAULT_STORE",
     "ERROR_FD_ENV",
+    "FRONTIER",
+    "SEEN",
+    "SEEN_CAPACITY",
+    "WORKER",
+    "WORKER_TIMEOUT",
     "CrawlConfig",
     "Environment",
     "crawler_lock",
@@ -36,6 +41,12 @@ DEFAULT_CONTACT = "https://github.com/newstrail/newstrail"
 #: Set for the crawler process: a pipe's file descriptor on which it writes why it
 #: failed (not summary.json: the reason may be a full staging disk).
 ERROR_FD_ENV = "NEWSTRAIL_ERROR_FD"
+#: ``CrawlConfig.extra`` keys of a distributed crawl (``newstrail crawl --frontier``).
+FRONTIER = "frontier"  # redis:// URL of the shared frontier
+WORKER = "worker"  # this process's worker name (unique in the crawl)
+SEEN = "seen"  # "set" (default) or "bloom"
+SEEN_CAPACITY = "seen_capacity"  # URLs the Bloom filter is sized for
+WORKER_TIMEOUT = "worker_timeout"  # seconds without a heartbeat before a worker is dead
 #: In a crawl's staging folder: locked by whichever process works on it.
 CRAWLER_LOCK = "crawler.lock"
 
@@ -200,6 +211,28 @@ class CrawlConfig:
     def crawl_workdir(self) -> Path:
         """Local staging folder of this crawl: open WARC files and not yet stored outputs."""
         return self.workdir / self.collection / self.crawl_id
+
+    @property
+    def frontier(self) -> str | None:
+        """The Redis URL of a distributed crawl's shared frontier; None for one process."""
+        url = self.extra.get(FRONTIER)
+        return str(url) if url else None
+
+    @property
+    def worker(self) -> str | None:
+        """This process's worker name in a distributed crawl, or None."""
+        name = self.extra.get(WORKER)
+        return str(name) if name else None
+
+    def worker_file(self, name: str) -> str:
+        """``name`` with ``-<worker>`` before its suffix (``index.cdxj`` -> ``index-w1.cdxj``)
+        for a worker of a distributed crawl, else ``name``: workers writing into one
+        crawl folder never overwrite each other."""
+        tag = f"-{self.worker}" if self.worker else ""
+        for suffix in (".jsonl.gz", ".cdxj", ".warc.gz"):
+            if name.endswith(suffix):
+                return name[: -len(suffix)] + tag + suffix
+        return name + tag
 
     @property
     def summary_path(self) -> Path:

@@ -30,7 +30,6 @@ from newstrail.articles import WarcPointer
 from newstrail.config import CrawlConfig
 from newstrail.errors import StoreError
 from newstrail.spiders.context import crawl_context
-from newstrail.spiders.distributed import worker_file, worker_tag
 from newstrail.spiders.items import PageItem
 from newstrail.storage import open_store
 from newstrail.storage.captures import CAPTURES_NAME, Capture, CaptureLog, payload_digest
@@ -111,13 +110,13 @@ class WarcArchiver:
         self.index_dir.mkdir(parents=True, exist_ok=True)
         self.writer = RollingWarcWriter(
             self.workdir / "warc",
-            prefix=f"newstrail-{config.collection}-{config.crawl_id}{worker_tag(config)}",
+            prefix=config.worker_file(f"newstrail-{config.collection}-{config.crawl_id}"),
             max_size=config.warc_max_size,
             warcinfo=self._warcinfo(),
             on_close=self._file_finished,
         )
         self._storing: Deferred[None] | None = None
-        self.captures = CaptureLog(self.index_dir / worker_file(CAPTURES_NAME, config))
+        self.captures = CaptureLog(self.index_dir / config.worker_file(CAPTURES_NAME))
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcArchiver:
@@ -307,7 +306,7 @@ class WarcArchiver:
         self.outputs.store_file(self.captures.path, "index")
         parts = sorted(self.index_dir.glob("*.cdxj"))
         if parts:
-            merged = self.workdir / worker_file("index.cdxj", self.config)
+            merged = self.workdir / self.config.worker_file("index.cdxj")
             lines: list[bytes] = []
             for part in parts:
                 lines.extend(part.read_bytes().splitlines(keepends=True))

@@ -12,36 +12,51 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Protocol
 from weakref import WeakKeyDictionary
 
 from scrapy.crawler import Crawler
 
-from newstrail.frontier import TrapGuard
+from newstrail.frontier import TrapGuard, UrlSet
 from newstrail.storage.captures import Capture
 
-if TYPE_CHECKING:
-    from newstrail.spiders.distributed import SeenSet
+__all__ = ["CrawlContext", "PageBudget", "attach_context", "crawl_context"]
 
-__all__ = ["CrawlContext", "attach_context", "crawl_context"]
+
+class PageBudget(Protocol):
+    """A page budget shared by several crawlers (a distributed crawl's workers)."""
+
+    def take(self) -> bool:
+        """Count one page request; False (and it is not sent) once the budget is spent."""
+        ...
+
+    @property
+    def used(self) -> int: ...
+
+    @property
+    def spent(self) -> bool: ...
 
 
 @dataclass
 class CrawlContext:
     """The state a coverage crawl's components share.
 
-    ``seen``: canonical URLs already requested (in Redis when distributed);
+    ``seen``: canonical URLs this crawler requested (a distributed crawl's workers
+    also check each new request against the crawl's, in Redis, as they queue it);
     ``traps``: URL patterns closed as crawler traps; ``seeds_pending``: seeds
     admitted but not yet sent (their budget is reserved); ``prior``: the
     collection's earlier captures by canonical URL (a re-crawl); ``robots_seen``:
-    called with a host, its base URL and the sitemaps its robots.txt names.
+    called with a host, its base URL and the sitemaps its robots.txt names;
+    ``shared_budget``: the budget of all workers, set by the distributed add-on
+    (None: this crawler counts its own pages).
     """
 
-    seen: SeenSet
+    seen: UrlSet
     traps: TrapGuard
     robots_seen: Callable[[str, str, Iterable[str]], None]
     seeds_pending: set[str] = field(default_factory=set)
     prior: dict[str, Capture] = field(default_factory=dict)
+    shared_budget: PageBudget | None = None
 
 
 _CONTEXTS: WeakKeyDictionary[Crawler, CrawlContext] = WeakKeyDictionary()

@@ -29,11 +29,10 @@ from newstrail.config import CrawlConfig
 from newstrail.discovery import COMMON_FEED_PATHS, Candidate, read_feed, read_sitemap
 from newstrail.extract import looks_like_html
 from newstrail.extract_pool import ExtractionPool, ExtractionTimeout
-from newstrail.frontier import TrapGuard, static_trap_reason
+from newstrail.frontier import TrapGuard, UrlSet, static_trap_reason
 from newstrail.pagework import PageLink, PageWork, analyse_page
 from newstrail.spiders.archive import REVISIT_META, WARC_META
 from newstrail.spiders.context import CrawlContext, attach_context
-from newstrail.spiders.distributed import seen_set, shared_budget
 from newstrail.spiders.handler import ResponseHeadersTooLarge
 from newstrail.spiders.items import PageItem, Provenance
 from newstrail.spiders.middlewares import BODY_META, EXTRACT_META, LISTING_META, META_KEY
@@ -121,11 +120,10 @@ class CoverageSpider(Spider):
         self.model = seeds.relevance_model(config.threshold)
         self.seed_urls = seeds.urls
         # Canonical URLs already requested: links are filtered here, before any
-        # Request object is made (the redirect dupefilter shares this set).
-        # Shared by all workers in Redis when the crawl is distributed
-        # (newstrail.spiders.distributed).
-        self.seen = seen_set(config)
-        self.shared_budget = shared_budget(config)
+        # Request object is made (the redirect dupefilter shares this set). A
+        # distributed crawl's scheduler checks each request against the whole
+        # crawl's as it queues it (newstrail.spiders.distributed).
+        self.seen = UrlSet()
         self.captured: dict[str, str] = {}
         self.stories = StoryIndex()
         self.traps = TrapGuard()
@@ -153,6 +151,15 @@ class CoverageSpider(Spider):
         if config.prior:
             with open(config.prior, "rb") as fh:
                 self.prior = {c.canonical_url: c for c in read_captures(fh)}
+        # What the middlewares, the dupefilter, the politeness extension and the
+        # archiver read of this spider, shared once (from_crawler) and typed.
+        self.context = CrawlContext(
+            seen=self.seen,
+            traps=self.traps,
+            robots_seen=self.robots_seen,
+            seeds_pending=self.seeds_pending,
+            prior=self.prior,
+        )
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> CoverageSpider:
@@ -160,16 +167,7 @@ class CoverageSpider(Spider):
         spider._set_crawler(crawler)
         # What the middlewares, the dupefilter, the politeness extension and the
         # archiver read of this spider, shared once and typed.
-        attach_context(
-            crawler,
-            CrawlContext(
-                seen=spider.seen,
-                traps=spider.traps,
-                robots_seen=spider.robots_seen,
-                seeds_pending=spider.seeds_pending,
-                prior=spider.prior,
-            ),
-        )
+        attach_context(crawler, spider.context)
         return spider
 
     # -- the frontier -----------------------------------------------------------
@@ -272,15 +270,17 @@ class CoverageSpider(Spider):
 
     @property
     def budget_spent(self) -> bool:
-        if self.shared_budget is not None:
-            return self.shared_budget.spent
+        shared = self.context.shared_budget
+        if shared is not None:
+            return shared.spent
         return self.budget_left <= 0
 
     @property
     def budget_left(self) -> int:
         """Page requests this crawl may still send (all workers' when distributed)."""
-        if self.shared_budget is not None:
-            return max(self.config.budget - self.shared_budget.used, 0)
+        shared = self.context.shared_budget
+        if shared is not None:
+            return max(self.config.budget - shared.used, 0)
         assert self.crawler.stats is not None
         sent = int(self.crawler.stats.get_value("newstrail/pages_requested", 0))
         return max(self.config.budget - sent, 0)

@@ -14,7 +14,6 @@ from newstrail.config import CrawlConfig
 from newstrail.extract import looks_like_html
 from newstrail.netguard import AddressPolicy
 from newstrail.spiders.context import crawl_context
-from newstrail.spiders.distributed import SharedBudget, shared_budget
 from newstrail.spiders.resolver import policy_from_settings, request_refusal
 from newstrail.urls import canonical_url
 
@@ -101,17 +100,15 @@ class BudgetMiddleware:
     robots.txt requests and retries of a page do not count.
     """
 
-    def __init__(self, crawler: Crawler, budget: int, shared: SharedBudget | None = None) -> None:
+    def __init__(self, crawler: Crawler, budget: int) -> None:
         self.crawler = crawler
         self.budget = budget
         self.sent = 0
-        # A distributed crawl counts its budget across all workers, in Redis.
-        self.shared = shared
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BudgetMiddleware:
         config: CrawlConfig = crawler.settings["NEWSTRAIL_CONFIG"]
-        return cls(crawler, config.budget, shared_budget(config))
+        return cls(crawler, config.budget)
 
     @property
     def exhausted(self) -> bool:
@@ -135,10 +132,9 @@ class BudgetMiddleware:
             reserved = 0
         else:
             reserved = len(pending)
-        if self.shared is None:
-            spent = self.sent + reserved >= self.budget
-        else:
-            spent = not self.shared.take()
+        # A distributed crawl counts its budget across all workers (in Redis).
+        shared = context.shared_budget if context is not None else None
+        spent = self.sent + reserved >= self.budget if shared is None else not shared.take()
         if spent:
             assert self.crawler.stats is not None
             self.crawler.stats.inc_value("newstrail/over_budget_dropped")

@@ -10,7 +10,6 @@ from newstrail.boilerplate import finalize_jsonl
 from newstrail.config import CrawlConfig
 from newstrail.errors import StoreError
 from newstrail.spiders.archive import stop_on_write_error, write_failed
-from newstrail.spiders.distributed import worker_file, worker_tag
 from newstrail.spiders.items import PageItem
 from newstrail.storage import open_store
 from newstrail.storage.corpus import TextRecordWriter
@@ -26,7 +25,7 @@ class TextRecordPipeline:
         self.config = config
         self.crawler = crawler
         # Each worker of a distributed crawl writes its own file (merged when the crawl ends).
-        name = worker_file(f"{config.crawl_id}.jsonl.gz", config)
+        name = config.worker_file(f"{config.crawl_id}.jsonl.gz")
         self.path = config.crawl_workdir / "text" / name
         self.writer: TextRecordWriter | None = None
         self.written = 0
@@ -71,7 +70,7 @@ class TextRecordPipeline:
         # publisher blurbs) are only known once the crawl has seen the site's pages.
         # A worker of a distributed crawl sees a share of each site: the merge removes
         # them over the whole crawl instead, so its text is a one-process crawl's.
-        if not worker_tag(self.config):
+        if not self.config.worker:
             finalize_jsonl(self.path)
         outputs = CrawlOutputs(
             open_store(self.config.store),

@@ -13,11 +13,13 @@ def crawl_settings(config: CrawlConfig) -> dict[str, Any]:
     """Scrapy settings for one crawl: polite by default, every response archived.
 
     A worker of a distributed crawl (a frontier in Redis) gets the shared frontier,
-    seen-set, budget and politeness on top (``newstrail.spiders.distributed``).
+    seen-set, budget and politeness on top, from one Scrapy add-on
+    (``newstrail.spiders.distributed``); a one-process crawl never loads it.
     """
-    from newstrail.spiders.distributed import distributed_settings
-
-    return distributed_settings(config, _local_settings(config))
+    settings = _local_settings(config)
+    if config.frontier is not None:
+        settings["ADDONS"] = {"newstrail.spiders.distributed.DistributedCrawl": 0}
+    return settings
 
 
 def _local_settings(config: CrawlConfig) -> dict[str, Any]:

@@ -10,7 +10,8 @@ crawler and its extraction workers) before anything else is imported:
   a zero TTL;
 - ``NEWSTRAIL_TEST_AUDIT=FILE``: every lookup of a name other than ``localhost``
   and every connection to an address other than loopback is written to FILE and
-  refused (``tests/crawl_probe.py``'s audit hook).
+  refused (``tests/crawl_probe.py``'s audit hook);
+- ``NEWSTRAIL_TEST_MODULES=FILE``: each process appends the modules it imported.
 """
 
 from __future__ import annotations
@@ -37,6 +38,17 @@ _SITECUSTOMIZE = """
 import os
 import socket
 from pathlib import Path
+
+_modules = os.environ.get("NEWSTRAIL_TEST_MODULES")
+if _modules:
+    import atexit
+    import sys
+
+    def _write_modules():
+        with open(_modules, "a", encoding="utf-8") as fh:
+            fh.write("".join(f"{os.getpid()} {name}\\n" for name in sorted(sys.modules)))
+
+    atexit.register(_write_modules)
 
 _audit = os.environ.get("NEWSTRAIL_TEST_AUDIT")
 if _audit:
@@ -231,11 +243,24 @@ def test_a_crawl_makes_no_lookup_or_connection_beyond_loopback(
             "NEWSTRAIL_TEST_AUDIT": str(audit),
             # An empty cache, as on a machine where no crawl has run yet.
             "TLDEXTRACT_CACHE": str(tmp_path / "tldextract-cache"),
+            "NEWSTRAIL_TEST_MODULES": str(tmp_path / "modules.txt"),
         },
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert len(any_loopback.log) >= 4  # robots.txt, the seed and its stories
     assert not audit.exists(), audit.read_text()
+    # Scale-out is an add-on: a one-process crawl loads neither it nor Redis.
+    lines = (tmp_path / "modules.txt").read_text().splitlines()
+    processes = {line.split()[0] for line in lines}
+    modules = {line.split()[1] for line in lines}
+    assert len(processes) >= 2 and "newstrail.spiders.coverage" in modules  # the crawler's
+    shared = {
+        "redis",
+        "scrapy_redis",
+        "newstrail.spiders.distributed",
+        "newstrail.spiders.crawlstate",
+    }
+    assert modules & shared == set()
 
 
 def test_credentials_never_reach_the_corpus_or_the_terminal(

@@ -33,14 +33,8 @@ from newstrail.flows.scaleout_steps import (
 from newstrail.newsweb import NewsWebServer
 from newstrail.records import TextRecord
 from newstrail.seeds import SeedSet
-from newstrail.spiders.distributed import (
-    CRAWLS_KEY,
-    CrawlKeys,
-    HostGate,
-    RedisBloomSet,
-    RedisUrlSet,
-    SharedBudget,
-)
+from newstrail.spiders.crawlstate import CRAWLS_KEY, CrawlState
+from newstrail.spiders.distributed import SharedBudget
 from newstrail.storage.corpus import read_text_records
 from newstrail.urls import canonical_url
 from tests.conftest import prefect_env
@@ -248,7 +242,7 @@ def test_per_host_delay_holds_across_workers(scaled: Scaled) -> None:
 
 def test_the_crawl_leaves_nothing_in_redis(scaled: Scaled, redis_url: str) -> None:
     client = redis.Redis.from_url(redis_url)
-    prefix = CrawlKeys("scaled", str(scaled.summary["crawl_id"])).prefix
+    prefix = CrawlState(client, "scaled", str(scaled.summary["crawl_id"])).prefix
     assert list(client.scan_iter(match=prefix + "*")) == []
 
 
@@ -333,56 +327,64 @@ def test_a_killed_worker_loses_nothing(
     assert len(records) >= 25
 
 
-def test_seen_set_lets_only_one_worker_queue_a_url(redis_url: str) -> None:
+@pytest.mark.parametrize("seen", ["set", "bloom"])
+def test_of_workers_meeting_a_link_exactly_one_queues_it(redis_url: str, seen: str) -> None:
     client = redis.Redis.from_url(redis_url)
-    a, b = RedisUrlSet(client, "test:seen"), RedisUrlSet(client, "test:seen")
+    a = CrawlState(client, "seen", seen, seen=seen, seen_capacity=1000)
+    b = CrawlState(client, "seen", seen, seen=seen, seen_capacity=1000)
     url = "http://example.org/news/1"
-    # Both workers meet the link at once: both find it new, both insert it...
-    assert url not in a and url not in b
-    a.add(url)
-    b.add(url)
-    # ...and only the one whose insert added it may queue it.
-    assert [a.take_claim(url), b.take_claim(url)] == [True, False]
-    assert url in b and len(a) == 1
-    assert a.claim("http://example.org/redirected") and not b.claim("http://example.org/redirected")
-    client.delete("test:seen")
+    # Two workers meet the link at once; the seen-set insert and the queueing are one
+    # step, so one queues it and the other learns it is taken, with no window between.
+    assert [a.queue_if_new(url, -5, b"req-a"), b.queue_if_new(url, -5, b"req-b")] == [True, False]
+    assert a.queued() == 1 and b.seen(url) and not b.seen("http://example.org/news/2")
+    assert b.take("w2") == (hashlib.sha1(b"req-a").hexdigest().encode(), b"req-a")
+    # A retry is queued again, seen or not.
+    b.queue(-5, b"retry")
+    assert a.queued() == 1
+    # A worker that dies holding a request gives it back.
+    assert a.take("w1") is not None and a.queued() == 0
+    assert a.requeue("w1") == 1 and a.queued() == 1
+    a.forget()
+    assert not list(client.scan_iter(match=a.prefix + "*"))
 
 
 def test_bloom_seen_set_has_no_false_negatives_and_few_false_positives(redis_url: str) -> None:
     client = redis.Redis.from_url(redis_url)
-    bloom = RedisBloomSet(client, "test:bloom", capacity=5000, error_rate=0.001)
+    bloom = CrawlState(client, "bloom", "test", seen="bloom", seen_capacity=5000)
     added = [f"http://example.org/a/{i}" for i in range(5000)]
-    for url in added:
-        bloom.add(url)
-    assert all(url in bloom for url in added)
-    others = sum(f"http://example.org/b/{i}" in bloom for i in range(5000))
+    # A false positive as the filter fills takes a new URL for a seen one: rarely.
+    assert sum(bloom.queue_if_new(url, 0, url.encode()) for url in added) >= 5000 - 25
+    assert all(bloom.seen(url) for url in added)
+    assert not any(bloom.queue_if_new(url, 0, b"again") for url in added[:100])
+    others = sum(bloom.seen(f"http://example.org/b/{i}") for i in range(5000))
     assert others <= 25  # 0.1 % expected: 5; a broken filter gives hundreds
-    assert abs(len(bloom) - 5000) < 250
-    assert int(client.strlen("test:bloom")) <= 5000 * 2  # about 1.8 bytes a URL
-    client.delete("test:bloom")
+    assert abs(bloom.seen_count() - 5000) < 250
+    assert int(client.strlen(bloom.key("seen"))) <= 5000 * 2  # about 1.8 bytes a URL
+    bloom.forget()
 
 
 def test_host_turns_follow_the_larger_of_delay_and_crawl_delay(redis_url: str) -> None:
     client = redis.Redis.from_url(redis_url)
-    keys = CrawlKeys("gate", "test")
-    gate = HostGate(client, keys, 0.05)
-    client.hset(keys("crawl-delay"), "slow:80", "0.5")
-    assert gate.try_send("fast:80") == 0.0
-    assert 0.03 < gate.try_send("fast:80") <= 0.05
-    assert gate.try_send("slow:80") == 0.0
-    assert 0.45 < gate.try_send("slow:80") <= 0.5
-    # Another worker's gate sees the same turns.
-    assert 0.4 < HostGate(client, keys, 0.05).try_send("slow:80") <= 0.5
-    client.delete(*client.keys(keys.prefix + "*"))
+    state = CrawlState(client, "gate", "test")
+    state.share_robots("slow:80", 200, b"User-agent: *\nCrawl-delay: 0.5\n", 0.5)
+    assert state.try_send("fast:80", 0.05) == 0.0
+    assert 0.03 < state.try_send("fast:80", 0.05) <= 0.05
+    assert state.try_send("slow:80", 0.05) == 0.0
+    assert 0.45 < state.try_send("slow:80", 0.05) <= 0.5
+    # Another worker sees the same turns.
+    assert 0.4 < CrawlState(client, "gate", "test").try_send("slow:80", 0.05) <= 0.5
+    assert state.robots("slow:80") == (200, b"User-agent: *\nCrawl-delay: 0.5\n")
+    state.forget()
 
 
 def test_budget_is_counted_across_workers(redis_url: str) -> None:
     client = redis.Redis.from_url(redis_url)
-    a, b = SharedBudget(client, "test:budget", 7), SharedBudget(client, "test:budget", 7)
+    state = CrawlState(client, "budget", "test")
+    a, b = SharedBudget(state, 7), SharedBudget(state, 7)
     taken = [w.take() for _ in range(5) for w in (a, b)]
     assert taken.count(True) == 7 and taken[:7] == [True] * 7
     assert a.spent and b.spent and b.used == 7
-    client.delete("test:budget")
+    state.forget()
 
 
 def test_worker_command_joins_a_crawl_from_another_machine(
@@ -480,8 +482,8 @@ def test_crawl_level_boilerplate_is_removed_over_the_whole_crawl(
 ) -> None:
     """A worker sees a share of each site, so it stores its text records as extracted;
     the merge removes boilerplate over every worker's pages at once (issue 15)."""
+    from newstrail.config import WORKER
     from newstrail.flows.steps import plan_crawl
-    from newstrail.spiders.distributed import WORKER
     from newstrail.spiders.pipelines import TextRecordPipeline
 
     env = Environment(store=str(tmp_path / "store"), workdir=tmp_path / "work")
