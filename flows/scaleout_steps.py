@@ -21,6 +21,7 @@ no Prefect, so that a manual crawl starts at once.
 from __future__ import annotations
 
 import gzip
+import heapq
 import json
 import os
 import re
@@ -29,7 +30,7 @@ import threading
 import time
 import zlib
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,14 +43,15 @@ from newstrail.boilerplate import finalize_jsonl
 from newstrail.config import FRONTIER, SEEN, WORKER, WORKER_TIMEOUT, CrawlConfig, Environment
 from newstrail.errors import NewstrailError
 from newstrail.flows.steps import plan_crawl, preflight_store, start_crawler
+from newstrail.frontier import UrlSet
 from newstrail.records import TextRecord
 from newstrail.seeds import SeedSet, validate_name
 from newstrail.spiders.crawlstate import CrawlState, new_worker_name, redact, redis_client
 from newstrail.storage import open_store
 from newstrail.storage.base import CHUNK_SIZE, ObjectInfo, Store
 from newstrail.storage.captures import CAPTURES_NAME
-from newstrail.storage.cdxj import write_cdxj
-from newstrail.storage.corpus import TextRecordWriter, read_text_records
+from newstrail.storage.cdxj import merge_cdxj_files, write_cdxj
+from newstrail.storage.corpus import TextRecordWriter, read_text_records, sort_text_records
 from newstrail.storage.manifest import (
     MANIFEST_NAME,
     Manifest,
@@ -185,17 +187,15 @@ def run_worker(config: CrawlConfig, *, stop: threading.Event | None = None) -> d
         state.unsupervise(worker)
 
 
-def _readable_lines(path: Path) -> list[bytes]:
+def _readable_lines(path: Path) -> Iterator[bytes]:
     """Complete lines of a gzip file that may have been cut short by a crash."""
-    lines: list[bytes] = []
     try:
         with gzip.open(path, "rb") as fh:
             for line in fh:
                 if line.endswith(b"\n"):
-                    lines.append(line)
+                    yield line
     except (EOFError, OSError, zlib.error):
-        pass
-    return lines
+        return
 
 
 def finish_worker(config: CrawlConfig, returncode: int) -> dict[str, Any]:
@@ -219,12 +219,14 @@ def finish_worker(config: CrawlConfig, returncode: int) -> dict[str, Any]:
             salvage_open_warc(part)
         captures = workdir / "index" / config.worker_file(CAPTURES_NAME)
         if captures.exists():
-            kept = _readable_lines(captures)
-            captures.unlink()
-            if kept:
-                with gzip.open(captures, "wb") as out:
-                    out.writelines(kept)
+            kept = captures.with_name(captures.name + ".kept")
+            with gzip.open(kept, "wb") as out:
+                lines = sum(out.write(line) > 0 for line in _readable_lines(captures))
+            kept.replace(captures)
+            if lines:
                 outputs.store_file(captures, "index")
+            else:
+                captures.unlink()
     # Whatever a finished crawler could not store, and a dead one's WARC files.
     for path in sorted((workdir / "warc").glob("*.warc.gz")):
         outputs.store_file(path, "warc")
@@ -270,6 +272,7 @@ def wait_for_crawl_end(config: CrawlConfig, timeout: float | None = None) -> str
         time.sleep(_POLL)
 
 
+_TOP = 10
 _WARC_NAME = re.compile(r"^(?P<worker>.+)-\d{14}-\d{5}\.warc\.gz$")
 
 
@@ -313,25 +316,53 @@ def _download(store: Store, prefix: str, keys: list[str], folder: Path) -> list[
     return paths
 
 
-def _read_records(store: Store, key: str) -> list[TextRecord]:
+def _read_records(store: Store, key: str) -> Iterator[TextRecord]:
     with store.open(key) as fh:
-        return list(read_text_records(fh, compressed=True))
+        yield from read_text_records(fh, compressed=True)
 
 
-def _merge_records(records: list[TextRecord]) -> tuple[list[TextRecord], int]:
-    """One record per canonical URL (the first capture), stories clustered across workers."""
-    records = sorted(records, key=lambda r: (r.fetched_at, r.url))
-    kept: dict[str, TextRecord] = {}
-    for record in records:
-        kept.setdefault(canonical_url(record.canonical_url or record.url), record)
-    # Each worker clustered only what it fetched; cluster the whole crawl again.
+def _capture_order(record: TextRecord) -> tuple[str, str]:
+    return record.fetched_at, record.url
+
+
+@dataclass
+class _Merged:
+    articles: int
+    duplicates: int
+    related: int
+    top: list[TextRecord]
+
+
+def _merge_records(records: Iterable[TextRecord], out: Path, scratch: Path) -> _Merged:
+    """Write one record per canonical URL (the first capture) to ``out``, in capture
+    order, with stories clustered across workers; stream in, stream out (an external
+    sort), so memory does not grow with the crawl."""
+    kept = UrlSet()
     stories = StoryIndex()
-    merged = list(kept.values())
-    for record in merged:
-        story = stories.assign(record.url, record.text)
-        record.extra["story_id"] = story.story_id
-        record.extra["duplicate_of"] = story.duplicate_of
-    return merged, len(records) - len(merged)
+    written = duplicates = related = 0
+    top: list[tuple[float, int, TextRecord]] = []
+    with TextRecordWriter(out) as writer:
+        for record in sort_text_records(records, _capture_order, scratch):
+            key = canonical_url(record.canonical_url or record.url)
+            if key in kept:
+                duplicates += 1
+                continue
+            kept.add(key)
+            # Each worker clustered only what it fetched; cluster the whole crawl again.
+            story = stories.assign(record.url, record.text)
+            record.extra["story_id"] = story.story_id
+            record.extra["duplicate_of"] = story.duplicate_of
+            writer.write(record)
+            written += 1
+            if record.related:
+                related += 1
+                entry = (record.relevance, -written, record)
+                if len(top) < _TOP:
+                    heapq.heappush(top, entry)
+                else:
+                    heapq.heappushpop(top, entry)
+    ranked = [r for _, _, r in sorted(top, key=lambda e: e[:2], reverse=True)]
+    return _Merged(written, duplicates, related, ranked)
 
 
 def _sha256(store: Store, key: str) -> str:
@@ -344,8 +375,7 @@ def _sha256(store: Store, key: str) -> str:
     return digest.hexdigest()
 
 
-def _top_related(records: list[TextRecord], n: int = 10) -> list[dict[str, Any]]:
-    related = sorted((r for r in records if r.related), key=lambda r: -r.relevance)
+def _top_related(related: list[TextRecord]) -> list[dict[str, Any]]:
     return [
         {
             "url": r.url,
@@ -358,7 +388,7 @@ def _top_related(records: list[TextRecord], n: int = 10) -> list[dict[str, Any]]
             "parent": r.extra.get("parent"),
             "chain": r.extra.get("chain", []),
         }
-        for r in related[:n]
+        for r in related
     ]
 
 
@@ -389,70 +419,71 @@ def merge_crawl(config: CrawlConfig, reason: str = "finished") -> dict[str, Any]
     stored = {o.key[len(prefix) + 1 :]: o for o in store.list(prefix + "/")}
     parts = _worker_parts(config, sorted(stored))
     summaries = state.summaries()
-    records: list[TextRecord] = []
-    index_lines: list[bytes] = []
-    capture_lines: list[bytes] = []
     counts: Counter[str] = Counter()
     lost = 0
     scratch = base / "merge"
-    for worker, part in sorted(parts.items()):
-        summary = summaries.get(worker, {"died": True})
-        died = bool(summary.get("died")) or part.text is None
-        local: list[Path] = []
-        if (part.text is None or part.index is None) and part.warcs:
-            local = _download(store, prefix, sorted(part.warcs), scratch / worker)
-        if part.text is not None:
-            records.extend(_read_records(store, f"{prefix}/{part.text}"))
-        elif local:
-            # Imported here: it brings in the extractor, which only a dead worker needs.
-            from newstrail.storage.reextract import records_from_warcs
+    scratch.mkdir(parents=True, exist_ok=True)
+    indexes: list[Path] = []
+    captures_path = base / CAPTURES_NAME
+    captured = 0
 
-            records.extend(records_from_warcs(local))
-        if part.index is not None:
-            with store.open(f"{prefix}/{part.index}") as fh:
-                lines = fh.read().splitlines(keepends=True)
-        else:
-            sink = scratch / f"{worker}.cdxj"
-            with sink.open("wb") as out:
-                write_cdxj(local, out)
-            lines = sink.read_bytes().splitlines(keepends=True)
-        index_lines.extend(lines)
-        if part.captures is not None:
-            scratch.mkdir(parents=True, exist_ok=True)
-            copy = scratch / f"captures-{worker}.jsonl.gz"
-            store.get_file(f"{prefix}/{part.captures}", copy)
-            capture_lines.extend(_readable_lines(copy))
-        if died:
-            lost += 1
-            responses = len(lines)
-            counts["responses_archived"] += responses
-            counts["pages"] += sum(1 for line in lines if b"/robots.txt " not in line)
-        else:
-            counts.update(
-                {k: int(v) for k, v in summary.get("counts", {}).items() if isinstance(v, int)}
-            )
-    merged, duplicates = _merge_records(records)
-    counts["duplicates"] += duplicates
-    counts["articles"] = len(merged)
-    counts["related"] = sum(1 for r in merged if r.related)
-    base.mkdir(parents=True, exist_ok=True)
+    def worker_records() -> Iterator[TextRecord]:
+        for worker, part in sorted(parts.items()):
+            if part.text is not None:
+                yield from _read_records(store, f"{prefix}/{part.text}")
+            elif part.warcs:
+                # Imported here: it brings in the extractor, which only a dead worker needs.
+                from newstrail.storage.reextract import records_from_warcs
+
+                yield from records_from_warcs(sorted((scratch / worker).glob("*.warc.gz")))
+
+    # Everything streams through files in the scratch folder: a crawl's records,
+    # index and captures are never all in memory.
+    with gzip.open(captures_path, "wb") as captures_out:
+        for worker, part in sorted(parts.items()):
+            summary = summaries.get(worker, {"died": True})
+            died = bool(summary.get("died")) or part.text is None
+            local: list[Path] = []
+            if (part.text is None or part.index is None) and part.warcs:
+                local = _download(store, prefix, sorted(part.warcs), scratch / worker)
+            index = scratch / f"{worker}.cdxj"
+            if part.index is not None:
+                store.get_file(f"{prefix}/{part.index}", index)
+            else:
+                with index.open("wb") as out:
+                    write_cdxj(local, out)
+            indexes.append(index)
+            if part.captures is not None:
+                copy = scratch / f"captures-{worker}.jsonl.gz"
+                store.get_file(f"{prefix}/{part.captures}", copy)
+                for line in _readable_lines(copy):
+                    captures_out.write(line)
+                    captured += 1
+                copy.unlink()
+            if died:
+                lost += 1
+                with index.open("rb") as fh:
+                    for line in fh:
+                        counts["responses_archived"] += 1
+                        counts["pages"] += b"/robots.txt " not in line
+            else:
+                counts.update(
+                    {k: int(v) for k, v in summary.get("counts", {}).items() if isinstance(v, int)}
+                )
     text_path = base / "text" / f"{config.crawl_id}.jsonl.gz"
     text_path.parent.mkdir(parents=True, exist_ok=True)
-    with TextRecordWriter(text_path) as writer:
-        for record in merged:
-            writer.write(record)
+    merged = _merge_records(worker_records(), text_path, scratch / "sort")
+    counts["duplicates"] += merged.duplicates
+    counts["articles"] = merged.articles
+    counts["related"] = merged.related
     # Crawl-level boilerplate over every worker's pages at once, as a one-process crawl
     # removes it (each worker saw only its share of a site's pages).
     finalize_jsonl(text_path)
     outputs.store_file(text_path, "text")
     index_path = base / "index.cdxj"
-    # CDXJ is sorted by SURT key then timestamp; files indexed separately must be merged.
-    index_path.write_bytes(b"".join(sorted(index_lines)))
+    merge_cdxj_files(indexes, index_path)
     outputs.store_file(index_path, "index")
-    if capture_lines:
-        captures_path = base / CAPTURES_NAME
-        with gzip.open(captures_path, "wb") as out:
-            out.writelines(capture_lines)
+    if captured:
         outputs.store_file(captures_path, "index")
     for part in parts.values():
         for key in (part.text, part.index, part.captures):
@@ -509,7 +540,7 @@ def merge_crawl(config: CrawlConfig, reason: str = "finished") -> dict[str, Any]
         "finished": format_utc(manifest.finished),
         "counts": dict(counts),
         "seeds": _merge_seeds(list(summaries.values())),
-        "top_related": _top_related(merged),
+        "top_related": _top_related(merged.top),
         "store": config.store,
         "location": location,
         "objects": [{"key": o.key, "size": o.size} for o in objects],

@@ -31,13 +31,12 @@ from newstrail.seeds import SeedSet, load_seed_set, validate_name
 from newstrail.storage import open_store
 from newstrail.storage.base import ObjectInfo
 from newstrail.storage.captures import CAPTURES_NAME, rewrite_captures
-from newstrail.storage.cdxj import write_cdxj
+from newstrail.storage.cdxj import merge_cdxj_files, write_cdxj
 from newstrail.storage.corpus import TextRecordWriter, read_text_records
 from newstrail.storage.manifest import Manifest, crawl_prefix, format_utc, parse_utc, write_manifest
 from newstrail.storage.staging import (
     CrawlOutputs,
     file_sha256,
-    merge_index_parts,
     salvage_open_warc,
 )
 
@@ -391,10 +390,11 @@ def _salvage(config: CrawlConfig) -> dict[str, Any]:
     parts = sorted(index_dir.glob("*.cdxj"))
     responses = pages = 0
     if parts:
-        merge_index_parts(parts, workdir / "index.cdxj")
-        for line in (workdir / "index.cdxj").read_bytes().splitlines():
-            responses += 1
-            pages += b"/robots.txt " not in line
+        merge_cdxj_files(parts, workdir / "index.cdxj")
+        with (workdir / "index.cdxj").open("rb") as fh:
+            for line in fh:
+                responses += 1
+                pages += b"/robots.txt " not in line
     outputs = CrawlOutputs(open_store(config.store), config.collection, config.crawl_id, workdir)
     warc_names = {p.name for p in warc_dir.glob("*.warc.gz")}
     warc_names |= {o.key[5:] for o in outputs.stored() if o.key.startswith("warc/")}

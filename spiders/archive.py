@@ -33,7 +33,7 @@ from newstrail.spiders.context import crawl_context
 from newstrail.spiders.items import PageItem
 from newstrail.storage import open_store
 from newstrail.storage.captures import CAPTURES_NAME, Capture, CaptureLog, payload_digest
-from newstrail.storage.cdxj import write_cdxj
+from newstrail.storage.cdxj import merge_cdxj_files, write_cdxj
 from newstrail.storage.staging import CrawlOutputs
 from newstrail.storage.warc import RollingWarcWriter, warc_date
 from newstrail.urls import canonical_url
@@ -307,12 +307,7 @@ class WarcArchiver:
         parts = sorted(self.index_dir.glob("*.cdxj"))
         if parts:
             merged = self.workdir / self.config.worker_file("index.cdxj")
-            lines: list[bytes] = []
-            for part in parts:
-                lines.extend(part.read_bytes().splitlines(keepends=True))
-            # CDXJ is sorted by SURT key then timestamp; files indexed separately must be merged.
-            lines.sort()
-            merged.write_bytes(b"".join(lines))
+            merge_cdxj_files(parts, merged)
             self.outputs.store_file(merged, "index")
             for part in parts:
                 part.unlink()

@@ -16,6 +16,8 @@ reads only what the key needs: the body of a POST or PUT request.
 
 from __future__ import annotations
 
+import contextlib
+import heapq
 import io
 from collections.abc import Generator, Iterable, Iterator
 from contextlib import closing
@@ -28,7 +30,7 @@ from cdxj_indexer.main import CDXJIndexer, SortingWriter
 from newstrail.errors import NewstrailError, StoreError
 from newstrail.storage._payload import patch_warcio_brotli, show_text
 
-__all__ = ["write_cdxj", "write_cdxj_streams"]
+__all__ = ["merge_cdxj", "merge_cdxj_files", "write_cdxj", "write_cdxj_streams"]
 
 # The index never decodes through warcio, but whoever reads the files it indexes
 # with warcio in this process (checks, tests) needs a working brotli decoder.
@@ -163,3 +165,25 @@ def write_cdxj(warc_files: Iterable[Path], out: BinaryIO) -> int:
 
     with closing(named_streams()) as streams:
         return write_cdxj_streams(streams, out)
+
+
+def merge_cdxj(indexes: Iterable[Iterable[bytes]], out: BinaryIO) -> int:
+    """Merge sorted CDXJ indexes (iterables of lines) into ``out``, still sorted.
+
+    CDXJ is sorted by SURT key then timestamp, so indexes made separately (per
+    WARC file, per worker) merge line by line (``heapq.merge``): memory holds one
+    line of each index, whatever the crawl's size. Returns the lines written.
+    """
+    lines = 0
+    for line in heapq.merge(*indexes):
+        out.write(line if line.endswith(b"\n") else line + b"\n")
+        lines += 1
+    return lines
+
+
+def merge_cdxj_files(parts: Iterable[Path], out: Path) -> int:
+    """Merge sorted CDXJ files into the file ``out`` (see :func:`merge_cdxj`)."""
+    with contextlib.ExitStack() as stack:
+        sources = [stack.enter_context(open(part, "rb")) for part in parts]
+        with open(out, "wb") as sink:
+            return merge_cdxj(sources, sink)

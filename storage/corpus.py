@@ -7,12 +7,15 @@ written, and appending to an existing file is still valid gzip.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
+import heapq
 import io
+import itertools
 import json
 import os
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, BinaryIO
@@ -23,7 +26,7 @@ from newstrail.records import TextRecord
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
 
-__all__ = ["TextRecordWriter", "read_text_records"]
+__all__ = ["TextRecordWriter", "read_text_records", "sort_text_records"]
 
 _GZIP_MAGIC = b"\x1f\x8b"
 
@@ -159,3 +162,34 @@ def _parse(line: bytes, lineno: int) -> TextRecord:
         return TextRecord.from_dict(data)
     except (UnicodeDecodeError, json.JSONDecodeError, TypeError) as exc:
         raise StoreError(f"invalid text record at line {lineno}: {exc}") from None
+
+
+def sort_text_records(
+    records: Iterable[TextRecord],
+    key: Callable[[TextRecord], tuple[str, ...]],
+    folder: Path,
+    *,
+    run_size: int = 2000,
+) -> Iterator[TextRecord]:
+    """``records`` in the order of ``key``, holding at most ``run_size`` of them in memory.
+
+    An external merge sort: runs of ``run_size`` records are sorted and written to
+    gzip files in ``folder``, then merged (``heapq.merge``). The runs are removed
+    once the iterator is exhausted or closed.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    runs: list[Path] = []
+    source = iter(records)
+    try:
+        while batch := list(itertools.islice(source, run_size)):
+            run = folder / f"run-{len(runs):05d}.jsonl.gz"
+            with TextRecordWriter(run) as writer:
+                for record in sorted(batch, key=key):
+                    writer.write(record)
+            runs.append(run)
+        with contextlib.ExitStack() as stack:
+            streams = [read_text_records(stack.enter_context(open(run, "rb"))) for run in runs]
+            yield from heapq.merge(*streams, key=key)
+    finally:
+        for run in runs:
+            run.unlink(missing_ok=True)

@@ -22,7 +22,6 @@ __all__ = [
     "LEDGER_NAME",
     "CrawlOutputs",
     "file_sha256",
-    "merge_index_parts",
     "salvage_open_warc",
 ]
 
@@ -138,14 +137,3 @@ def salvage_open_warc(path: Path) -> tuple[Path, int] | None:
     except OSError as exc:
         raise StoreError(f"cannot finish {path}: {exc.strerror or exc}") from None
     return final, end
-
-
-def merge_index_parts(parts: list[Path], out: Path) -> int:
-    """Merge per-file CDXJ indexes into one sorted index, as the crawler does at its end."""
-    lines: list[bytes] = []
-    for part in parts:
-        lines.extend(part.read_bytes().splitlines(keepends=True))
-    # CDXJ is sorted by SURT key then timestamp; files indexed separately must be merged.
-    lines.sort()
-    out.write_bytes(b"".join(lines))
-    return len(lines)

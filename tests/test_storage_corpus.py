@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -121,3 +122,46 @@ def test_unwritable_path(tmp_path: Path) -> None:
     blocker.write_text("x")
     with pytest.raises(StoreError, match="cannot write"):
         TextRecordWriter(blocker / "records.jsonl")
+
+
+def test_records_are_sorted_with_a_bounded_number_in_memory(tmp_path: Path) -> None:
+    from newstrail.storage.corpus import sort_text_records
+
+    records = [record(n) for n in (7, 3, 9, 1, 8, 2, 6, 0, 5, 4)]
+    for r in records:
+        r.fetched_at = f"2024-05-01T12:00:{r.warc_record_offset // 1000:02d}Z"
+    made: list[int] = []
+
+    def source() -> Iterator[TextRecord]:
+        for r in records:
+            # Runs of three are written as the records come: never more than three held.
+            made.append(len(list((tmp_path / "runs").glob("run-*"))))
+            yield r
+
+    out = sort_text_records(
+        source(), lambda r: (r.fetched_at, r.url), tmp_path / "runs", run_size=3
+    )
+    first = next(out)
+    assert made == [0, 0, 0, 1, 1, 1, 2, 2, 2, 3]
+    assert len(list((tmp_path / "runs").iterdir())) == 4
+    rest = list(out)
+    assert [r.url for r in [first, *rest]] == [f"https://example.org/{n}" for n in range(10)]
+    assert [r.to_dict() for r in [first, *rest]] == [
+        r.to_dict() for r in sorted(records, key=lambda r: r.fetched_at)
+    ]
+    assert list((tmp_path / "runs").iterdir()) == []  # the runs are removed
+
+
+def test_sorted_cdxj_indexes_merge_line_by_line(tmp_path: Path) -> None:
+    from newstrail.storage.cdxj import merge_cdxj, merge_cdxj_files
+
+    a = [b"org,example)/a 20240101000000 {}\n", b"org,example)/c 20240101000000 {}\n"]
+    b = [b"org,example)/a 20230101000000 {}\n", b"org,example)/b 20240101000000 {}"]
+    out = io.BytesIO()
+    assert merge_cdxj([iter(a), iter(b)], out) == 4
+    assert out.getvalue().splitlines() == sorted(line.rstrip(b"\n") for line in a + b)
+    for name, lines in (("a", a), ("b", b)):
+        (tmp_path / f"{name}.cdxj").write_bytes(b"".join(lines))
+    merged = tmp_path / "index.cdxj"
+    assert merge_cdxj_files([tmp_path / "a.cdxj", tmp_path / "b.cdxj"], merged) == 4
+    assert merged.read_bytes() == out.getvalue()
