@@ -46,11 +46,13 @@ from newstrail.urls import (
     strip_params,
 )
 
-__all__ = ["SEED_PRIORITY", "CoverageSpider", "link_priority"]
+__all__ = ["COUNT_PREFIX", "SEED_PRIORITY", "CoverageSpider", "link_priority"]
 
 logger = logging.getLogger(__name__)
 
 SEED_PRIORITY = 100_000
+#: The spider's counts in Scrapy's stats collector.
+COUNT_PREFIX = "coverage/"
 _TOP_KEPT = 50
 # A feed or sitemap entry whose title and URL say nothing about the story is not
 # fetched at all: listings are where a crawl would otherwise waste its budget.
@@ -127,7 +129,6 @@ class CoverageSpider(Spider):
         self.captured: dict[str, str] = {}
         self.stories = StoryIndex()
         self.traps = TrapGuard()
-        self.counts: Counter[str] = Counter()
         self.channels: Counter[str] = Counter()
         self.seed_status: dict[str, str] = {}
         self._top: list[tuple[float, str, dict[str, Any]]] = []
@@ -217,7 +218,7 @@ class CoverageSpider(Spider):
         if not is_http_url(url):
             return None
         if not_coverage_reason(url) is not None:
-            self.counts["links_not_coverage"] += 1
+            self._count("links_not_coverage")
             return None
         key = canonical_url(url)
         ignored = self._ignored_params.get(host_key(key))
@@ -227,7 +228,7 @@ class CoverageSpider(Spider):
             return None
         reason = static_trap_reason(key)
         if reason is not None or not self.traps.allows(key):
-            self.counts["trap_links_dropped"] += 1
+            self._count("trap_links_dropped")
             return None
         return key
 
@@ -242,7 +243,7 @@ class CoverageSpider(Spider):
             if admitted >= self.config.budget:
                 # The budget is the budget, seeds included: the rest are not requested.
                 self.seed_status[url] = "over budget"
-                self.counts["seeds_over_budget"] += 1
+                self._count("seeds_over_budget")
                 continue
             admitted += 1
             self.seen.add(key)
@@ -267,6 +268,11 @@ class CoverageSpider(Spider):
                 seed=url, parent=None, hop=0, depth=0, channel="known-article", expected=0.7
             )
             yield self._request(url, provenance, SEED_PRIORITY // 2 - rank)
+
+    def _count(self, name: str, value: int = 1) -> None:
+        """Count in Scrapy's stats, as ``coverage/<name>`` (the crawl's summary has them)."""
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(COUNT_PREFIX + name, value)
 
     @property
     def budget_spent(self) -> bool:
@@ -322,7 +328,7 @@ class CoverageSpider(Spider):
             url, parent=parent, channel=f"{kind}-listing", hop=provenance.hop, expected=expected
         )
         callback = self.parse_feed if kind == "feed" else self.parse_sitemap
-        self.counts[f"{kind}s_queued"] += 1
+        self._count(f"{kind}s_queued")
         yield self._request(url, child, int(expected * 10_000), callback)
 
     def _rank(
@@ -371,10 +377,11 @@ class CoverageSpider(Spider):
             self._rank, read, body, response.url, channel
         )
         del body
-        self.counts.update(counts)
+        for name, value in counts.items():
+            self._count(name, value)
         item.limits = list(limits)
         for limit in limits:
-            self.counts["limit_" + limit.replace("-", "_")] += 1
+            self._count("limit_" + limit.replace("-", "_"))
         return item, scored, children
 
     def _candidates(
@@ -398,7 +405,7 @@ class CoverageSpider(Spider):
                 expected=expected,
                 anchor=c.title,
             )
-            self.counts[f"{channel}_entries_queued"] += 1
+            self._count(f"{channel}_entries_queued")
             yield self._request(url, child, priority)
 
     async def parse_feed(self, response: Response) -> AsyncIterator[PageItem | Request]:
@@ -448,11 +455,11 @@ class CoverageSpider(Spider):
     def _page_item(self, response: Response, kind: str) -> PageItem:
         provenance: Provenance = response.meta[META_KEY]
         warc, fetched_at = response.meta.get(WARC_META, (None, ""))
-        self.counts["pages"] += 1
+        self._count("pages")
         self.channels[provenance.channel] += 1
         if response.status >= 400:
             kind = "error"
-            self.counts["errors"] += 1
+            self._count("errors")
         return PageItem(
             url=response.url,
             status=response.status,
@@ -483,11 +490,11 @@ class CoverageSpider(Spider):
             try:
                 work = await pending
             except ExtractionTimeout:
-                self.counts["extraction_timeouts"] += 1
+                self._count("extraction_timeouts")
                 limits.append("extraction-timeout")
                 logger.warning("extraction timed out: %s", response.url)
             except Exception as exc:  # a worker that died, or analysis that failed
-                self.counts["extraction_failures"] += 1
+                self._count("extraction_failures")
                 limits.append("extraction-failed")
                 logger.warning("extraction failed: %s (%r)", response.url, exc)
             else:
@@ -516,7 +523,7 @@ class CoverageSpider(Spider):
                 done.set_exception(exc)
             return done
         assert self._pool is not None
-        self.counts["extracted_in_pool"] += 1
+        self._count("extracted_in_pool")
         # A large page that comes before the workers are up waits for them in the
         # pool's queue: analysed here it would hold the reactor, with no time limit.
         future = self._pool.submit(body, url, content_type=content_type, max_links=max_links)
@@ -535,7 +542,7 @@ class CoverageSpider(Spider):
         item = self._page_item(response, "page")
         item.limits = list(limits)
         for limit in limits:
-            self.counts["limit_" + limit.replace("-", "_")] += 1
+            self._count("limit_" + limit.replace("-", "_"))
         unchanged = REVISIT_META in response.meta
         if unchanged:
             # Archived as a revisit: the collection already has this page's text.
@@ -557,7 +564,7 @@ class CoverageSpider(Spider):
             or not looks_like_html(item.content_type, response.body[:2048])
         ):
             item.kind = "not-html"
-            self.counts["not_html"] += 1
+            self._count("not_html")
             if is_seed:
                 self.seed_status[provenance.seed] = f"not HTML ({item.content_type or 'no type'})"
             yield item
@@ -588,7 +595,7 @@ class CoverageSpider(Spider):
                 # tracking variant): archived, but not a second text record.
                 item.kind = "duplicate"
                 item.duplicate_of = self.captured[key]
-                self.counts["duplicates"] += 1
+                self._count("duplicates")
                 yield item
                 return
         if article is not None and not unchanged:
@@ -597,9 +604,9 @@ class CoverageSpider(Spider):
             story = self.stories.assign(response.url, article.text)
             item.story_id, item.duplicate_of = story.story_id, story.duplicate_of
             item.kind = "article"
-            self.counts["articles"] += 1
+            self._count("articles")
             if story.duplicate_of:
-                self.counts["story_copies"] += 1
+                self._count("story_copies")
             if item.warc is not None:
                 record = article_record(
                     url=response.url,
@@ -624,7 +631,7 @@ class CoverageSpider(Spider):
                 )
                 item.record = record
             if related:
-                self.counts["related"] += 1
+                self._count("related")
                 self._keep_top(score, response.url, article.title, relevance, provenance)
         if article is None and is_seed:
             self.seed_status[provenance.seed] = "no article text found"
@@ -700,7 +707,7 @@ class CoverageSpider(Spider):
             scored.append((expected, priority, key, link))
         room = max(_QUEUE_MIN, _QUEUE_PER_REMAINING * self.budget_left)
         if len(scored) > room:
-            self.counts["links_over_budget"] += len(scored) - room
+            self._count("links_over_budget", len(scored) - room)
             scored.sort(key=lambda entry: -entry[0])
             del scored[room:]
         for expected, priority, url, link in scored:
@@ -713,7 +720,7 @@ class CoverageSpider(Spider):
                 expected=expected,
                 anchor=link.text,
             )
-            self.counts["links_queued"] += 1
+            self._count("links_queued")
             yield self._request(url, child, priority)
 
     def on_error(self, failure: Failure) -> None:
@@ -723,13 +730,13 @@ class CoverageSpider(Spider):
             # A seed dropped before it was sent no longer holds budget back.
             self.seeds_pending.discard(provenance.seed)
         if isinstance(failure.value, IgnoreRequest):
-            self.counts["ignored"] += 1
+            self._count("ignored")
             reason = str(failure.value) or "ignored"
         else:
-            self.counts["failed"] += 1
+            self._count("failed")
             error = _first_cause(failure.value)
             if isinstance(error, ResponseHeadersTooLarge):
-                self.counts["limit_headers_too_large"] += 1
+                self._count("limit_headers_too_large")
             reason = f"{type(error).__name__}: {error}"
             logger.warning("fetch failed: %s (%s)", request.url, reason)
         if provenance is not None and provenance.channel == "seed":

@@ -20,7 +20,7 @@ from scrapy.crawler import CrawlerProcess
 from newstrail.config import ERROR_FD_ENV, CrawlConfig, crawler_lock
 from newstrail.errors import NewstrailError
 from newstrail.redact import install_redaction, redact
-from newstrail.spiders.coverage import CoverageSpider
+from newstrail.spiders.coverage import COUNT_PREFIX, CoverageSpider
 from newstrail.spiders.settings import crawl_settings
 
 __all__ = ["main", "run_crawl"]
@@ -58,7 +58,11 @@ def run_crawl(config: CrawlConfig) -> dict[str, Any]:
             "responses_archived": int(stats.get("newstrail/warc_responses", 0)),
             "robots_forbidden": int(stats.get("robotstxt/forbidden", 0)),
             "refused_addresses": int(stats.get("newstrail/refused_address", 0)),
-            **{k: int(v) for k, v in sorted(spider.counts.items())},
+            **{
+                k.removeprefix(COUNT_PREFIX): int(v)
+                for k, v in sorted(stats.items())
+                if k.startswith(COUNT_PREFIX)
+            },
             # Every revisit record (pages, feeds, robots.txt), as the archiver wrote them.
             "revisits": int(stats.get("newstrail/warc_revisits", 0)),
         },
