@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from courlan.clean import TRACKERS_RE
 from w3lib.url import canonicalize_url
 
 from newstrail.netguard import AddressPolicy
@@ -25,24 +26,13 @@ __all__ = [
     "url_tokens",
 ]
 
-# Query parameters that identify a visitor, a campaign or a session, never a page.
+# Query parameters that identify a visitor, a campaign or a session, never a page:
+# courlan's list of trackers (the one trafilatura uses: utm_*, fbclid, gclid,
+# ref, source, ...), plus session ids and a few campaign names it does not know.
 TRACKING_PARAMS = frozenset(
     {
-        "fbclid",
-        "gclid",
-        "dclid",
-        "msclkid",
-        "mc_cid",
-        "mc_eid",
-        "igshid",
-        "yclid",
-        "_ga",
-        "_gl",
-        "ref_src",
         "cmpid",
         "ocid",
-        "sessionid",
-        "session_id",
         "sid",
         "phpsessid",
         "jsessionid",
@@ -53,7 +43,7 @@ TRACKING_PARAMS = frozenset(
         "amp;utm_source",
     }
 )
-TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "itm_")
+TRACKING_PREFIXES = ("hsa_",)
 
 # ";jsessionid=..." style path parameters (Java servlet containers, some CMSs).
 _PATH_SESSION = re.compile(r";(?:jsessionid|phpsessid|sid|sessionid)=[^/?#]*", re.IGNORECASE)
@@ -64,7 +54,11 @@ _GLOBAL_ONLY = AddressPolicy()
 
 def _is_tracking(name: str) -> bool:
     lowered = name.lower()
-    return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES)
+    return (
+        lowered in TRACKING_PARAMS
+        or lowered.startswith(TRACKING_PREFIXES)
+        or TRACKERS_RE.search(lowered) is not None
+    )
 
 
 def is_http_url(url: str) -> bool:

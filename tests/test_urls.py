@@ -106,3 +106,16 @@ def test_http_urls_and_slugs() -> None:
 )
 def test_not_coverage_reason(url: str, reason: str | None) -> None:
     assert not_coverage_reason(url) == reason
+
+
+@pytest.mark.parametrize(
+    ("url", "canonical"),
+    [
+        # courlan's trackers (what trafilatura strips) and the session ids it lacks.
+        ("https://a.example/x?id=7&source=rss&xtor=RSS-1", "https://a.example/x?id=7"),
+        ("https://a.example/x?page=2&twclid=abc&ref=tw", "https://a.example/x?page=2"),
+        ("https://a.example/x?PHPSESSID=1&hsa_acc=2&q=iraq", "https://a.example/x?q=iraq"),
+    ],
+)
+def test_tracking_parameters_are_courlans_and_session_ids(url: str, canonical: str) -> None:
+    assert canonical_url(url) == canonical
