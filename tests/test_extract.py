@@ -1099,7 +1099,7 @@ def test_a_date_right_above_the_headline_beats_one_deep_below_it() -> None:
 def test_link_text_share_counts_link_lines_and_teaser_headlines() -> None:
     from trafilatura import load_html
 
-    from newstrail.extract import _page_hints
+    from newstrail.extract.hints import _page_hints
 
     page = """<html><body><nav><a href="/">Home</a> <a href="/news">News</a></nav>
     <ul><li><a href="/a">Ferry fares to rise</a> The council set new prices.</li></ul>
