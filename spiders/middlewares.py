@@ -15,7 +15,7 @@ from newstrail.extract import looks_like_html
 from newstrail.netguard import AddressPolicy
 from newstrail.spiders.context import crawl_context
 from newstrail.spiders.resolver import policy_from_settings, request_refusal
-from newstrail.urls import canonical_url
+from newstrail.urls import canonical_url, host_key
 
 __all__ = [
     "BODY_META",
@@ -221,11 +221,20 @@ class RobotsSizeMiddleware:
     end within the limit. The cut is made between decompression (590) and the
     robots.txt middleware (100), so a compressed robots.txt is cut once inflated;
     its inflating is bounded by ``DOWNLOAD_MAXSIZE`` like any page's.
+
+    A robots.txt also goes through its host's download slot (the spider's pages name
+    theirs by ``host_key``; Scrapy's robots.txt request names none, and landed in a
+    slot of its own): the host's delay then runs between it and the first page, which
+    otherwise followed it at once, sooner than the Crawl-delay the file asks for.
     """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.maxsize: int = crawler.settings.getint("DOWNLOAD_MAXSIZE")
+
+    def process_request(self, request: Request) -> None:
+        if self._is_robots(request):
+            request.meta.setdefault("download_slot", host_key(request.url))
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RobotsSizeMiddleware:
