@@ -14,30 +14,25 @@ from datetime import datetime
 from typing import Any
 
 from newstrail.config import CrawlConfig
-from newstrail.edits import find_edit
 from newstrail.errors import NewstrailError
-from newstrail.records import TextRecord
 from newstrail.seeds import SeedSet
 from newstrail.storage import open_store
 from newstrail.storage.base import Store
 from newstrail.storage.captures import CaptureLog, load_prior
 from newstrail.storage.catalog import list_crawls
-from newstrail.storage.corpus import TextRecordWriter, read_text_records
+from newstrail.storage.corpus import TextRecordWriter
+from newstrail.storage.finish import PRIOR_ARTICLES
 from newstrail.storage.manifest import crawl_prefix, read_manifest
-from newstrail.storage.staging import CrawlOutputs
-from newstrail.urls import canonical_url
 
 __all__ = [
     "EDITS_KEY",
     "collection_seeds",
     "iter_edits",
     "prepare_recrawl",
-    "write_crawl_extras",
 ]
 
 EDITS_KEY = "edits/edits.jsonl"
 _PRIOR_CAPTURES = "prior-captures.jsonl.gz"
-_PRIOR_ARTICLES = "prior-articles.jsonl.gz"
 # How many known related articles a re-crawl revisits first.
 _KNOWN_URLS = 2000
 
@@ -68,7 +63,7 @@ def prepare_recrawl(config: CrawlConfig, since: datetime | None = None) -> Crawl
     for capture in prior.captures.values():
         log.write(capture)
     log.close()
-    with TextRecordWriter(workdir / _PRIOR_ARTICLES) as writer:
+    with TextRecordWriter(workdir / PRIOR_ARTICLES) as writer:
         for record in prior.articles.values():
             writer.write(record)
     known = [u for u in prior.related_urls if u not in set(config.seeds.urls)]
@@ -77,43 +72,6 @@ def prepare_recrawl(config: CrawlConfig, since: datetime | None = None) -> Crawl
         known_urls=tuple(known[:_KNOWN_URLS]),
         known_feeds=tuple(prior.feeds),
     )
-
-
-def _crawl_records(store: Store, outputs: CrawlOutputs) -> Iterator[TextRecord]:
-    for obj in outputs.stored():
-        if obj.key.startswith("text/"):
-            with store.open(f"{outputs.prefix}/{obj.key}") as fh:
-                yield from read_text_records(fh, compressed=obj.key.endswith(".gz"))
-
-
-def write_crawl_extras(config: CrawlConfig, outputs: CrawlOutputs) -> dict[str, int]:
-    """Store the crawl's seed set and, for a re-crawl, its edits; return their counts.
-
-    Runs before the manifest is written, so both are listed in it.
-    """
-    workdir = config.crawl_workdir
-    workdir.mkdir(parents=True, exist_ok=True)
-    seeds = workdir / "seeds.json"
-    seeds.write_text(json.dumps(config.seeds.to_dict(), indent=2, ensure_ascii=False))
-    outputs.store_file(seeds, "")
-    counts = {"edits": 0}
-    previous_path = workdir / _PRIOR_ARTICLES
-    if config.prior is None or not previous_path.exists():
-        return counts
-    with previous_path.open("rb") as fh:
-        previous = {canonical_url(r.url): r for r in read_text_records(fh, compressed=True)}
-    edits_dir = workdir / "edits"
-    edits_dir.mkdir(exist_ok=True)
-    path = edits_dir / "edits.jsonl"
-    with path.open("w", encoding="utf-8") as out:
-        for record in _crawl_records(outputs.store, outputs):
-            before = previous.get(canonical_url(record.url))
-            edit = find_edit(before, record) if before is not None else None
-            if edit is not None:
-                out.write(json.dumps(edit.to_dict(), ensure_ascii=False) + "\n")
-                counts["edits"] += 1
-    outputs.store_file(path, "edits")
-    return counts
 
 
 def iter_edits(store: Store, collection: str) -> Iterator[dict[str, Any]]:
