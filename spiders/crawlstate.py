@@ -189,6 +189,17 @@ return '0'
 """
 
 
+# KEYS[1] robots hash, KEYS[2] the host's lock; ARGV[1] host, ARGV[2] worker,
+# ARGV[3] lock seconds. The lock is taken only while no copy is shared: checked in
+# the same step, since a worker that found no copy a moment ago may otherwise take
+# the lock just after its holder shared the copy and let it go, and fetch again.
+_LOCK_ROBOTS = """
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return 0 end
+if redis.call('SET', KEYS[2], ARGV[2], 'NX', 'EX', ARGV[3]) then return 1 end
+return 0
+"""
+
+
 class _Bloom:
     """Bit positions of a Bloom filter sized for ``capacity`` URLs at ``error_rate``."""
 
@@ -237,6 +248,7 @@ class CrawlState:
         self._requeue = script(_REQUEUE)
         self._done = script(_DONE)
         self._try_send = script(_TRY_SEND)
+        self._lock_robots = script(_LOCK_ROBOTS)
 
     @classmethod
     def of(cls, config: CrawlConfig) -> CrawlState:
@@ -385,10 +397,12 @@ class CrawlState:
         return int(status), body
 
     def lock_robots(self, host: str, worker: str) -> bool:
-        """True if ``worker`` is now the one to fetch ``host``'s robots.txt. A lock
-        held by a dead worker is broken (and the next caller may take it)."""
+        """True if ``worker`` is now the one to fetch ``host``'s robots.txt: nobody
+        else holds the lock and no copy is shared yet. A lock held by a dead worker
+        is broken (and the next caller may take it)."""
         lock = self.key(f"robots-lock:{host}")
-        if self.client.set(lock, worker, nx=True, ex=ROBOTS_LOCK_SECONDS):
+        keys = [self.key("robots"), lock]
+        if self._lock_robots(keys=keys, args=[host, worker, ROBOTS_LOCK_SECONDS]):
             return True
         holder = self.client.get(lock)
         if holder is not None and not self.client.exists(self._alive(_text(holder))):

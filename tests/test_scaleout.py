@@ -377,6 +377,24 @@ def test_host_turns_follow_the_larger_of_delay_and_crawl_delay(redis_url: str) -
     state.forget()
 
 
+def test_robots_txt_is_fetched_by_one_worker_even_when_it_is_shared_in_between(
+    redis_url: str,
+) -> None:
+    client = redis.Redis.from_url(redis_url)
+    a, b = CrawlState(client, "robots", "test"), CrawlState(client, "robots", "test")
+    for worker in ("w1", "w2"):
+        a.beat(worker, 30)
+    assert b.robots("site:80") is None  # w2 finds no copy yet...
+    assert a.lock_robots("site:80", "w1")
+    assert not b.lock_robots("site:80", "w2")
+    a.share_robots("site:80", 200, b"User-agent: *\n", None)
+    # ...and w1 has shared its copy and let the lock go before w2 asks again:
+    # w2 must take the copy, not the lock (it did, and fetched robots.txt twice).
+    assert not b.lock_robots("site:80", "w2")
+    assert b.robots("site:80") == (200, b"User-agent: *\n")
+    a.forget()
+
+
 def test_budget_is_counted_across_workers(redis_url: str) -> None:
     client = redis.Redis.from_url(redis_url)
     state = CrawlState(client, "budget", "test")
