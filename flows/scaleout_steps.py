@@ -21,47 +21,33 @@ no Prefect, so that a manual crawl starts at once.
 from __future__ import annotations
 
 import gzip
-import heapq
 import json
 import os
-import re
 import shutil
 import threading
 import time
-import zlib
-from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import redis
 
-from newstrail import __version__
-from newstrail.boilerplate import finalize_jsonl
 from newstrail.config import FRONTIER, SEEN, WORKER, WORKER_TIMEOUT, CrawlConfig, Environment
 from newstrail.errors import NewstrailError
 from newstrail.flows.steps import plan_crawl, preflight_store, start_crawler
-from newstrail.frontier import UrlSet
-from newstrail.records import TextRecord
 from newstrail.seeds import SeedSet, validate_name
 from newstrail.spiders.crawlstate import CrawlState, new_worker_name, redact, redis_client
 from newstrail.storage import open_store
-from newstrail.storage.base import CHUNK_SIZE, ObjectInfo, Store
 from newstrail.storage.captures import CAPTURES_NAME
-from newstrail.storage.cdxj import merge_cdxj_files, write_cdxj
-from newstrail.storage.corpus import TextRecordWriter, read_text_records, sort_text_records
-from newstrail.storage.manifest import (
-    MANIFEST_NAME,
-    Manifest,
-    format_utc,
-    parse_utc,
-    write_manifest,
+from newstrail.storage.finish import (
+    EmptyCrawl,
+    crawl_parts,
+    crawl_summary,
+    finish_crawl,
+    readable_lines,
 )
+from newstrail.storage.manifest import crawl_prefix
 from newstrail.storage.staging import CrawlOutputs, salvage_open_warc
-from newstrail.stories import StoryIndex
-from newstrail.urls import canonical_url
 
 __all__ = [
     "crawl_scaleout",
@@ -187,17 +173,6 @@ def run_worker(config: CrawlConfig, *, stop: threading.Event | None = None) -> d
         state.unsupervise(worker)
 
 
-def _readable_lines(path: Path) -> Iterator[bytes]:
-    """Complete lines of a gzip file that may have been cut short by a crash."""
-    try:
-        with gzip.open(path, "rb") as fh:
-            for line in fh:
-                if line.endswith(b"\n"):
-                    yield line
-    except (EOFError, OSError, zlib.error):
-        return
-
-
 def finish_worker(config: CrawlConfig, returncode: int) -> dict[str, Any]:
     """Store what a worker's crawler left in its staging folder and publish its summary.
 
@@ -221,7 +196,7 @@ def finish_worker(config: CrawlConfig, returncode: int) -> dict[str, Any]:
         if captures.exists():
             kept = captures.with_name(captures.name + ".kept")
             with gzip.open(kept, "wb") as out:
-                lines = sum(out.write(line) > 0 for line in _readable_lines(captures))
+                lines = sum(out.write(line) > 0 for line in readable_lines(captures))
             kept.replace(captures)
             if lines:
                 outputs.store_file(captures, "index")
@@ -272,126 +247,6 @@ def wait_for_crawl_end(config: CrawlConfig, timeout: float | None = None) -> str
         time.sleep(_POLL)
 
 
-_TOP = 10
-_WARC_NAME = re.compile(r"^(?P<worker>.+)-\d{14}-\d{5}\.warc\.gz$")
-
-
-@dataclass
-class _Parts:
-    """What one worker stored, by kind (keys relative to the crawl)."""
-
-    warcs: list[str]
-    text: str | None = None
-    index: str | None = None
-    captures: str | None = None
-
-
-def _worker_parts(config: CrawlConfig, keys: list[str]) -> dict[str, _Parts]:
-    warc_prefix = f"warc/newstrail-{config.collection}-{config.crawl_id}-"
-    text_prefix = f"text/{config.crawl_id}-"
-    parts: dict[str, _Parts] = {}
-    for key in keys:
-        if key.startswith(warc_prefix):
-            match = _WARC_NAME.match(key[len(warc_prefix) :])
-            if match:
-                parts.setdefault(match["worker"], _Parts([])).warcs.append(key)
-        elif key.startswith(text_prefix) and key.endswith(".jsonl.gz"):
-            worker = key[len(text_prefix) : -len(".jsonl.gz")]
-            parts.setdefault(worker, _Parts([])).text = key
-        elif key.startswith("index/index-") and key.endswith(".cdxj"):
-            parts.setdefault(key[len("index/index-") : -len(".cdxj")], _Parts([])).index = key
-        elif key.startswith("index/captures-") and key.endswith(".jsonl.gz"):
-            worker = key[len("index/captures-") : -len(".jsonl.gz")]
-            parts.setdefault(worker, _Parts([])).captures = key
-    return parts
-
-
-def _download(store: Store, prefix: str, keys: list[str], folder: Path) -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for key in keys:
-        path = folder / key.rsplit("/", 1)[-1]
-        store.get_file(f"{prefix}/{key}", path)
-        paths.append(path)
-    return paths
-
-
-def _read_records(store: Store, key: str) -> Iterator[TextRecord]:
-    with store.open(key) as fh:
-        yield from read_text_records(fh, compressed=True)
-
-
-def _capture_order(record: TextRecord) -> tuple[str, str]:
-    return record.fetched_at, record.url
-
-
-@dataclass
-class _Merged:
-    articles: int
-    duplicates: int
-    related: int
-    top: list[TextRecord]
-
-
-def _merge_records(records: Iterable[TextRecord], out: Path, scratch: Path) -> _Merged:
-    """Write one record per canonical URL (the first capture) to ``out``, in capture
-    order, with stories clustered across workers; stream in, stream out (an external
-    sort), so memory does not grow with the crawl."""
-    kept = UrlSet()
-    stories = StoryIndex()
-    written = duplicates = related = 0
-    top: list[tuple[float, int, TextRecord]] = []
-    with TextRecordWriter(out) as writer:
-        for record in sort_text_records(records, _capture_order, scratch):
-            key = canonical_url(record.canonical_url or record.url)
-            if key in kept:
-                duplicates += 1
-                continue
-            kept.add(key)
-            # Each worker clustered only what it fetched; cluster the whole crawl again.
-            story = stories.assign(record.url, record.text)
-            record.extra["story_id"] = story.story_id
-            record.extra["duplicate_of"] = story.duplicate_of
-            writer.write(record)
-            written += 1
-            if record.related:
-                related += 1
-                entry = (record.relevance, -written, record)
-                if len(top) < _TOP:
-                    heapq.heappush(top, entry)
-                else:
-                    heapq.heappushpop(top, entry)
-    ranked = [r for _, _, r in sorted(top, key=lambda e: e[:2], reverse=True)]
-    return _Merged(written, duplicates, related, ranked)
-
-
-def _sha256(store: Store, key: str) -> str:
-    import hashlib
-
-    digest = hashlib.sha256()
-    with store.open(key) as fh:
-        while chunk := fh.read(CHUNK_SIZE):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _top_related(related: list[TextRecord]) -> list[dict[str, Any]]:
-    return [
-        {
-            "url": r.url,
-            "title": r.title,
-            "score": r.relevance,
-            "matched_terms": r.matched_terms,
-            "passages": r.extra.get("matched_passages", []),
-            "channel": r.extra.get("channel", ""),
-            "hop": r.extra.get("hop", 0),
-            "parent": r.extra.get("parent"),
-            "chain": r.extra.get("chain", []),
-        }
-        for r in related
-    ]
-
-
 def _merge_seeds(summaries: list[dict[str, Any]]) -> dict[str, str]:
     # A seed is queued by one worker and fetched by another: the fetcher knows.
     merged: dict[str, str] = {}
@@ -403,177 +258,66 @@ def _merge_seeds(summaries: list[dict[str, Any]]) -> dict[str, str]:
 
 
 def merge_crawl(config: CrawlConfig, reason: str = "finished") -> dict[str, Any]:
-    """Merge what all workers stored into one crawl and write its manifest (last).
+    """Finish a distributed crawl: what all workers stored becomes one crawl.
 
-    ``config`` is the crawl's (not a worker's). Per-worker text, index and
-    captures files become one of each; a worker that died has its text records
-    and index rebuilt from its WARC files. Every object is listed in the manifest
-    with its sha256. The crawl's Redis keys are deleted afterwards.
+    ``config`` is the crawl's (not a worker's). The workers' summaries and the
+    sha256 of what they stored come from Redis; ``finish_crawl`` (the end of
+    every crawl) merges their parts and writes the manifest. The crawl's Redis
+    keys are deleted afterwards, whether or not anything was archived.
     """
     state = CrawlState.of(config)
     store = open_store(config.store)
-    env_workdir = config.workdir
-    base = _coordinator_dir(config, env_workdir)
-    outputs = CrawlOutputs(store, config.collection, config.crawl_id, base)
-    prefix = outputs.prefix
-    stored = {o.key[len(prefix) + 1 :]: o for o in store.list(prefix + "/")}
-    parts = _worker_parts(config, sorted(stored))
+    prefix = crawl_prefix(config.collection, config.crawl_id)
     summaries = state.summaries()
-    counts: Counter[str] = Counter()
-    lost = 0
-    scratch = base / "merge"
-    scratch.mkdir(parents=True, exist_ok=True)
-    indexes: list[Path] = []
-    captures_path = base / CAPTURES_NAME
-    captured = 0
-
-    def worker_records() -> Iterator[TextRecord]:
-        for worker, part in sorted(parts.items()):
-            if part.text is not None:
-                yield from _read_records(store, f"{prefix}/{part.text}")
-            elif part.warcs:
-                # Imported here: it brings in the extractor, which only a dead worker needs.
-                from newstrail.storage.reextract import records_from_warcs
-
-                yield from records_from_warcs(sorted((scratch / worker).glob("*.warc.gz")))
-
-    # Everything streams through files in the scratch folder: a crawl's records,
-    # index and captures are never all in memory.
-    with gzip.open(captures_path, "wb") as captures_out:
-        for worker, part in sorted(parts.items()):
-            summary = summaries.get(worker, {"died": True})
-            died = bool(summary.get("died")) or part.text is None
-            local: list[Path] = []
-            if (part.text is None or part.index is None) and part.warcs:
-                local = _download(store, prefix, sorted(part.warcs), scratch / worker)
-            index = scratch / f"{worker}.cdxj"
-            if part.index is not None:
-                store.get_file(f"{prefix}/{part.index}", index)
-            else:
-                with index.open("wb") as out:
-                    write_cdxj(local, out)
-            indexes.append(index)
-            if part.captures is not None:
-                copy = scratch / f"captures-{worker}.jsonl.gz"
-                store.get_file(f"{prefix}/{part.captures}", copy)
-                for line in _readable_lines(copy):
-                    captures_out.write(line)
-                    captured += 1
-                copy.unlink()
-            if died:
-                lost += 1
-                with index.open("rb") as fh:
-                    for line in fh:
-                        counts["responses_archived"] += 1
-                        counts["pages"] += b"/robots.txt " not in line
-            else:
-                counts.update(
-                    {k: int(v) for k, v in summary.get("counts", {}).items() if isinstance(v, int)}
-                )
-    text_path = base / "text" / f"{config.crawl_id}.jsonl.gz"
-    text_path.parent.mkdir(parents=True, exist_ok=True)
-    merged = _merge_records(worker_records(), text_path, scratch / "sort")
-    counts["duplicates"] += merged.duplicates
-    counts["articles"] = merged.articles
-    counts["related"] = merged.related
-    # Crawl-level boilerplate over every worker's pages at once, as a one-process crawl
-    # removes it (each worker saw only its share of a site's pages).
-    finalize_jsonl(text_path)
-    outputs.store_file(text_path, "text")
-    index_path = base / "index.cdxj"
-    merge_cdxj_files(indexes, index_path)
-    outputs.store_file(index_path, "index")
-    if captured:
-        outputs.store_file(captures_path, "index")
-    for part in parts.values():
-        for key in (part.text, part.index, part.captures):
-            if key is not None:
-                store.delete(f"{prefix}/{key}")
-    objects = _manifest_objects(state, store, outputs)
-    if not counts.get("pages"):
-        # As in a one-process crawl: an empty crawl is not listed as a complete one.
-        for obj in objects:
-            store.delete(f"{prefix}/{obj.key}")
-        state.forget()
-        shutil.rmtree(base, ignore_errors=True)
-        raise NewstrailError("nothing was archived, so the crawl is not stored: no page fetched")
-    counts["warc_files"] = sum(1 for o in objects if o.key.startswith("warc/"))
-    counts["workers"] = len(parts)
+    keys = [o.key[len(prefix) + 1 :] for o in store.list(prefix + "/")]
+    parts = crawl_parts(
+        config,
+        keys,
+        {w: None if s.get("died") else s.get("counts", {}) for w, s in summaries.items()},
+    )
+    known = {
+        key: (int(entry["size"]), str(entry["sha256"]))
+        for key, entry in state.objects().items()
+        if entry.get("sha256")
+    }
     # A worker killed before it stored anything has no parts, only its summary.
     dead = {w for w, summary in summaries.items() if summary.get("died")}
-    counts["workers_lost"] = max(lost, len(dead))
+    lost = sum(1 for part in parts if part.died)
     finished = [s for s in summaries.values() if not s.get("died")]
-    started = min((s["started"] for s in finished if s.get("started")), default=None)
-    ended = max((s["finished"] for s in finished if s.get("finished")), default=None)
-    now = format_utc(datetime.now(UTC))
-    settings = {
-        **config.settings_summary(),
-        "frontier": redact(str(config.frontier)),
-        "seen_set": str(config.extra.get(SEEN, "set")),
-        "workers": len(parts),
-    }
-    manifest = Manifest(
-        collection=config.collection,
-        crawl_id=config.crawl_id,
-        started=parse_utc(started or now),
-        finished=parse_utc(ended or now),
-        software=f"newstrail/{__version__}",
-        seed_set=config.seeds.name,
-        settings=settings,
-        counts=dict(sorted(counts.items())),
-        objects=objects,
-        finish_reason=reason,
-    )
-    write_manifest(store, manifest)
+    try:
+        finished_crawl = finish_crawl(
+            config,
+            parts,
+            reason=reason,
+            started=min((s["started"] for s in finished if s.get("started")), default=None),
+            finished=max((s["finished"] for s in finished if s.get("finished")), default=None),
+            workdir=_coordinator_dir(config, config.workdir),
+            settings={
+                **config.settings_summary(),
+                "frontier": redact(str(config.frontier)),
+                "seen_set": str(config.extra.get(SEEN, "set")),
+                "workers": len(parts),
+            },
+            counts={"workers": len(parts), "workers_lost": max(lost, len(dead))},
+            known=known,
+            why_empty="no page fetched",
+        )
+    except EmptyCrawl:
+        state.forget()
+        raise
+    # Kept until now: a merge that failed (the store went away) can be run again.
     state.forget()
-    shutil.rmtree(base, ignore_errors=True)
-    location = (
-        f"{config.store.rstrip('/')}/{prefix}"
-        if "://" in config.store
-        else str(Path(config.store) / prefix)
-    )
-    return {
-        "collection": config.collection,
-        "crawl_id": config.crawl_id,
-        "finish_reason": reason,
-        "started": format_utc(manifest.started),
-        "finished": format_utc(manifest.finished),
-        "counts": dict(counts),
-        "seeds": _merge_seeds(list(summaries.values())),
-        "top_related": _top_related(merged.top),
-        "store": config.store,
-        "location": location,
-        "objects": [{"key": o.key, "size": o.size} for o in objects],
-        "workers": {
-            w: {"died": bool(s.get("died")), **s.get("counts", {})} for w, s in summaries.items()
+    return crawl_summary(
+        config,
+        finished_crawl,
+        {
+            "seeds": _merge_seeds(list(summaries.values())),
+            "workers": {
+                w: {"died": bool(s.get("died")), **s.get("counts", {})}
+                for w, s in summaries.items()
+            },
         },
-    }
-
-
-def _manifest_objects(state: CrawlState, store: Store, outputs: CrawlOutputs) -> list[ObjectInfo]:
-    """Every object of the crawl with its sha256: from the workers' ledgers, else read back."""
-    known: dict[str, tuple[int, str]] = {}
-    for key, entry in state.objects().items():
-        if entry.get("sha256"):
-            known[key] = (int(entry["size"]), str(entry["sha256"]))
-    for obj in outputs.stored():
-        if obj.sha256:
-            known[obj.key] = (obj.size, obj.sha256)
-    prefix = outputs.prefix
-    objects = []
-    for obj in store.list(prefix + "/"):
-        key = obj.key[len(prefix) + 1 :]
-        if key == MANIFEST_NAME:
-            continue
-        size_sha = known.get(key)
-        if obj.sha256:
-            sha256 = obj.sha256
-        elif size_sha is not None and size_sha[0] == obj.size:
-            sha256 = size_sha[1]
-        else:
-            sha256 = _sha256(store, obj.key)
-        objects.append(ObjectInfo(key, obj.size, sha256))
-    return objects
+    )
 
 
 # -- whole crawls --------------------------------------------------------------------
