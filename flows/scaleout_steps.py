@@ -20,7 +20,6 @@ no Prefect, so that a manual crawl starts at once.
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import shutil
@@ -45,9 +44,10 @@ from newstrail.storage.finish import (
     crawl_summary,
     finish_crawl,
     readable_lines,
+    salvage_staging,
 )
 from newstrail.storage.manifest import crawl_prefix
-from newstrail.storage.staging import CrawlOutputs, salvage_open_warc
+from newstrail.storage.staging import CrawlOutputs
 
 __all__ = [
     "crawl_scaleout",
@@ -178,8 +178,9 @@ def finish_worker(config: CrawlConfig, returncode: int) -> dict[str, Any]:
 
     A crawler that died has its in-flight requests given back to the frontier at
     once, its unfinished WARC file cut after the last complete record and stored,
-    and its captures kept up to the last complete line. Its text records and
-    index are rebuilt from its WARC files when the crawl is merged.
+    and only its captures that point into what was archived kept (the same
+    salvage as a one-process crawl's, ``salvage_staging``). Its text records and
+    index are rebuilt from its WARC files when the crawl is finished.
     """
     state = CrawlState.of(config)
     worker = str(config.extra[WORKER])
@@ -190,15 +191,11 @@ def finish_worker(config: CrawlConfig, returncode: int) -> dict[str, Any]:
     if died:
         state.requeue(worker)
         state.gone(worker)
-        for part in sorted((workdir / "warc").glob("*.warc.gz.open")):
-            salvage_open_warc(part)
+        stored = {o.key[5:] for o in outputs.stored() if o.key.startswith("warc/")}
+        salvage_staging(workdir, stored)
         captures = workdir / "index" / config.worker_file(CAPTURES_NAME)
         if captures.exists():
-            kept = captures.with_name(captures.name + ".kept")
-            with gzip.open(kept, "wb") as out:
-                lines = sum(out.write(line) > 0 for line in readable_lines(captures))
-            kept.replace(captures)
-            if lines:
+            if any(True for _ in readable_lines(captures)):
                 outputs.store_file(captures, "index")
             else:
                 captures.unlink()

@@ -64,24 +64,6 @@ def cli() -> None:
     """newstrail: discover, archive (WARC) and extract (clean text) news coverage of a story."""
 
 
-def _run_crawl(seeds: Any, **params: Any) -> dict[str, Any]:
-    # With a Prefect API configured the crawl is a tracked flow run; without one the
-    # flow's steps run directly, so the crawl starts fetching at once instead of
-    # waiting ~20 s for an ephemeral Prefect server.
-    if os.environ.get("PREFECT_API_URL"):
-        from newstrail.flows.crawl import crawl_coverage
-
-        if not isinstance(seeds, str | dict):
-            seeds = seeds.to_dict()
-        if isinstance(params.get("since"), datetime):
-            params["since"] = params["since"].isoformat()
-        result: dict[str, Any] = crawl_coverage(seeds=seeds, **params)
-        return result
-    from newstrail.flows.steps import crawl_direct
-
-    return crawl_direct(seeds, **params)
-
-
 def frontier_options(func: F) -> F:
     func = click.option(
         "--seen",
@@ -104,37 +86,6 @@ def frontier_options(func: F) -> F:
         help="Share the crawl through this Redis (redis://HOST:PORT/DB): many worker processes, "
         "and machines with `newstrail worker`, crawl it together.",
     )(func)
-
-
-def _scaleout(frontier: str, workers: int, seen: str) -> Callable[..., dict[str, Any]]:
-    def run(seeds: Any, **params: Any) -> dict[str, Any]:
-        if os.environ.get("PREFECT_API_URL"):
-            from newstrail.flows.scaleout import crawl_coverage_scaleout
-
-            if not isinstance(seeds, str | dict):
-                seeds = seeds.to_dict()
-            result: dict[str, Any] = crawl_coverage_scaleout(
-                seeds=seeds, frontier=frontier, workers=workers, seen=seen, **params
-            )
-            return result
-        from newstrail.flows.scaleout_steps import crawl_scaleout
-
-        return crawl_scaleout(seeds, frontier=frontier, workers=workers, seen=seen, **params)
-
-    return run
-
-
-def _run_resume(crawl: str | None, store: str | None) -> dict[str, Any]:
-    if os.environ.get("PREFECT_API_URL"):
-        from newstrail.flows.crawl import resume_crawl_flow
-        from newstrail.flows.steps import staged_config
-
-        config = staged_config(crawl)
-        result: dict[str, Any] = resume_crawl_flow(config.collection, config.crawl_id, store)
-        return result
-    from newstrail.flows.steps import resume_crawl
-
-    return resume_crawl(crawl, store=store)
 
 
 def _print_summary(summary: dict[str, Any], elapsed: float) -> None:
@@ -264,7 +215,9 @@ def crawl(
         if seeds:
             raise click.UsageError("--resume takes no seeds: it finishes a crawl already made")
         started = time.monotonic()
-        _print_summary(_run_resume(resume or None, store), time.monotonic() - started)
+        from newstrail.flows.run import resume_crawl
+
+        _print_summary(resume_crawl(resume or None, store=store), time.monotonic() - started)
         return
     if not seeds:
         raise click.UsageError("give a seed file or seed URLs (or --resume)")
@@ -276,18 +229,21 @@ def crawl(
         if not collection:
             raise SeedError("seed URLs need --collection NAME")
         seed_set = seed_set_from_urls(seeds, collection)
+    from newstrail.flows.run import run_crawl
+
     started = time.monotonic()
-    run, extra = _run_crawl, {}
+    extra: dict[str, Any] = {}
     if frontier is not None:
         from newstrail.config import new_crawl_id
 
-        run, extra = _scaleout(frontier, workers, seen), {"crawl_id": new_crawl_id()}
+        extra = {"frontier": frontier, "workers": workers, "seen": seen}
+        extra["crawl_id"] = new_crawl_id()
         click.echo(
             f"newstrail: crawl {collection or seed_set.name}/{extra['crawl_id']} is open; other "
             f"machines join it with: newstrail worker --frontier URL --crawl {extra['crawl_id']}",
             err=True,
         )
-    summary = run(
+    summary = run_crawl(
         seed_set,
         **extra,
         store=_store(store),
@@ -584,13 +540,14 @@ def recrawl(
 ) -> None:
     """Re-crawl a collection: new coverage in full, unchanged pages as revisits, edits listed."""
     from newstrail.flows.recrawl import collection_seeds
+    from newstrail.flows.run import run_crawl
     from newstrail.storage import open_store
 
     uri = _store(store)
     seeds = collection_seeds(open_store(uri), collection)
     after = _since(since)
     started = time.monotonic()
-    summary = _run_crawl(
+    summary = run_crawl(
         seeds,
         store=uri,
         collection=collection,

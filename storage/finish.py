@@ -70,6 +70,7 @@ __all__ = [
     "finish_crawl",
     "readable_lines",
     "salvage_crawl",
+    "salvage_staging",
     "store_pending",
     "write_crawl_extras",
 ]
@@ -567,6 +568,32 @@ def _text_in_archive(
     return records
 
 
+def salvage_staging(
+    workdir: Path, stored_warcs: Iterable[str] = ()
+) -> tuple[set[str], dict[str, int]]:
+    """Make what a killed crawler left in ``workdir`` consistent, in place.
+
+    Its unfinished WARC file is cut after its last complete record and finished,
+    and its captures keep only those pointing into what was archived (in a WARC
+    file here or among ``stored_warcs``, before any cut). Returns the names of
+    the crawl's WARC files and, for each file cut, the offset where it now ends.
+    """
+    warc_dir = workdir / "warc"
+    cut: dict[str, int] = {}
+    for part in sorted(warc_dir.glob("*.warc.gz.open")):
+        salvaged = salvage_open_warc(part)
+        if salvaged is not None:
+            cut[salvaged[0].name] = salvaged[1]
+    warc_names = {p.name for p in warc_dir.glob("*.warc.gz")} | set(stored_warcs)
+    # The captures of responses archived before the crash, for later re-crawls.
+    for path in sorted((workdir / "index").glob("captures*.jsonl.gz")):
+        rewrite_captures(
+            path,
+            lambda c: c.filename in warc_names and c.offset < cut.get(c.filename, c.offset + 1),
+        )
+    return warc_names, cut
+
+
 def salvage_crawl(config: CrawlConfig) -> dict[str, Any]:
     """Make a killed crawler's staging folder storable and summarise it as interrupted.
 
@@ -577,11 +604,9 @@ def salvage_crawl(config: CrawlConfig) -> dict[str, Any]:
     workdir = config.crawl_workdir
     warc_dir, index_dir = workdir / "warc", workdir / "index"
     index_dir.mkdir(parents=True, exist_ok=True)
-    cut: dict[str, int] = {}
-    for part in sorted(warc_dir.glob("*.warc.gz.open")):
-        salvaged = salvage_open_warc(part)
-        if salvaged is not None:
-            cut[salvaged[0].name] = salvaged[1]
+    outputs = CrawlOutputs(open_store(config.store), config.collection, config.crawl_id, workdir)
+    stored = {o.key[5:] for o in outputs.stored() if o.key.startswith("warc/")}
+    warc_names, cut = salvage_staging(workdir, stored)
     for path in sorted(warc_dir.glob("*.warc.gz")):
         index = index_dir / f"{path.name}.cdxj"
         if not index.exists():
@@ -595,16 +620,7 @@ def salvage_crawl(config: CrawlConfig) -> dict[str, Any]:
             for line in fh:
                 responses += 1
                 pages += b"/robots.txt " not in line
-    outputs = CrawlOutputs(open_store(config.store), config.collection, config.crawl_id, workdir)
-    warc_names = {p.name for p in warc_dir.glob("*.warc.gz")}
-    warc_names |= {o.key[5:] for o in outputs.stored() if o.key.startswith("warc/")}
     records = _text_in_archive(config, warc_names, cut)
-    # The captures of responses archived before the crash, for later re-crawls.
-    for path in sorted(index_dir.glob(f"*{CAPTURES_NAME}")):
-        rewrite_captures(
-            path,
-            lambda c: c.filename in warc_names and c.offset < cut.get(c.filename, c.offset + 1),
-        )
     related = sorted((r for r in records if r.related), key=lambda r: -r.relevance)
     staged = [p for p in workdir.rglob("*") if p.is_file()]
     job = workdir / JOB_NAME
