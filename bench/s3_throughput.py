@@ -2,10 +2,12 @@
 
 Writes a WARC file of about ``--size`` MB (gzip-per-record response records with
 HTML-like bodies), then uploads and downloads it through ``S3Store`` (streaming
-multipart upload hashing SHA-256, every request signed over its payload's SHA-256,
-verification; ranged parallel download hashing SHA-256) and through boto3's
-``upload_file``/``download_file`` with their default settings, alternating the two,
-and prints the median MB/s of each and their ratio.
+multipart upload with the file's SHA-256 in its metadata, every request signed over
+its payload's SHA-256, verification; ranged parallel download hashing SHA-256) and
+through boto3's ``upload_file``/``download_file`` with their default settings, taking
+turns, and prints the median MB/s of each and their ratio. The store's upload is
+timed twice: as a crawl stores its WARC files (their writer hashed them as it wrote
+them) and for a file whose SHA-256 must first be read out of it.
 
     .venv/bin/python bench/s3_throughput.py            # starts a throwaway radosgw
     .venv/bin/python bench/s3_throughput.py --endpoint http://127.0.0.1:7480  # AWS_* keys set
@@ -44,8 +46,9 @@ ROOT = Path(__file__).resolve().parent.parent
 MB = 1_000_000
 
 
-def make_warc(folder: Path, size: int) -> Path:
-    """A WARC file of at least ``size`` bytes, like a crawl's (compressible HTML bodies)."""
+def make_warc(folder: Path, size: int) -> tuple[Path, str]:
+    """A WARC file of at least ``size`` bytes, like a crawl's (compressible HTML bodies),
+    and its SHA-256 as its writer computed it while writing."""
     rng = random.Random(7)
     words = [base64.b32encode(rng.randbytes(5)).decode().lower() for _ in range(5000)]
     paragraphs = [" ".join(rng.choices(words, k=400)).encode() for _ in range(500)]
@@ -69,7 +72,9 @@ def make_warc(folder: Path, size: int) -> Path:
             if path is not None and path.stat().st_size >= size:
                 break
     (warc,) = writer.files
-    return warc
+    sha256 = writer.sha256(warc)
+    assert sha256 is not None
+    return warc, sha256
 
 
 @contextmanager
@@ -122,7 +127,7 @@ def main() -> None:
     ):
         folder = Path(tmp)
         started = time.perf_counter()
-        warc = make_warc(folder / "warc", args.size * MB)
+        warc, written_sha256 = make_warc(folder / "warc", args.size * MB)
         size = warc.stat().st_size
         print(
             f"{size / MB:.1f} MB WARC made in {time.perf_counter() - started:.1f} s; "
@@ -134,18 +139,23 @@ def main() -> None:
         client.create_bucket(Bucket=bucket)
         settings = dataclasses.replace(S3Settings.from_env(), endpoint_url=endpoint)
         store = S3Store(bucket, "store", settings=settings)
-        names = ("store up", "boto3 up", "store down", "boto3 down")
+        names = ("store up", "store up*", "boto3 up", "store down", "boto3 down")
         times: dict[str, list[float]] = {name: [] for name in names}
         try:
             expected = file_sha256(warc)
+            if expected != written_sha256:
+                sys.exit("the writer's SHA-256 of the WARC file is not the file's")
             for run in range(args.runs):
                 # New keys each run: overwriting would set radosgw's garbage collector to
                 # work on the old object during the next transfer. And the two take turns
                 # going first, so that whatever the server still does weighs on both.
                 store_key, boto3_key = f"run{run}.warc.gz", f"boto3/run{run}.warc.gz"
+                known_key = f"known/run{run}.warc.gz"
                 store_out, boto3_out = folder / f"store{run}.out", folder / f"boto3{run}.out"
                 up = {
                     "store up": partial(store.put_file, store_key, warc),
+                    # As a crawl stores its WARC files: hashed by the writer as written.
+                    "store up*": partial(store.put_file, known_key, warc, sha256=written_sha256),
                     "boto3 up": partial(client.upload_file, str(warc), bucket, boto3_key),
                 }
                 down = {
@@ -159,7 +169,7 @@ def main() -> None:
                     if file_sha256(out) != expected:
                         sys.exit(f"{out.name} differs from the WARC file")
                     out.unlink()
-                for key in (f"store/{store_key}", boto3_key):
+                for key in (f"store/{store_key}", f"store/{known_key}", boto3_key):
                     client.delete_object(Bucket=bucket, Key=key)
                 time.sleep(6)  # radosgw's garbage collection of those (infra/ceph: every 5 s)
         finally:
@@ -168,12 +178,17 @@ def main() -> None:
                     client.delete_object(Bucket=bucket, Key=entry["Key"])
             client.delete_bucket(Bucket=bucket)
     rate = {k: size / MB / statistics.median(v) for k, v in times.items()}
-    print(f"{'':16}{'upload MB/s':>14}{'download MB/s':>16}")
-    print(f"{'Store (S3Store)':16}{rate['store up']:>14.1f}{rate['store down']:>16.1f}")
-    print(f"{'boto3 transfer':16}{rate['boto3 up']:>14.1f}{rate['boto3 down']:>16.1f}")
+    w = 26
+    print(f"{'':{w}}{'upload MB/s':>14}{'download MB/s':>16}")
+    print(f"{'Store, WARC as written':{w}}{rate['store up*']:>14.1f}{rate['store down']:>16.1f}")
+    print(f"{'Store, file of unknown hash':{w}}{rate['store up']:>14.1f}")
+    print(f"{'boto3 transfer':{w}}{rate['boto3 up']:>14.1f}{rate['boto3 down']:>16.1f}")
+    ratio_known = rate["store up*"] / rate["boto3 up"]
     ratio_up = rate["store up"] / rate["boto3 up"]
     ratio_down = rate["store down"] / rate["boto3 down"]
-    print(f"{'Store / boto3':16}{ratio_up:>14.0%}{ratio_down:>16.0%}")
+    print(f"{'Store / boto3, as written':{w}}{ratio_known:>14.0%}{ratio_down:>16.0%}")
+    print(f"{'Store / boto3, unknown':{w}}{ratio_up:>14.0%}")
+    print("(* a crawl's WARC files: their writer hashed them as it wrote them)")
     for name, values in times.items():
         print(f"  {name}: " + ", ".join(f"{size / MB / t:.1f}" for t in values) + " MB/s")
 

@@ -173,7 +173,8 @@ class WarcArchiver:
             # No index part cut short: --resume indexes a file that has none.
             part.unlink(missing_ok=True)
             raise
-        self.outputs.store_file(path, "warc")
+        # Hashed as it was written: the upload need not read it twice.
+        self.outputs.store_file(path, "warc", sha256=self.writer.sha256(path))
         logger.info("stored %s", path.name)
 
     def _fail(self, exc: BaseException, *, close: bool = True) -> None:

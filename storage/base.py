@@ -77,8 +77,13 @@ class Store(Protocol):
         """
         ...
 
-    def put_file(self, key: str, path: Path) -> ObjectInfo:
-        """Store the local file ``path`` under ``key``."""
+    def put_file(self, key: str, path: Path, *, sha256: str | None = None) -> ObjectInfo:
+        """Store the local file ``path`` under ``key``.
+
+        ``sha256`` is the file's SHA-256 when whoever wrote it already knows it
+        (a WARC writer hashes as it writes): a store that needs it before sending
+        then does not read the file twice; one that reads it anyway checks it.
+        """
         ...
 
     def open(self, key: str) -> AbstractContextManager[BinaryIO]:

@@ -137,13 +137,20 @@ class FileStore:
             raise StoreError(f"cannot store {key!r} in {self.root}: {_reason(exc)}") from None
         return ObjectInfo(key, size, sha256)
 
-    def put_file(self, key: str, path: Path) -> ObjectInfo:
-        """Store the local file ``path`` under ``key`` (a hashed stream copy)."""
+    def put_file(self, key: str, path: Path, *, sha256: str | None = None) -> ObjectInfo:
+        """Store the local file ``path`` under ``key`` (a hashed stream copy); a
+        ``sha256`` given must be what the copy hashed, or nothing is stored."""
         try:
             with open(path, "rb") as src:
-                return self.put(key, src)
+                info = self.put(key, src)
         except OSError as exc:
             raise StoreError(f"cannot read {path}: {_reason(exc)}") from None
+        if sha256 is not None and info.sha256 != sha256:
+            self.delete(key)
+            raise StoreError(
+                f"cannot store {path}: its sha256 is {info.sha256}, not {sha256} as written"
+            )
+        return info
 
     @contextlib.contextmanager
     def _open(self, key: str) -> Iterator[BinaryIO]:

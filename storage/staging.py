@@ -46,13 +46,16 @@ class CrawlOutputs:
         """
         return f"{self.prefix}/{kind}/{name}" if kind else f"{self.prefix}/{name}"
 
-    def store_file(self, path: Path, kind: str, *, keep: bool = False) -> ObjectInfo:
+    def store_file(
+        self, path: Path, kind: str, *, keep: bool = False, sha256: str | None = None
+    ) -> ObjectInfo:
         """Store ``path`` as ``<kind>/<name>``, record it in the ledger, then delete the local copy.
 
         The local file is removed only after the store has confirmed the object,
         so a failed upload leaves it in the staging folder to be retried.
+        ``sha256`` is the file's, when its writer knows it (``Store.put_file``).
         """
-        info = self.store.put_file(self.key(kind, path.name), path)
+        info = self.store.put_file(self.key(kind, path.name), path, sha256=sha256)
         self.record(ObjectInfo(info.key[len(self.prefix) + 1 :], info.size, info.sha256))
         if not keep:
             path.unlink()

@@ -8,6 +8,7 @@ hands each finished file to the caller (to be stored while the crawl goes on).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import ipaddress
 import os
@@ -65,6 +66,29 @@ class RecordRef:
     offset: int
     length: int
     record_id: str
+
+
+class _HashingWriter(io.BufferedWriter):
+    """A WARC file being written, hashed (SHA-256) as it is written.
+
+    A finished file's hash is then known without reading the file again (its
+    upload needs it first). A write group rolled back (``truncate``) leaves it
+    unknown: ``whole`` is then False.
+    """
+
+    def __init__(self, raw: io.RawIOBase) -> None:
+        super().__init__(raw, buffer_size=1 << 20)
+        self.sha256 = hashlib.sha256()
+        self.whole = True
+
+    def write(self, data: Any) -> int:
+        written = super().write(data)
+        self.sha256.update(data)
+        return written
+
+    def truncate(self, pos: int | None = None) -> int:
+        self.whole = False
+        return super().truncate(pos)
 
 
 class ExchangeRefs(NamedTuple):
@@ -267,7 +291,8 @@ class RollingWarcWriter:
         self._clock = clock or _utcnow
         self._serial = 0
         self._files: list[Path] = []
-        self._fh: BinaryIO | None = None
+        self._sha256: dict[Path, str] = {}
+        self._fh: _HashingWriter | None = None
         self._writer: Any = None
         self._name = ""
         self._broken = False
@@ -279,6 +304,11 @@ class RollingWarcWriter:
     def files(self) -> list[Path]:
         """Finished files, in the order they were closed."""
         return list(self._files)
+
+    def sha256(self, path: Path) -> str | None:
+        """The SHA-256 of a finished file as it was written, if known (not when a
+        failed write was rolled back in it)."""
+        return self._sha256.get(Path(path))
 
     @property
     def current_path(self) -> Path | None:
@@ -295,9 +325,10 @@ class RollingWarcWriter:
                 if (self.directory / name).exists():
                     continue
                 try:
-                    fh = open(self.directory / f"{name}.open", "xb")  # noqa: SIM115
+                    raw = open(self.directory / f"{name}.open", "xb", buffering=0)  # noqa: SIM115
                 except FileExistsError:
                     continue
+                fh = _HashingWriter(raw)
                 break
         except OSError as exc:
             raise StoreError(
@@ -348,6 +379,8 @@ class RollingWarcWriter:
             raise StoreError(f"cannot finish WARC file {part}: {_reason(exc)}") from None
         self._fh, self._writer = None, None
         self._files.append(final)
+        if fh.whole:
+            self._sha256[final] = fh.sha256.hexdigest()
         if self.on_close is not None:
             self.on_close(final)
 

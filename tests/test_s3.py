@@ -16,7 +16,7 @@ import pytest
 from newstrail.errors import StoreError
 from newstrail.newsweb import NewsWebServer
 from newstrail.storage import open_store
-from newstrail.storage.base import ChecksumMismatchError, ObjectNotFoundError
+from newstrail.storage.base import ChecksumMismatchError, ObjectInfo, ObjectNotFoundError
 from newstrail.storage.s3 import MIN_PART_SIZE, S3Settings, S3Store
 from tests.conftest import free_port, one_line_error, run_newstrail
 from tests.s3_fixtures import S3Server
@@ -141,6 +141,17 @@ def test_a_file_is_stored_once_with_its_sha256_and_no_copy(
     head = s3_env.client().head_object(Bucket=s3_bucket, Key="p/c/x/warc/big.warc.gz")
     assert head["Metadata"]["sha256"] == info.sha256
     assert store.stat("c/x/warc/big.warc.gz") == info
+
+    # Given by the file's writer (which hashed it as it wrote it), the file is not
+    # read once more to hash it before the upload.
+    def no_second_pass(*args: Any) -> Any:
+        raise AssertionError("the file was hashed again")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(store, "_known_sha256", no_second_pass)
+        again = store.put_file("c/x/warc/again.warc.gz", path, sha256=info.sha256)
+    assert again == ObjectInfo("c/x/warc/again.warc.gz", len(data), info.sha256)
+    assert store.stat("c/x/warc/again.warc.gz") == again
 
 
 def test_a_file_that_changes_while_stored_is_refused(s3_bucket: str, s3_env: S3Server) -> None:

@@ -85,6 +85,18 @@ def test_put_file_and_get_file(tmp_path: Path) -> None:
     assert all_files(tmp_path / "out") == ["deep/b.bin"]
 
 
+def test_put_file_refuses_a_file_that_is_not_what_its_writer_hashed(tmp_path: Path) -> None:
+    src = tmp_path / "src.bin"
+    src.write_bytes(b"x" * 5000)
+    store = FileStore(tmp_path / "store")
+    written = hashlib.sha256(b"x" * 5000).hexdigest()
+    assert store.put_file("a/b.bin", src, sha256=written).sha256 == written
+    src.write_bytes(b"y" * 5000)  # changed on disk after it was written
+    with pytest.raises(StoreError, match=r"not .* as written"):
+        store.put_file("a/c.bin", src, sha256=written)
+    assert not store.exists("a/c.bin")
+
+
 def test_put_replaces_existing_object(tmp_path: Path) -> None:
     store = FileStore(tmp_path)
     store.put("k", io.BytesIO(b"old"))

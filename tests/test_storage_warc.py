@@ -464,6 +464,17 @@ def test_failed_exchange_leaves_no_partial_records(tmp_path: Path) -> None:
     assert records[-1].payload == body
     assert record_at(writer.files[0], after.response.offset).payload == body
     assert warcio_cli("check", str(writer.files[0])).returncode == 0
+    # Hashed as written, the file's SHA-256 would count the bytes cut off again.
+    assert writer.sha256(writer.files[0]) is None
+
+
+def test_a_finished_file_is_hashed_as_it_is_written(tmp_path: Path) -> None:
+    with make_writer(tmp_path, max_size=50_000) as writer:
+        for n in range(6):
+            exchange(writer, f"http://example.com/{n}", os.urandom(20_000))
+    assert len(writer.files) >= 2
+    for path in writer.files:
+        assert writer.sha256(path) == hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 # -- what goes into the records ------------------------------------------------
