@@ -11,10 +11,10 @@ An object's SHA-256 is its identity and goes into the upload's own metadata
 crawl's WARC files come with it (their writer hashes them as it writes them, so
 they are read once, to be sent); any other file is hashed before it is sent (a
 stream that cannot be read twice is spooled to a temporary file as it is hashed).
-Every request is signed over the SHA-256 of its
-body (SigV4 payload signing, switched on for https too), which AWS, radosgw and
-MinIO check before they store anything: a body changed in transit is refused
-(``XAmzContentSHA256Mismatch``) and sent again. That makes a Content-MD5 per part
+Every request is signed over the SHA-256 of its body (SigV4 payload signing,
+switched on for https too), which AWS, radosgw and MinIO check before they store
+anything: a body changed in transit is refused (``XAmzContentSHA256Mismatch``)
+and sent again. That makes a Content-MD5 per part
 redundant, and computing it cost more CPU than the transfer. After the upload the
 object's size must be the size sent, its ETag the one the parts' ETags imply and
 its ``x-amz-meta-sha256`` the SHA-256 computed; anything else removes the object
