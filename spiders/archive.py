@@ -30,6 +30,7 @@ from newstrail.articles import WarcPointer
 from newstrail.config import CrawlConfig
 from newstrail.errors import StoreError
 from newstrail.spiders.context import crawl_context
+from newstrail.spiders.handler import SENT_META
 from newstrail.spiders.items import PageItem
 from newstrail.storage import open_store
 from newstrail.storage.captures import CAPTURES_NAME, Capture, CaptureLog, payload_digest
@@ -190,7 +191,10 @@ class WarcArchiver:
             self._fail(exc)
 
     def _archive(self, response: Response, request: Request, spider: Spider) -> None:
-        now = datetime.now(UTC)
+        # Both records are dated when the request went out (WARC 1.1: when capture
+        # began), to the microsecond.
+        sent = request.meta.get(SENT_META)
+        now = sent if isinstance(sent, datetime) else datetime.now(UTC)
         when = warc_date(now)
         parsed = urlparse_cached(request)
         req_headers = _header_pairs(request.headers)

@@ -15,22 +15,32 @@ are complete.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
+from scrapy import Request
 from scrapy.core.downloader.handlers.http11 import (
     HTTP11DownloadHandler,
     _LenientHTTP11ClientFactory,
     _LenientHTTP11ClientProtocol,
 )
 from scrapy.crawler import Crawler
+from scrapy.http import Response
 from twisted.internet.interfaces import IAddress
 from twisted.python.failure import Failure
 from twisted.web._newclient import HEADER, STATUS, HTTP11ClientProtocol
 
-__all__ = ["MAX_HEADER_BYTES", "BoundedHTTPDownloadHandler", "ResponseHeadersTooLarge"]
+__all__ = [
+    "MAX_HEADER_BYTES",
+    "SENT_META",
+    "BoundedHTTPDownloadHandler",
+    "ResponseHeadersTooLarge",
+]
 
 #: Bytes of status line and headers one response may have.
 MAX_HEADER_BYTES = 256 * 1024
+#: request.meta key: when the request went to the network (a UTC datetime).
+SENT_META = "newstrail_sent_at"
 
 
 class ResponseHeadersTooLarge(Exception):
@@ -63,8 +73,18 @@ class _BoundedHeadersFactory(_LenientHTTP11ClientFactory):
 
 
 class BoundedHTTPDownloadHandler(HTTP11DownloadHandler):
-    """``HTTP11DownloadHandler`` whose responses may not have over 256 KiB of headers."""
+    """``HTTP11DownloadHandler`` whose responses may not have over 256 KiB of headers.
+
+    It also notes when each request goes to the network (``SENT_META``, a UTC
+    datetime): after the host's delay, as the connection is taken or opened. The
+    archive dates the exchange's records by it, as WARC 1.1 asks (the moment
+    capture began), not by the arrival of the last byte.
+    """
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self._pool._factory = _BoundedHeadersFactory
+
+    async def download_request(self, request: Request) -> Response:
+        request.meta[SENT_META] = datetime.now(UTC)
+        return await super().download_request(request)

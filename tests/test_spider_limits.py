@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ STORY = "Flood barrier collapse in the river delta leaves thousands displaced"
 class Hostile:
     base: str
     log: list[tuple[float, str]] = field(default_factory=list)
+    sent_slow: list[float] = field(default_factory=list)
 
     def paths(self) -> list[str]:
         return [path for _, path in self.log]
@@ -69,6 +71,17 @@ class _Handler(BaseHTTPRequestHandler):
                 )
             )
             self._send(_page("Shared", "Read on. " + links))
+        elif self.path == "/slow":
+            # Headers at once, the body a second later.
+            self.hostile.sent_slow.append(time.time())
+            body = _page("Slow", "A page that took its time. " * 20)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.flush()
+            time.sleep(1.0)
+            self.wfile.write(body)
         elif self.path.startswith("/private/"):
             self._send(_page("private", "never fetched"))
         else:
@@ -270,3 +283,23 @@ def test_the_spider_shares_its_state_through_one_crawl_context(
     assert context.seen is spider.seen and context.traps is spider.traps
     assert context.seeds_pending is spider.seeds_pending and context.prior is spider.prior
     assert context.robots_seen == spider.robots_seen
+
+
+def test_records_are_dated_when_the_request_was_sent(
+    hostile: tuple[Hostile, type[_Handler]], default_seeds: SeedSet, tmp_path: Path
+) -> None:
+    server, _ = hostile
+    _crawl(default_seeds, [f"{server.base}/slow"], tmp_path, budget=1)
+    dates = {}
+    for path in sorted(tmp_path.rglob("*.warc.gz")):
+        with path.open("rb") as fh:
+            for record in ArchiveIterator(fh):
+                if record.rec_headers.get_header("WARC-Target-URI", "").endswith("/slow"):
+                    dates[record.rec_type] = record.rec_headers.get_header("WARC-Date")
+    (answered,) = server.sent_slow
+    # The body came a second after the request; both records carry the moment it went
+    # out (to the microsecond), not the arrival of the last byte.
+    assert dates["request"] == dates["response"]
+    sent = datetime.fromisoformat(dates["response"].replace("Z", "+00:00")).timestamp()
+    assert "." in dates["response"]
+    assert answered - 0.5 < sent <= answered
