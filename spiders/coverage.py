@@ -110,6 +110,15 @@ def _first_cause(error: BaseException | None) -> BaseException | None:
     return error
 
 
+def _outlinks(requests: list[Request]) -> list[tuple[str, str]]:
+    out = []
+    for request in requests:
+        provenance = request.meta.get(META_KEY)
+        if isinstance(provenance, Provenance):
+            out.append((request.url, provenance.channel))
+    return out
+
+
 class CoverageSpider(Spider):
     """Fetch the seeds, score every article against them, follow the best links first."""
 
@@ -416,6 +425,7 @@ class CoverageSpider(Spider):
             self._candidates(response, provenance, scored, "feed", limit=_FEED_ENTRIES_PER_FILE)
         )
         item.discovered = len(requests)
+        item.outlinks = _outlinks(requests)
         yield item
         for request in requests:
             yield request
@@ -446,6 +456,7 @@ class CoverageSpider(Spider):
             )
             host["child_sitemaps"] = host.get("child_sitemaps", 0) + len(requests) - before
         item.discovered = len(requests)
+        item.outlinks = _outlinks(requests)
         yield item
         for request in requests:
             yield request
@@ -646,6 +657,7 @@ class CoverageSpider(Spider):
                 )
             requests.extend(self._first_contact(response, provenance, score, feeds))
         item.discovered = len(requests)
+        item.outlinks = _outlinks(requests)
         self.traps.record(canonical_url(response.url), related=related, new_links=len(requests))
         yield item
         yield from requests

@@ -11,6 +11,8 @@ __all__ = ["CHAIN_LENGTH", "PageItem", "Provenance"]
 
 # How many links back a page's discovery chain is kept (the seed is always kept).
 CHAIN_LENGTH = 6
+#: Where a queued link was found, as Heritrix says it in an outlink field, by channel.
+_OUTLINK_CONTEXT = {"outlink": "a/@href", "feed": "feed", "sitemap": "sitemap/loc"}
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,10 @@ class Provenance:
         ]
         if self.parent:
             out.append(("parent", self.parent))
+            # The names Heritrix writes, which archive tools read.
+            out.append(("via", self.parent))
+        if self.depth:
+            out.append(("hopsFromSeed", "L" * self.depth))
         if self.anchor:
             out.append(("anchor-text", " ".join(self.anchor.split())))
         out.extend(("chain", step) for step in self.chain)
@@ -88,6 +94,8 @@ class PageItem:
     passages: list[str] = field(default_factory=list)
     redirected_from: list[str] = field(default_factory=list)
     discovered: int = 0
+    #: The links queued from the page: (URL, channel), as many as ``discovered``.
+    outlinks: list[tuple[str, str]] = field(default_factory=list)
     # Limits the page's analysis reached ("html-truncated", "links-capped",
     # "extraction-timeout", ...): what was read of it is not all it holds.
     limits: list[str] = field(default_factory=list)
@@ -111,6 +119,11 @@ class PageItem:
             out.append(("duplicate-of", self.duplicate_of))
         if self.discovered:
             out.append(("links-queued", str(self.discovered)))
+        # Heritrix's outlink field: URL, hop type (L: a link) and where it was found.
+        out.extend(
+            ("outlink", f"{url} L {_OUTLINK_CONTEXT.get(channel, channel)}")
+            for url, channel in self.outlinks
+        )
         out.extend(("redirected-from", u) for u in self.redirected_from)
         out.extend(("newstrail-limit", limit) for limit in self.limits)
         return out

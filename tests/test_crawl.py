@@ -161,6 +161,7 @@ def test_metadata_records_say_why_each_page_was_fetched(crawl: Crawl) -> None:
     assert metadata
     response_ids = {r[1]["WARC-Record-ID"] for r in records if r[0] == "response"}
     channels: Counter[str] = Counter()
+    with_outlinks = 0
     for _, headers, body, _ in metadata:
         assert headers["WARC-Concurrent-To"] in response_ids
         fields = dict(line.split(": ", 1) for line in body.decode().splitlines() if ": " in line)
@@ -168,7 +169,17 @@ def test_metadata_records_say_why_each_page_was_fetched(crawl: Crawl) -> None:
         channels[fields["via-channel"]] += 1
         if fields["via-channel"] != "seed":
             assert fields["parent"].startswith("http://127.0.0.1:")
+            # Also under the names Heritrix writes and archive tools read.
+            assert fields["via"] == fields["parent"]
+            assert fields["hopsFromSeed"] == "L" * int(fields["depth"])
+        outlinks = [line for line in body.decode().splitlines() if line.startswith("outlink: ")]
+        assert len(outlinks) == int(fields.get("links-queued", 0))
+        for line in outlinks:
+            url, hop_type, context = line.removeprefix("outlink: ").split(" ")
+            assert url.startswith("http://127.0.0.1:") and hop_type == "L" and context
+        with_outlinks += bool(outlinks)
     assert channels["seed"] == len(crawl.server.seed_urls)
+    assert with_outlinks > 10
 
 
 def test_robots_txt_is_obeyed_and_no_page_is_fetched_twice(crawl: Crawl) -> None:
