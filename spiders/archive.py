@@ -12,6 +12,7 @@ import contextlib
 import http
 import logging
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ from newstrail.articles import WarcPointer
 from newstrail.config import CrawlConfig
 from newstrail.errors import StoreError
 from newstrail.spiders.context import crawl_context
-from newstrail.spiders.handler import SENT_META
+from newstrail.spiders.handler import SENT_META, WIRE_META, WireBytes
 from newstrail.spiders.items import PageItem
 from newstrail.storage import open_store
 from newstrail.storage.captures import CAPTURES_NAME, Capture, CaptureLog, payload_digest
@@ -232,7 +233,8 @@ class WarcArchiver:
             assert self.crawler.stats is not None
             self.crawler.stats.inc_value("newstrail/warc_revisits")
         else:
-            _, ref = self.writer.write_exchange(
+            exchange = partial(
+                self.writer.write_exchange,
                 url=request.url,
                 method=request.method,
                 request_headers=req_headers,
@@ -247,6 +249,20 @@ class WarcArchiver:
                 # A download stopped on purpose (a robots.txt past its size limit).
                 truncated="length" if "download_stopped" in response.flags else None,
             )
+            wire = request.meta.get(WIRE_META)
+            try:
+                # The request and the response's head as they went over the wire.
+                _, ref = exchange(
+                    wire_request=wire.request if isinstance(wire, WireBytes) else None,
+                    wire_response_head=wire.response_head if isinstance(wire, WireBytes) else None,
+                )
+            except ValueError as exc:
+                # Bytes no WARC reader could take as a request or status line: the
+                # heads are built from what Scrapy parsed, and the case counted.
+                logger.warning("%s: archived with rebuilt heads: %s", request.url, exc)
+                assert self.crawler.stats is not None
+                self.crawler.stats.inc_value("newstrail/wire_heads_rebuilt")
+                _, ref = exchange()
             request.meta.pop(REVISIT_META, None)
             kind = "response"
             assert self.crawler.stats is not None

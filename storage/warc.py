@@ -110,6 +110,84 @@ class _RawHeaders(StatusAndHeaders):  # type: ignore[misc]  # warcio ships no ty
         return str(self.to_str(filter_func)).encode("latin-1") + b"\r\n"
 
 
+class _Verbatim(_RawHeaders):
+    """A request or response head exactly as it went over the wire.
+
+    ``raw`` (the start line, the header lines and the blank line that ends them)
+    is what goes into the record; the parsed fields only serve warcio's own use.
+    """
+
+    def __init__(self, raw: bytes, statusline: str, headers: list[tuple[str, str]], protocol: str):
+        super().__init__(statusline, headers, protocol=protocol)
+        self.raw = raw
+
+    def to_ascii_bytes(self, filter_func: Any = None) -> bytes:
+        return self.raw
+
+
+def _head_end(raw: bytes) -> int:
+    """Where the head at the start of ``raw`` ends (after its blank line), or -1."""
+    ends = [i + 4 for i in (raw.find(b"\r\n\r\n"),) if i >= 0]
+    ends += [i + 2 for i in (raw.find(b"\n\n"),) if i >= 0]
+    return min(ends) if ends else -1
+
+
+def _parse_head(head: bytes) -> tuple[list[str], list[tuple[str, str]]]:
+    """The start line's parts and the header fields of a raw head (latin-1)."""
+    lines = head.decode("latin-1").splitlines()
+    fields: list[tuple[str, str]] = []
+    for line in lines[1:]:
+        if not line:
+            break
+        if line[:1] in (" ", "\t") and fields:
+            name, value = fields[-1]
+            fields[-1] = (name, f"{value} {line.strip()}")
+        elif ":" in line:
+            name, value = line.split(":", 1)
+            fields.append((name, value.strip()))
+    return (lines[0].split(" ", 2) if lines else []), fields
+
+
+def _verbatim_request(raw: bytes) -> tuple[_Verbatim, bytes]:
+    """A request as sent: its head, verbatim, and its body."""
+    end = _head_end(raw)
+    if end < 0:
+        raise ValueError("the request as sent has no end of headers")
+    head, body = raw[:end], raw[end:]
+    start, fields = _parse_head(head)
+    if len(start) != 3 or not _TOKEN.match(start[0]):
+        raise ValueError(f"invalid request line {head.splitlines()[0]!r}")
+    return _Verbatim(head, f"{start[1]} {start[2]}", fields, start[0]), body
+
+
+def _verbatim_response(head: bytes) -> _Verbatim:
+    """A response head as received, but for the ``Transfer-Encoding: chunked`` convention.
+
+    The body archived is de-chunked, so a ``Transfer-Encoding`` line naming
+    ``chunked`` is kept under the ``X-Archive-Orig-`` prefix (pywb's convention,
+    see ``_archived_response_headers``), its bytes otherwise untouched.
+    """
+    if _head_end(head) != len(head):
+        raise ValueError("a response head must end with its blank line, and only there")
+    out = []
+    for n, line in enumerate(head.splitlines(keepends=True)):
+        name, colon, value = line.partition(b":")
+        if (
+            n
+            and colon
+            and line[:1] not in (b" ", b"\t")
+            and name.strip().lower() == b"transfer-encoding"
+            and b"chunked" in value.lower()
+        ):
+            line = b"X-Archive-Orig-" + line
+        out.append(line)
+    raw = b"".join(out)
+    start, fields = _parse_head(raw)
+    if len(start) < 2 or not start[0].startswith("HTTP/") or not start[1].isdigit():
+        raise ValueError(f"invalid status line {head.splitlines()[0]!r}")
+    return _Verbatim(raw, " ".join(start[1:]), fields, start[0])
+
+
 def warc_date(when: datetime) -> str:
     """``when`` as a WARC 1.1 date: UTC, ISO 8601, microseconds when non-zero."""
     if when.tzinfo is None or when.utcoffset() is None:
@@ -458,6 +536,8 @@ class RollingWarcWriter:
         ip: str | None = None,
         date: datetime | None = None,
         truncated: str | None = None,
+        wire_request: bytes | None = None,
+        wire_response_head: bytes | None = None,
     ) -> ExchangeRefs:
         """Write the request and response records of one exchange, in that order.
 
@@ -469,6 +549,12 @@ class RollingWarcWriter:
         server's address (``WARC-IP-Address``), ``date`` the fetch time (default:
         the writer's clock). ``truncated`` is the reason the body is not whole
         (``WARC-Truncated``: ``length``, ``time``, ``disconnect``, ``unspecified``).
+
+        ``wire_request`` (the request as sent: line, headers, blank line, body)
+        and ``wire_response_head`` (the status line and headers as received,
+        through the blank line) go into the records byte for byte, in place of
+        heads built from ``method``, ``request_headers``, ``status``, ``reason``,
+        ``protocol`` and ``response_headers`` (and ``request_body``).
         """
         _check_url(url)
         if truncated is not None and truncated not in _TRUNCATED_REASONS:
@@ -478,16 +564,24 @@ class RollingWarcWriter:
         _check_protocol(protocol)
         ip_address = None if ip is None else str(ipaddress.ip_address(ip))
         when = warc_date(date if date is not None else self._clock())
-        req_http = _RawHeaders(
-            f"{_request_target(url)} {protocol}",
-            _http_headers(request_headers),
-            protocol=method,
-        )
-        resp_http = _RawHeaders(
-            _status_line(status, reason),
-            _archived_response_headers(response_headers),
-            protocol=protocol,
-        )
+        req_http: _RawHeaders
+        if wire_request is not None:
+            req_http, request_body = _verbatim_request(wire_request)
+        else:
+            req_http = _RawHeaders(
+                f"{_request_target(url)} {protocol}",
+                _http_headers(request_headers),
+                protocol=method,
+            )
+        resp_http: _RawHeaders
+        if wire_response_head is not None:
+            resp_http = _verbatim_response(wire_response_head)
+        else:
+            resp_http = _RawHeaders(
+                _status_line(status, reason),
+                _archived_response_headers(response_headers),
+                protocol=protocol,
+            )
         with _sized_body(response_body) as (body, size), self._group():
             # Ids are drawn once the file is open, so its warcinfo record comes first.
             request_id, response_id = self._new_id(), self._new_id()
