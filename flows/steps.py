@@ -102,6 +102,8 @@ def plan_crawl(
         extract_workers=env.extract_workers,
         extract_timeout=env.extract_timeout,
         max_links_per_page=env.max_links_per_page,
+        max_page_bytes=env.max_page_bytes,
+        download_timeout=env.download_timeout,
     )
 
 

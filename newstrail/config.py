@@ -117,6 +117,10 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
 DEFAULT_EXTRACT_TIMEOUT = 20.0
 # Outlinks of one page that are scored and may be followed.
 DEFAULT_MAX_LINKS = 1000
+#: Bytes of one response body downloaded; the transfer stops there (NEWSTRAIL_MAX_PAGE_BYTES).
+DEFAULT_MAX_PAGE_BYTES = 50 * 1024 * 1024
+#: Seconds one download may take (NEWSTRAIL_DOWNLOAD_TIMEOUT).
+DEFAULT_DOWNLOAD_TIMEOUT = 30.0
 
 
 @dataclass(frozen=True)
@@ -134,6 +138,10 @@ class Environment:
     extract_timeout: float = DEFAULT_EXTRACT_TIMEOUT
     #: Outlinks of one page scored and possibly followed (NEWSTRAIL_MAX_LINKS).
     max_links_per_page: int = DEFAULT_MAX_LINKS
+    #: Bytes of one response body (NEWSTRAIL_MAX_PAGE_BYTES).
+    max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES
+    #: Seconds one download may take (NEWSTRAIL_DOWNLOAD_TIMEOUT).
+    download_timeout: float = DEFAULT_DOWNLOAD_TIMEOUT
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Environment:
@@ -150,6 +158,10 @@ class Environment:
             ),
             extract_timeout=_float(env, "NEWSTRAIL_EXTRACT_TIMEOUT", DEFAULT_EXTRACT_TIMEOUT),
             max_links_per_page=_int(env, "NEWSTRAIL_MAX_LINKS", DEFAULT_MAX_LINKS, minimum=1),
+            max_page_bytes=_int(
+                env, "NEWSTRAIL_MAX_PAGE_BYTES", DEFAULT_MAX_PAGE_BYTES, minimum=1024
+            ),
+            download_timeout=_float(env, "NEWSTRAIL_DOWNLOAD_TIMEOUT", DEFAULT_DOWNLOAD_TIMEOUT),
         )
 
 
@@ -178,6 +190,8 @@ class CrawlConfig:
     extract_workers: int | None = None
     extract_timeout: float = DEFAULT_EXTRACT_TIMEOUT
     max_links_per_page: int = DEFAULT_MAX_LINKS
+    max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES
+    download_timeout: float = DEFAULT_DOWNLOAD_TIMEOUT
     # Incremental re-crawls: the collection's latest captures (a captures file in
     # the staging folder), and the known related articles and feeds to revisit.
     prior: str | None = None
@@ -202,6 +216,10 @@ class CrawlConfig:
             raise NewstrailError("extraction timeout must be more than 0 seconds")
         if self.max_links_per_page < 1:
             raise NewstrailError("max links per page must be at least 1")
+        if self.max_page_bytes < 1:
+            raise NewstrailError("max page bytes must be at least 1")
+        if not self.download_timeout > 0:
+            raise NewstrailError("download timeout must be more than 0 seconds")
 
     @property
     def user_agent(self) -> str:
@@ -254,6 +272,8 @@ class CrawlConfig:
             "user_agent": self.user_agent,
             "allow_private": list(self.allow_private),
             "warc_max_size": self.warc_max_size,
+            "max_page_bytes": self.max_page_bytes,
+            "download_timeout": self.download_timeout,
             "incremental": self.prior is not None,
         }
 

@@ -31,7 +31,7 @@ from newstrail.articles import WarcPointer
 from newstrail.config import CrawlConfig
 from newstrail.errors import StoreError
 from newstrail.spiders.context import crawl_context
-from newstrail.spiders.handler import SENT_META, WIRE_META, WireBytes
+from newstrail.spiders.handler import SENT_META, WIRE_META, WireBytes, truncation
 from newstrail.spiders.items import PageItem
 from newstrail.storage import open_store
 from newstrail.storage.captures import CAPTURES_NAME, Capture, CaptureLog, payload_digest
@@ -246,8 +246,8 @@ class WarcArchiver:
                 response_body=response.body,
                 ip=ip,
                 date=now,
-                # A download stopped on purpose (a robots.txt past its size limit).
-                truncated="length" if "download_stopped" in response.flags else None,
+                # Stopped at a size limit, cut short by the server, or timed out.
+                truncated=truncation(response.flags),
             )
             wire = request.meta.get(WIRE_META)
             try:

@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
@@ -33,7 +34,7 @@ from newstrail.frontier import TrapGuard, UrlSet, static_trap_reason
 from newstrail.pagework import PageLink, PageWork, analyse_page
 from newstrail.spiders.archive import REVISIT_META, WARC_META
 from newstrail.spiders.context import CrawlContext, attach_context
-from newstrail.spiders.handler import ResponseHeadersTooLarge
+from newstrail.spiders.handler import ResponseHeadersTooLarge, truncation
 from newstrail.spiders.items import PageItem, Provenance
 from newstrail.spiders.middlewares import BODY_META, EXTRACT_META, LISTING_META, META_KEY
 from newstrail.storage.captures import Capture, read_captures
@@ -419,6 +420,10 @@ class CoverageSpider(Spider):
 
     async def parse_feed(self, response: Response) -> AsyncIterator[PageItem | Request]:
         """An RSS or Atom feed: queue its entries that look related."""
+        if truncation(response.flags) is not None:
+            for output in self._truncated(response):
+                yield output
+            return
         provenance: Provenance = response.meta[META_KEY]
         item, scored, _ = await self._read_listing(response, "feed", "feed")
         requests = list(
@@ -432,6 +437,10 @@ class CoverageSpider(Spider):
 
     async def parse_sitemap(self, response: Response) -> AsyncIterator[PageItem | Request]:
         """A sitemap or sitemap index: queue the best entries, never the whole tree."""
+        if truncation(response.flags) is not None:
+            for output in self._truncated(response):
+                yield output
+            return
         provenance: Provenance = response.meta[META_KEY]
         item, scored, children = await self._read_listing(response, "sitemap", "sitemap")
         requests = list(
@@ -492,6 +501,10 @@ class CoverageSpider(Spider):
         are large, counts an empty response however long the page takes.
         """
         body: bytes | None = response.meta.pop(BODY_META, None)
+        if truncation(response.flags) is not None:
+            for output in self._truncated(response):
+                yield output
+            return
         work: PageWork | None = None
         limits: list[str] = []
         if body is not None:
@@ -514,6 +527,24 @@ class CoverageSpider(Spider):
             response, work, limits, html=work is not None or bool(limits)
         ):
             yield output
+
+    def _truncated(self, response: Response) -> Iterator[PageItem | Request]:
+        """A response whose body is not whole: archived as far as it came (the WARC
+        record says why), never extracted, scored or followed; a transfer cut short
+        or timed out is tried again (Scrapy's retry limits), one over the size limit
+        is not."""
+        reason = truncation(response.flags)
+        provenance: Provenance = response.meta[META_KEY]
+        item = self._page_item(response, "truncated")
+        item.limits = [f"truncated-{reason}"]
+        self._count(f"limit_truncated_{reason}")
+        if provenance.channel == "seed":
+            self.seed_status[provenance.seed] = f"truncated ({reason})"
+        yield item
+        if reason != "length" and response.request is not None:
+            retry = get_retry_request(response.request, spider=self, reason=f"truncated-{reason}")
+            if retry is not None:
+                yield retry
 
     def _analyse(self, body: bytes, url: str, content_type: str) -> asyncio.Future[PageWork]:
         # The page's analysis is the crawl's heaviest CPU work: done in worker

@@ -29,6 +29,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from io import BytesIO
 from typing import Any
 
 from scrapy import Request
@@ -41,9 +42,13 @@ from scrapy.core.downloader.handlers.http11 import (
     _ScrapyAgent,
 )
 from scrapy.crawler import Crawler
-from scrapy.exceptions import ResponseDataLossError
+from scrapy.exceptions import DownloadTimeoutError, ResponseDataLossError
 from scrapy.http import Response
-from scrapy.utils._download_handlers import get_dataloss_msg, wrap_twisted_exceptions
+from scrapy.utils._download_handlers import (
+    get_dataloss_msg,
+    make_response,
+    wrap_twisted_exceptions,
+)
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IAddress
@@ -53,10 +58,12 @@ from twisted.web._newclient import HEADER, STATUS, HTTP11ClientProtocol
 __all__ = [
     "MAX_HEADER_BYTES",
     "SENT_META",
+    "TIMED_OUT",
     "WIRE_META",
     "BoundedHTTPDownloadHandler",
     "ResponseHeadersTooLarge",
     "WireBytes",
+    "truncation",
 ]
 
 logger = logging.getLogger(__name__)
@@ -69,6 +76,8 @@ MAX_REQUEST_BYTES = 1024 * 1024
 SENT_META = "newstrail_sent_at"
 #: request.meta key: the :class:`WireBytes` of the request's last download.
 WIRE_META = "newstrail_wire"
+#: Response flag: the download timed out mid-body; the response holds what came.
+TIMED_OUT = "newstrail-timed-out"
 
 _TEE = "_newstrail_tee"
 _HEAD = "_newstrail_head"
@@ -86,6 +95,22 @@ class WireBytes:
 
     request: bytes | None
     response_head: bytes | None
+
+
+def truncation(flags: list[str]) -> str | None:
+    """Why a response's body is not whole, as WARC-Truncated says it, or None.
+
+    ``length``: stopped at a size limit (``StopDownload``); ``disconnect``: the
+    connection closed before the body's announced end (Scrapy's ``dataloss``);
+    ``time``: the download timed out mid-body (:data:`TIMED_OUT`).
+    """
+    if "download_stopped" in flags:
+        return "length"
+    if "dataloss" in flags:
+        return "disconnect"
+    if TIMED_OUT in flags:
+        return "time"
+    return None
 
 
 class ResponseHeadersTooLarge(Exception):
@@ -205,11 +230,42 @@ class _RecordingAgent(_ScrapyAgent):
 
         return super().download_request(request).addCallback(keep)
 
-    def _cb_bodydone(self, result: _ResultT, url: str) -> Response:
-        txresponse = result["txresponse"]
+    def _cb_timeout(self, result: Any, request: Request, url: str, timeout: float) -> Any:
+        try:
+            return super()._cb_timeout(result, request, url, timeout)
+        except DownloadTimeoutError:
+            # Timed out mid-body: what came is evidence too, archived as such.
+            partial = self._partial(url)
+            if partial is None:
+                raise
+            logger.info("%s: timed out after %s s mid-body; kept what came", url, timeout)
+            return partial
+
+    def _partial(self, url: str) -> Response | None:
+        txresponse = self._txresponse
+        reader = getattr(txresponse, "_bodyProtocol", None)
+        buffer = getattr(reader, "_bodybuf", None)
+        if txresponse is None or not isinstance(buffer, BytesIO):
+            return None
+        self._cb_bodydone_wire(txresponse)
+        version = txresponse.version
+        return make_response(
+            url=url,
+            status=int(txresponse.code),
+            headers=self._headers_from_twisted_response(txresponse),
+            body=buffer.getvalue(),
+            flags=[TIMED_OUT],
+            ip_address=getattr(reader, "_ip_address", None),
+            protocol=f"{version[0].decode()}/{version[1]}.{version[2]}",
+        )
+
+    def _cb_bodydone_wire(self, txresponse: Any) -> None:
         tee = getattr(txresponse, _TEE, None)
         sent = bytes(tee.sent) if isinstance(tee, _Tee) and tee.complete else None
         self._wire = WireBytes(sent, getattr(txresponse, _HEAD, None))
+
+    def _cb_bodydone(self, result: _ResultT, url: str) -> Response:
+        self._cb_bodydone_wire(result["txresponse"])
         return super()._cb_bodydone(result, url)
 
 

@@ -82,7 +82,7 @@ class PageItem:
     fetched_at: str
     provenance: Provenance
     warc: WarcPointer | None
-    kind: str  # article | page | feed | sitemap | not-html | error | duplicate
+    kind: str  # article | page | feed | sitemap | not-html | error | duplicate | truncated
     relevance: float | None = None
     related: bool = False
     matched_terms: list[str] = field(default_factory=list)

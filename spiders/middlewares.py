@@ -14,6 +14,7 @@ from newstrail.config import CrawlConfig
 from newstrail.extract import looks_like_html
 from newstrail.netguard import AddressPolicy
 from newstrail.spiders.context import crawl_context
+from newstrail.spiders.handler import truncation
 from newstrail.spiders.resolver import policy_from_settings, request_refusal
 from newstrail.urls import canonical_url, host_key
 
@@ -27,7 +28,7 @@ __all__ = [
     "BudgetMiddleware",
     "PageBodyMiddleware",
     "RedirectDupeFilter",
-    "RobotsSizeMiddleware",
+    "SizeLimitMiddleware",
     "TrapMiddleware",
 ]
 
@@ -45,7 +46,8 @@ LISTING_META = "newstrail_listing"
 # RFC 9309 (2.5): crawlers must parse at least 500 KiB of a robots.txt, and may
 # ignore what follows.
 ROBOTS_MAX_BYTES = 500 * 1024
-_ROBOTS_READ = "newstrail_robots_read"
+# request.meta key: (bytes read so far, the transfer's limit).
+_READ = "newstrail_bytes_read"
 
 
 class AddressGuardMiddleware:
@@ -192,7 +194,8 @@ class PageBodyMiddleware:
     """
 
     def process_response(self, request: Request, response: Response) -> Response:
-        if not 200 <= response.status < 300:
+        if not 200 <= response.status < 300 or truncation(response.flags) is not None:
+            # A body that is not whole is archived, never analysed.
             return response
         if request.meta.get(LISTING_META):
             # A feed or sitemap, read in a thread (a large sitemap takes seconds).
@@ -209,18 +212,23 @@ class PageBodyMiddleware:
         return response.replace(body=b"")
 
 
-class RobotsSizeMiddleware:
-    """Read a robots.txt up to :data:`ROBOTS_MAX_BYTES` and obey what was read.
+class SizeLimitMiddleware:
+    """Stop a transfer at its size limit and keep what came.
 
-    RFC 9309 lets a crawler stop reading a robots.txt at 500 KiB and obey the rules
-    in what it read; cancelling the download instead (Scrapy does, past
-    ``DOWNLOAD_MAXSIZE``) would leave no rules at all, which Scrapy treats as
-    allow-all. So the transfer of a robots.txt is stopped once 500 KiB have come
-    (``StopDownload``; the archive marks the record ``WARC-Truncated: length``),
-    whatever size its headers announce, and the body is then cut at the last line
-    end within the limit. The cut is made between decompression (590) and the
-    robots.txt middleware (100), so a compressed robots.txt is cut once inflated;
-    its inflating is bounded by ``DOWNLOAD_MAXSIZE`` like any page's.
+    A page's limit is ``DOWNLOAD_MAXSIZE``. Scrapy cancels a download past it
+    (or refuses one whose headers announce more) and nothing is left; here the
+    transfer is stopped once the limit has come (``StopDownload``) and the
+    response goes on as far as it came: the archive writes it with
+    ``WARC-Truncated: length`` and the spider does not extract it.
+
+    A robots.txt's limit is :data:`ROBOTS_MAX_BYTES`. RFC 9309 lets a crawler stop
+    reading a robots.txt at 500 KiB and obey the rules in what it read; cancelling
+    the download instead would leave no rules at all, which Scrapy treats as
+    allow-all. So it is stopped the same way, whatever size its headers announce,
+    and the body is then cut at the last line end within the limit. The cut is
+    made between decompression (590) and the robots.txt middleware (100), so a
+    compressed robots.txt is cut once inflated; its inflating is bounded by
+    ``DOWNLOAD_MAXSIZE`` like any page's.
 
     A robots.txt also goes through its host's download slot (the spider's pages name
     theirs by ``host_key``; Scrapy's robots.txt request names none, and landed in a
@@ -237,7 +245,7 @@ class RobotsSizeMiddleware:
             request.meta.setdefault("download_slot", host_key(request.url))
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> RobotsSizeMiddleware:
+    def from_crawler(cls, crawler: Crawler) -> SizeLimitMiddleware:
         middleware = cls(crawler)
         crawler.signals.connect(middleware.headers_received, signal=signals.headers_received)
         crawler.signals.connect(middleware.bytes_received, signal=signals.bytes_received)
@@ -248,19 +256,27 @@ class RobotsSizeMiddleware:
         return META_KEY not in request.meta and request.url.endswith("/robots.txt")
 
     def headers_received(self, headers: object, body_length: int, request: Request) -> None:
-        if self._is_robots(request):
-            # Read on past an announced size over DOWNLOAD_MAXSIZE: bytes_received stops
-            # the transfer at the limit instead (Scrapy reads the limit after this signal).
-            request.meta[_ROBOTS_READ] = 0
-            request.meta["download_maxsize"] = 0
+        limit = ROBOTS_MAX_BYTES if self._is_robots(request) else self.maxsize
+        if not limit:
+            return
+        # Read on past an announced size over the limit: bytes_received stops the
+        # transfer at the limit instead (Scrapy reads its own after this signal).
+        request.meta[_READ] = (0, limit)
+        request.meta["download_maxsize"] = 0
 
     def bytes_received(self, data: bytes, request: Request) -> None:
-        if _ROBOTS_READ not in request.meta:
+        read = request.meta.get(_READ)
+        if read is None:
             return
         # The transfer's own limit was fixed when it began; decompression reads this one.
         request.meta["download_maxsize"] = self.maxsize
-        request.meta[_ROBOTS_READ] += len(data)
-        if request.meta[_ROBOTS_READ] > ROBOTS_MAX_BYTES:
+        count, limit = read[0] + len(data), read[1]
+        request.meta[_READ] = (count, limit)
+        if count > limit:
+            del request.meta[_READ]
+            if not self._is_robots(request):
+                assert self.crawler.stats is not None
+                self.crawler.stats.inc_value("newstrail/limit_page_size")
             raise StopDownload(fail=False)
 
     def process_response(self, request: Request, response: Response) -> Response:

@@ -3,7 +3,7 @@
 Scrapy obeys robots.txt Allow/Disallow but ignores Crawl-delay, and AutoThrottle
 would lower a slot's delay below it. This extension takes every robots.txt parser
 Scrapy's robots.txt middleware builds (Scrapy's ``robots_parsed`` signal: the file
-is parsed once, after ``newstrail.spiders.middlewares.RobotsSizeMiddleware`` cut it at
+is parsed once, after ``newstrail.spiders.middlewares.SizeLimitMiddleware`` cut it at
 500 KiB), makes the host's slot wait at least the requested delay with one
 request at a time, and hands the file's sitemaps to the spider.
 """

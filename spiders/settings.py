@@ -36,8 +36,21 @@ def _local_settings(config: CrawlConfig) -> dict[str, Any]:
         "AUTOTHROTTLE_START_DELAY": max(config.download_delay, 0.0),
         "AUTOTHROTTLE_MAX_DELAY": 30.0,
         "AUTOTHROTTLE_TARGET_CONCURRENCY": 1.0,
-        "DOWNLOAD_TIMEOUT": 30,
-        "DOWNLOAD_MAXSIZE": 50 * 1024 * 1024,
+        "DOWNLOAD_TIMEOUT": config.download_timeout,
+        "DOWNLOAD_MAXSIZE": config.max_page_bytes,
+        # A body cut short by the server is archived as far as it came (WARC-Truncated:
+        # disconnect) and the page retried, instead of being dropped with an error.
+        "DOWNLOAD_FAIL_ON_DATALOSS": False,
+        # The spider retries such a page with Scrapy's get_retry_request, which keeps
+        # the request's meta as the retry middleware does.
+        "META_COPY_WARN_SKIP_KEYS": [
+            "download_latency",
+            "redirect_reasons",
+            "redirect_times",
+            "redirect_ttl",
+            "redirect_urls",
+            "retry_times",
+        ],
         # Scrapy's handler, with response headers limited to 256 KiB.
         "DOWNLOAD_HANDLERS": {
             "http": "newstrail.spiders.handler.BoundedHTTPDownloadHandler",
@@ -85,8 +98,9 @@ def _local_settings(config: CrawlConfig) -> dict[str, Any]:
             "newstrail.spiders.middlewares.TrapMiddleware": 105,
             "newstrail.spiders.middlewares.BudgetMiddleware": 110,
             # Inside decompression (590): robots.txt is cut at 500 KiB once inflated,
-            # before the robots.txt middleware parses it.
-            "newstrail.spiders.middlewares.RobotsSizeMiddleware": 580,
+            # before the robots.txt middleware parses it; a page stops at
+            # DOWNLOAD_MAXSIZE and is archived as far as it came.
+            "newstrail.spiders.middlewares.SizeLimitMiddleware": 580,
             # Above the retry middleware (550): a host whose every address was refused
             # is not retried.
             "newstrail.spiders.resolver.AddressRefusalMiddleware": 560,

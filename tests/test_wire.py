@@ -5,6 +5,7 @@ must archive both, byte for byte."""
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import socket
 import subprocess
@@ -13,6 +14,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
@@ -43,7 +45,9 @@ def _answers() -> dict[str, tuple[bytes, bytes]]:
         b"%x\r\n%s\r\n" % (len(chunked[i : i + 100]), chunked[i : i + 100])
         for i in range(0, len(chunked), 100)
     )
-    return {
+    big = _page("Big") + b"<!-- " + b"x" * 200_000 + b" -->"
+    cut = _page("Cut short")
+    answers = {
         "/robots.txt": (
             b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
             b"Content-Length: %d\r\n\r\n" % len(robots),
@@ -76,7 +80,17 @@ def _answers() -> dict[str, tuple[bytes, bytes]]:
             b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n\r\n",
             chunks + b"0\r\n\r\n",
         ),
+        "/big": (
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: %d\r\n\r\n" % len(big),
+            big,
+        ),
     }
+    for path in ("/cut", "/stall"):
+        answers[path] = (
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: %d\r\n\r\n" % len(cut),
+            cut,
+        )
+    return answers
 
 
 @dataclass
@@ -87,6 +101,12 @@ class RawServer:
 
 
 def _serve(conn: socket.socket, server: RawServer) -> None:
+    # OSError: the client gave up on the connection (a timed-out download).
+    with contextlib.suppress(OSError):
+        _answer(conn, server)
+
+
+def _answer(conn: socket.socket, server: RawServer) -> None:
     buffer = b""
     with conn:
         while True:
@@ -102,6 +122,16 @@ def _serve(conn: socket.socket, server: RawServer) -> None:
             head, body = server.answers.get(
                 path, (b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n", b"")
             )
+            if path.startswith("/cut"):
+                # A third of the announced body, then the connection closes.
+                conn.sendall(head + body[: len(body) // 3])
+                return
+            if path.startswith("/stall"):
+                # A third of the body, then nothing until the client gives up.
+                conn.sendall(head + body[: len(body) // 3])
+                while conn.recv(65536):
+                    pass
+                return
             conn.sendall(head + body)
 
 
@@ -136,14 +166,15 @@ def _blocks(root: Path) -> dict[tuple[str, str], bytes]:
     return out
 
 
-def test_requests_and_response_heads_are_archived_as_they_went_over_the_wire(
-    raw_server: RawServer, default_seeds: SeedSet, tmp_path: Path
-) -> None:
-    paths = ["/odd", "/nope", "/gzip", "/chunked"]
-    urls = [raw_server.base + p for p in paths]
-    env = Environment(store=str(tmp_path / "store"), workdir=tmp_path / "work", extract_workers=0)
-    given = default_seeds.with_urls(urls[: len(default_seeds.seeds)])
-    more = tuple(Seed(url=url) for url in urls[len(default_seeds.seeds) :])
+def _crawl(
+    server: RawServer, paths: list[str], seeds: SeedSet, tmp_path: Path, **env_changes: Any
+) -> dict[str, Any]:
+    urls = [server.base + p for p in paths]
+    env = Environment(
+        store=str(tmp_path / "store"), workdir=tmp_path / "work", extract_workers=0, **env_changes
+    )
+    given = seeds.with_urls(urls[: len(seeds.seeds)])
+    more = tuple(Seed(url=url) for url in urls[len(seeds.seeds) :])
     config = plan_crawl(
         replace(given, seeds=given.seeds + more),
         store=str(tmp_path / "store"),
@@ -154,7 +185,14 @@ def test_requests_and_response_heads_are_archived_as_they_went_over_the_wire(
         download_delay=0.0,
         env=env,
     )
-    run_crawler(config)
+    return run_crawler(config)
+
+
+def test_requests_and_response_heads_are_archived_as_they_went_over_the_wire(
+    raw_server: RawServer, default_seeds: SeedSet, tmp_path: Path
+) -> None:
+    paths = ["/odd", "/nope", "/gzip", "/chunked"]
+    _crawl(raw_server, paths, default_seeds, tmp_path)
     blocks = _blocks(tmp_path)
     for path in ["/robots.txt", *paths]:
         (sent,) = raw_server.received[path]
@@ -173,3 +211,48 @@ def test_requests_and_response_heads_are_archived_as_they_went_over_the_wire(
         ):
             checked = subprocess.run(command, capture_output=True, text=True)
             assert checked.returncode == 0, (command[0], checked.stdout, checked.stderr)
+
+
+def test_a_transfer_cut_short_timed_out_or_over_the_limit_is_archived_as_far_as_it_came(
+    raw_server: RawServer, default_seeds: SeedSet, tmp_path: Path
+) -> None:
+    paths = ["/cut", "/stall", "/big", "/odd"]
+    summary = _crawl(
+        raw_server, paths, default_seeds, tmp_path, max_page_bytes=100_000, download_timeout=3.0
+    )
+    records: dict[str, list[tuple[str, str | None, bytes]]] = {}
+    for warc in sorted(tmp_path.rglob("*.warc.gz")):
+        with warc.open("rb") as fh:
+            for record in ArchiveIterator(fh):
+                uri = record.rec_headers.get_header("WARC-Target-URI")
+                if uri is None:
+                    continue
+                path = "/" + uri.split("/", 3)[3]
+                truncated = record.rec_headers.get_header("WARC-Truncated")
+                body = record.content_stream().read() if record.rec_type == "response" else b""
+                records.setdefault(path, []).append((record.rec_type, truncated, body))
+    _, cut = raw_server.answers["/cut"]
+    # Each attempt of a cut-short or timed-out page is evidence: its request, and its
+    # response as far as it came, saying why it stopped; the page is tried again.
+    for path, reason in (("/cut", "disconnect"), ("/stall", "time")):
+        responses = [r for r in records[path] if r[0] == "response"]
+        requests = [r for r in records[path] if r[0] == "request"]
+        assert len(responses) == len(requests) == len(raw_server.received[path]) >= 2, path
+        assert {r[1] for r in responses} == {reason}, path
+        assert all(r[2] == cut[: len(cut) // 3] for r in responses), path
+    # Over the limit: stopped there and kept, not tried again.
+    (big,) = [r for r in records["/big"] if r[0] == "response"]
+    assert big[1] == "length" and 100_000 <= len(big[2]) < 100_000 + 70_000
+    assert len(raw_server.received["/big"]) == 1
+    assert [r[1] for r in records["/odd"] if r[0] == "response"] == [None]
+    counts = summary["counts"]
+    assert counts.get("limit_truncated_disconnect", 0) >= 2
+    assert counts.get("limit_truncated_time", 0) >= 2
+    assert counts.get("limit_truncated_length") == 1
+    # Not extracted: no text record for a body that is not whole.
+    for text in tmp_path.rglob("*.jsonl.gz"):
+        if "text" in text.parts:
+            with gzip.open(text, "rt") as fh:
+                urls = [line.split('"url": "', 1)[1].split('"', 1)[0] for line in fh]
+            assert not [u for u in urls if u.endswith(("/cut", "/stall", "/big"))]
+    assert summary["seeds"][raw_server.base + "/big"] == "truncated (length)"
