@@ -600,6 +600,42 @@ def edits(collection: str, store: str | None, as_json: bool) -> None:
         console.print(f"no edits recorded in {collection}")
 
 
+@cli.command()
+@click.argument("collection")
+@store_option
+@click.option(
+    "--port",
+    type=click.IntRange(min=0, max=65535),
+    default=8080,
+    show_default=True,
+    help="Port on 127.0.0.1 (0: any free one).",
+)
+def replay(collection: str, store: str | None, port: int) -> None:
+    """Browse every crawl of a collection in pywb on 127.0.0.1, from a page listing
+    its related articles. Ctrl-C stops it."""
+    import contextlib
+    import signal
+    import tempfile
+    import threading
+    from pathlib import Path as _Path
+
+    from newstrail.replay import build_replay, serve
+    from newstrail.storage import open_store
+
+    with tempfile.TemporaryDirectory(prefix="newstrail-replay-") as tmp:
+        folder = build_replay(open_store(_store(store)), collection, _Path(tmp))
+        with serve(folder.root, port or None) as base:
+            console.print(
+                f"replaying {collection}: {len(folder.crawls)} crawl(s), "
+                f"{folder.related} related articles at {base}/ (Ctrl-C to stop)",
+                highlight=False,
+            )
+            stop = threading.Event()
+            signal.signal(signal.SIGTERM, lambda *_: stop.set())
+            with contextlib.suppress(KeyboardInterrupt):
+                stop.wait()
+
+
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 

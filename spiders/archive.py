@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import http
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -37,7 +38,7 @@ from newstrail.storage import open_store
 from newstrail.storage.captures import CAPTURES_NAME, Capture, CaptureLog, payload_digest
 from newstrail.storage.cdxj import merge_cdxj_files, write_cdxj
 from newstrail.storage.staging import CrawlOutputs
-from newstrail.storage.warc import RollingWarcWriter, warc_date
+from newstrail.storage.warc import ExchangeRefs, RollingWarcWriter, warc_date
 from newstrail.urls import canonical_url
 
 __all__ = ["REVISIT_META", "WARC_META", "WarcArchiver"]
@@ -48,6 +49,8 @@ logger = logging.getLogger(__name__)
 WARC_META = "newstrail_warc"
 # request.meta key set when the response was archived as a revisit of an earlier capture.
 REVISIT_META = "newstrail_revisit"
+# request.meta key: a 304's status line and headers as received (its revisit has none).
+NOT_MODIFIED_META = "newstrail_not_modified"
 
 
 def _header(response: Response, name: bytes) -> str | None:
@@ -96,6 +99,18 @@ def write_failed(crawler: Crawler) -> bool:
     """Whether the crawl is stopping because something could not be written."""
     assert crawler.stats is not None
     return crawler.stats.get_value("newstrail/store_error") is not None
+
+
+def _head_lines(head: bytes) -> list[str]:
+    """A response head's lines as WARC field values: bytes outside printable ASCII
+    (and ``%``) written ``%XX``, so that the exact bytes can be read back."""
+    lines = []
+    for line in head.splitlines():
+        if line:
+            lines.append(
+                "".join(chr(b) if 0x20 <= b < 0x7F and b != 0x25 else f"%{b:02X}" for b in line)
+            )
+    return lines
 
 
 class WarcArchiver:
@@ -211,61 +226,68 @@ class WarcArchiver:
         context = crawl_context(self.crawler)
         prior = context.prior.get(canonical) if context is not None else None
         digest = payload_digest(response.body) if response.status != 304 else ""
-        if prior is not None and (
+        common: dict[str, Any] = {
+            "method": request.method,
+            "request_headers": req_headers,
+            "request_body": request.body,
+            "status": response.status,
+            "reason": reason,
+            "protocol": response.protocol or "HTTP/1.1",
+            "ip": ip,
+            "date": now,
+        }
+        revisit = prior is not None and (
             response.status == 304 or (200 <= response.status < 300 and digest == prior.digest)
-        ):
+        )
+        write: Callable[..., ExchangeRefs]
+        if prior is not None and revisit:
             # The same payload as an earlier capture: a revisit record, not a second copy.
-            ref = self.writer.write_revisit(
+            write = partial(
+                self.writer.write_revisit_exchange,
                 request.url,
                 refers_to_record_id=prior.record_id,
                 refers_to_uri=prior.url,
                 refers_to_date=prior.date,
                 payload_digest=prior.digest,
-                status=response.status,
-                reason=reason,
-                protocol=response.protocol or "HTTP/1.1",
                 headers=headers,
-                ip=ip,
-                date=now,
+                **common,
             )
-            request.meta[REVISIT_META] = prior.record_id
-            kind, digest = "revisit", prior.digest
-            assert self.crawler.stats is not None
-            self.crawler.stats.inc_value("newstrail/warc_revisits")
         else:
-            exchange = partial(
+            write = partial(
                 self.writer.write_exchange,
-                url=request.url,
-                method=request.method,
-                request_headers=req_headers,
-                request_body=request.body,
-                status=response.status,
-                reason=reason,
-                protocol=response.protocol or "HTTP/1.1",
+                request.url,
                 response_headers=headers,
                 response_body=response.body,
-                ip=ip,
-                date=now,
                 # Stopped at a size limit, cut short by the server, or timed out.
                 truncated=truncation(response.flags),
+                **common,
             )
-            wire = request.meta.get(WIRE_META)
-            try:
-                # The request and the response's head as they went over the wire.
-                _, ref = exchange(
-                    wire_request=wire.request if isinstance(wire, WireBytes) else None,
-                    wire_response_head=wire.response_head if isinstance(wire, WireBytes) else None,
-                )
-            except ValueError as exc:
-                # Bytes no WARC reader could take as a request or status line: the
-                # heads are built from what Scrapy parsed, and the case counted.
-                logger.warning("%s: archived with rebuilt heads: %s", request.url, exc)
-                assert self.crawler.stats is not None
-                self.crawler.stats.inc_value("newstrail/wire_heads_rebuilt")
-                _, ref = exchange()
+        wire = request.meta.get(WIRE_META)
+        try:
+            # The request and the response's head as they went over the wire.
+            _, ref = write(
+                wire_request=wire.request if isinstance(wire, WireBytes) else None,
+                wire_response_head=wire.response_head if isinstance(wire, WireBytes) else None,
+            )
+        except ValueError as exc:
+            # Bytes no WARC reader could take as a request or status line: the heads
+            # are built from what Scrapy parsed, and the case counted.
+            logger.warning("%s: archived with rebuilt heads: %s", request.url, exc)
+            assert self.crawler.stats is not None
+            self.crawler.stats.inc_value("newstrail/wire_heads_rebuilt")
+            _, ref = write()
+        assert self.crawler.stats is not None
+        if prior is not None and revisit:
+            request.meta[REVISIT_META] = prior.record_id
+            kind, digest = "revisit", prior.digest
+            self.crawler.stats.inc_value("newstrail/warc_revisits")
+            if response.status == 304 and isinstance(wire, WireBytes) and wire.response_head:
+                # The revisit's block is empty (see write_revisit_exchange): the 304's
+                # own head goes into the page's metadata record.
+                request.meta[NOT_MODIFIED_META] = wire.response_head
+        else:
             request.meta.pop(REVISIT_META, None)
             kind = "response"
-            assert self.crawler.stats is not None
             self.crawler.stats.inc_value("newstrail/warc_responses")
         self.captures.write(
             Capture(
@@ -290,10 +312,12 @@ class WarcArchiver:
     def item_scraped(self, item: Any, response: Response, spider: Spider) -> None:
         if not isinstance(item, PageItem) or item.warc is None:
             return
+        fields = item.metadata_fields()
+        head = response.meta.get(NOT_MODIFIED_META)
+        if isinstance(head, bytes):
+            fields.extend(("not-modified-response", line) for line in _head_lines(head))
         try:
-            self.writer.write_metadata(
-                item.url, item.metadata_fields(), concurrent_to=item.warc.record_id
-            )
+            self.writer.write_metadata(item.url, fields, concurrent_to=item.warc.record_id)
         except (OSError, StoreError) as exc:
             self._fail(exc)
             return

@@ -33,6 +33,8 @@ from newstrail.errors import StoreError
 
 __all__ = [
     "DEFAULT_MAX_SIZE",
+    "IDENTICAL_PAYLOAD",
+    "SERVER_NOT_MODIFIED",
     "ExchangeRefs",
     "HeaderList",
     "RecordRef",
@@ -56,6 +58,9 @@ _PREFIX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 #: Why a response's body is not whole (WARC 1.1, WARC-Truncated).
 _TRUNCATED_REASONS = frozenset({"length", "time", "disconnect", "unspecified"})
+#: WARC 1.1 revisit profiles.
+IDENTICAL_PAYLOAD = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
+SERVER_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
 
 
 @dataclass(frozen=True)
@@ -696,6 +701,105 @@ class RollingWarcWriter:
                 warc_headers_dict=warc_headers,
             )
             return self._write(record)
+
+    def write_revisit_exchange(
+        self,
+        url: str,
+        *,
+        refers_to_record_id: str,
+        refers_to_uri: str,
+        refers_to_date: datetime | str,
+        payload_digest: str,
+        status: int,
+        reason: str = "",
+        protocol: str = "HTTP/1.1",
+        headers: HeaderList = (),
+        method: str = "GET",
+        request_headers: HeaderList = (),
+        request_body: bytes = b"",
+        ip: str | None = None,
+        date: datetime | None = None,
+        wire_request: bytes | None = None,
+        wire_response_head: bytes | None = None,
+    ) -> ExchangeRefs:
+        """Write the request record and the ``revisit`` record of one exchange whose
+        payload is already archived (``refers_to_*``, ``payload_digest``: the
+        original response record's), in that order, pointing at each other.
+
+        A ``304 Not Modified`` gets the ``server-not-modified`` profile and an empty
+        block: pywb (2.10) replays a revisit with the headers in its block and the
+        payload of the original, so a 304 status there would replay as an empty
+        page, while an empty block replays the earlier capture whole. Whoever
+        keeps the 304's own status line and headers keeps them elsewhere (the
+        crawl's metadata record). Any other status gets ``identical-payload-digest``
+        and, as its block, the new response's head: ``wire_response_head`` byte for
+        byte, else one built from ``status``, ``reason``, ``protocol`` and
+        ``headers``. The request record is as in :meth:`write_exchange`.
+        """
+        _check_url(url)
+        _check_url(refers_to_uri)
+        _check_protocol(protocol)
+        if not _TOKEN.match(method):
+            raise ValueError(f"invalid HTTP method {method!r}")
+        if not re.fullmatch(r"[A-Za-z0-9-]+:[A-Za-z0-9+/=]+", payload_digest):
+            raise ValueError(f"invalid payload digest {payload_digest!r}")
+        _no_newline(refers_to_record_id, "WARC-Refers-To")
+        ip_address = None if ip is None else str(ipaddress.ip_address(ip))
+        refers_date = (
+            _no_newline(refers_to_date, "WARC-Refers-To-Date")
+            if isinstance(refers_to_date, str)
+            else warc_date(refers_to_date)
+        )
+        when = warc_date(date if date is not None else self._clock())
+        req_http: _RawHeaders
+        if wire_request is not None:
+            req_http, request_body = _verbatim_request(wire_request)
+        else:
+            req_http = _RawHeaders(
+                f"{_request_target(url)} {protocol}",
+                _http_headers(request_headers),
+                protocol=method,
+            )
+        not_modified = status == 304
+        resp_http: _RawHeaders | None = None
+        if not not_modified:
+            if wire_response_head is not None:
+                resp_http = _verbatim_response(wire_response_head)
+            else:
+                resp_http = _RawHeaders(
+                    _status_line(status, reason),
+                    _archived_response_headers(headers),
+                    protocol=protocol,
+                )
+        with self._group():
+            request_id, revisit_id = self._new_id(), self._new_id()
+            req_record = self._writer.create_warc_record(
+                url,
+                "request",
+                payload=io.BytesIO(request_body),
+                length=len(request_body),
+                warc_headers_dict=self._warc_headers(
+                    "request", request_id, url, when, ip_address, revisit_id
+                ),
+                http_headers=req_http,
+            )
+            warc_headers = self._warc_headers(
+                "revisit", revisit_id, url, when, ip_address, request_id
+            )
+            warc_headers["WARC-Refers-To"] = refers_to_record_id
+            record = self._writer.create_revisit_record(
+                url,
+                payload_digest,
+                refers_to_uri,
+                refers_date,
+                http_headers=resp_http,
+                warc_headers_dict=warc_headers,
+            )
+            if not_modified:
+                record.rec_headers.replace_header("WARC-Profile", SERVER_NOT_MODIFIED)
+            request_ref = self._write(req_record)
+            revisit_ref = self._write(record)
+        return ExchangeRefs(request_ref, revisit_ref)
 
     @staticmethod
     def _warc_headers(

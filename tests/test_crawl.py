@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import html
 import itertools
 import json
+import re
 import subprocess
 import sys
+import urllib.request
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -349,3 +352,36 @@ def test_records_carry_story_ids_and_channels(crawl: Crawl) -> None:
     # Copies of one story (syndicated, AMP, print) never get different story ids.
     split = {story: ids for story, ids in by_story.items() if len(ids) > 1}
     assert not split, split
+
+
+def test_replay_serves_the_collection_in_pywb_from_a_list_of_related_articles(
+    crawl: Crawl, tmp_path: Path
+) -> None:
+    with subprocess.Popen(
+        [str(BIN / "newstrail"), "replay", "demo", "--store", str(crawl.root), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        cwd=tmp_path,
+    ) as proc:
+        try:
+            assert proc.stdout is not None
+            line = proc.stdout.readline()
+            base = re.search(r"(http://127\.0\.0\.1:\d+)/", line)
+            assert base, line
+            with urllib.request.urlopen(base[1] + "/", timeout=30) as home:
+                page = home.read().decode()
+            related = [r for r in crawl.records if r.related]
+            links = re.findall(r'<a href="(/demo/\d{14}/[^"]+)">', page)
+            assert len(links) == len(related) and related
+            # Each link opens the article in the replay, its content from the archive.
+            record = related[0]
+            link = next(x for x in links if x.endswith(html.escape(record.url)))
+            stamp, url = link.split("/", 3)[2], html.unescape(link.split("/", 3)[3])
+            with urllib.request.urlopen(f"{base[1]}/demo/{stamp}mp_/{url}", timeout=30) as got:
+                assert got.status == 200
+                body = got.read().decode("utf-8", "replace")
+            assert (record.title or "") in html.unescape(body)
+        finally:
+            proc.terminate()
+            assert proc.wait(30) == 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from typing import Any
 from warcio.archiveiterator import ArchiveIterator
 
 from newstrail.newsweb import NewsWebServer
+from newstrail.replay import build_replay, serve
 from newstrail.seeds import SeedSet
 from newstrail.storage import open_store
 from newstrail.storage.captures import load_prior
@@ -41,6 +43,25 @@ def warc_records(crawl_dir: Path) -> list[Any]:
         with path.open("rb") as fh:
             for rec in ArchiveIterator(fh):
                 out.append((rec.rec_type, dict(rec.rec_headers.headers)))
+    return out
+
+
+def _with_http(crawl_dir: Path) -> list[Any]:
+    out = []
+    for path in sorted((crawl_dir / "warc").glob("*.warc.gz")):
+        with path.open("rb") as fh:
+            for rec in ArchiveIterator(fh):
+                out.append((rec.rec_type, dict(rec.rec_headers.headers), rec.http_headers))
+    return out
+
+
+def _payloads(crawl_dir: Path, kind: str = "response") -> list[Any]:
+    out = []
+    for path in sorted((crawl_dir / "warc").glob("*.warc.gz")):
+        with path.open("rb") as fh:
+            for rec in ArchiveIterator(fh):
+                body = rec.raw_stream.read() if rec.rec_type == kind else b""
+                out.append((rec.rec_type, dict(rec.rec_headers.headers), body))
     return out
 
 
@@ -82,12 +103,50 @@ def test_recrawl_archives_revisits_and_lists_edits(
     first_ids = {
         h["WARC-Record-ID"]: h for kind, h in warc_records(crawls[0]) if kind == "response"
     }
+    requests = {
+        h["WARC-Concurrent-To"]: http
+        for kind, h, http in _with_http(crawls[1])
+        if kind == "request"
+    }
+    not_modified = [h for h in revisits if h["WARC-Profile"].endswith("/server-not-modified")]
+    assert len(not_modified) >= len(revisits) // 2
     for headers in revisits:
-        assert headers["WARC-Profile"].endswith("/revisit/identical-payload-digest")
+        # A 304 is server-not-modified; an identical body, identical-payload-digest.
+        assert headers["WARC-Profile"].rsplit("/", 1)[1] in {
+            "server-not-modified",
+            "identical-payload-digest",
+        }
         original = first_ids[headers["WARC-Refers-To"]]
         assert headers["WARC-Refers-To-Target-URI"] == original["WARC-Target-URI"]
         assert headers["WARC-Refers-To-Date"] == original["WARC-Date"]
         assert headers["WARC-Payload-Digest"] == original["WARC-Payload-Digest"]
+        # Every revisit has its request record; a 304's, with the conditional headers sent.
+        request = requests[headers["WARC-Record-ID"]]
+        if headers in not_modified:
+            assert request.get_header("If-None-Match") or request.get_header("If-Modified-Since")
+    # The 304's own status line and headers are in the page's metadata record.
+    metadata = {
+        h["WARC-Concurrent-To"]: body.decode()
+        for kind, h, body in _payloads(crawls[1], "metadata")
+        if kind == "metadata"
+    }
+    for headers in not_modified:
+        fields = metadata[headers["WARC-Record-ID"]]
+        assert re.search(r"^not-modified-response: HTTP/1\.[01] 304 ", fields, re.M), fields
+    # pywb, given both crawls, replays an unchanged page at the re-crawl's time as its
+    # full earlier capture (a 304 in the revisit's block would replay an empty page).
+    originals = {
+        h["WARC-Target-URI"]: body for kind, h, body in _payloads(crawls[0]) if kind == "response"
+    }
+    folder = build_replay(open_store(str(store)), "story", tmp_path / "replay")
+    with serve(folder.root) as base:
+        for headers in not_modified:
+            url = headers["WARC-Target-URI"]
+            stamp = "".join(c for c in headers["WARC-Date"] if c.isdigit())[:14]
+            with urllib.request.urlopen(f"{base}/story/{stamp}id_/{url}", timeout=30) as got:
+                assert got.status == 200, url
+                assert got.headers["Memento-Datetime"]
+                assert got.read() == originals[url], url
     # The edited article is a full capture again, not a revisit.
     assert edited not in {h["WARC-Target-URI"] for h in revisits}
     check = subprocess.run(
