@@ -108,6 +108,7 @@ def crawl_coverage(
     crawl_id: str | None = None,
     incremental: bool = False,
     since: str | None = None,
+    wacz: bool = False,
 ) -> dict[str, Any]:
     """Crawl related coverage of a seed set into a store and return the crawl's summary.
 
@@ -134,6 +135,7 @@ def crawl_coverage(
         download_delay=download_delay,
         concurrency_per_host=concurrency_per_host,
         threshold=threshold,
+        wacz=wacz,
     )
     # A staging folder with a job file: this crawl already ran (a retried flow run, or
     # a crawl id given again) and only its upload is left to finish.

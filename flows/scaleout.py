@@ -71,6 +71,7 @@ def crawl_coverage_scaleout(
     seen: str = "set",
     remote_workers: int = 0,
     worker_deployment: str | None = None,
+    wacz: bool = False,
 ) -> dict[str, Any]:
     """One crawl on ``workers`` processes of this flow run plus ``remote_workers`` runs of
     the ``join_crawl`` deployment ``worker_deployment`` (on machines of its work pool).
@@ -100,6 +101,7 @@ def crawl_coverage_scaleout(
         download_delay=download_delay,
         concurrency_per_host=concurrency_per_host,
         threshold=threshold,
+        wacz=wacz,
         env=env,
     )
     data = config.to_dict()

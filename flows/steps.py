@@ -70,6 +70,7 @@ def plan_crawl(
     threshold: float | None = None,
     warc_max_size: int | None = None,
     log_level: str = "WARNING",
+    wacz: bool = False,
     env: Environment | None = None,
 ) -> CrawlConfig:
     """Build the crawl's configuration from flow parameters and NEWSTRAIL_* settings."""
@@ -104,6 +105,7 @@ def plan_crawl(
         max_links_per_page=env.max_links_per_page,
         max_page_bytes=env.max_page_bytes,
         download_timeout=env.download_timeout,
+        wacz=wacz,
     )
 
 

@@ -181,6 +181,11 @@ def _crawl_options(func: F) -> F:
     help="Relevance score from which an article counts as related.",
 )
 @click.option(
+    "--wacz",
+    is_flag=True,
+    help="Also store a WACZ of the crawl next to its WARC files (wacz/CRAWL_ID.wacz).",
+)
+@click.option(
     "--resume",
     metavar="[COLLECTION/CRAWL_ID]",
     is_flag=False,
@@ -199,6 +204,7 @@ def crawl(
     allow_private: tuple[str, ...],
     download_delay: float,
     threshold: float | None,
+    wacz: bool,
     resume: str | None,
     frontier: str | None,
     workers: int,
@@ -253,6 +259,7 @@ def crawl(
         allow_private=list(allow_private),
         download_delay=download_delay,
         threshold=threshold,
+        wacz=wacz,
     )
     _print_summary(summary, time.monotonic() - started)
     problems = _seed_problems(summary)
@@ -634,6 +641,36 @@ def replay(collection: str, store: str | None, port: int) -> None:
             signal.signal(signal.SIGTERM, lambda *_: stop.set())
             with contextlib.suppress(KeyboardInterrupt):
                 stop.wait()
+
+
+@cli.command(name="wacz")
+@click.argument("collection")
+@store_option
+@click.option("--crawl", "crawl_ids", metavar="ID", multiple=True, help="Only this crawl (repeat).")
+@click.option(
+    "-o", "--output", required=True, type=click.Path(dir_okay=False), help="The .wacz file."
+)
+def wacz_cmd(collection: str, store: str | None, crawl_ids: tuple[str, ...], output: str) -> None:
+    """Package a collection's complete crawls as one WACZ (WARCs, CDXJ, related pages)."""
+    from pathlib import Path as _Path
+
+    from newstrail.storage import open_store
+    from newstrail.storage.wacz import write_wacz
+
+    target = _Path(output)
+    partial = target.with_name(target.name + ".part")
+    try:
+        summary = write_wacz(
+            open_store(_store(store)), collection, partial, crawl_ids=list(crawl_ids) or None
+        )
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
+    console.print(
+        f"{target}: {len(summary.crawls)} crawl(s), {summary.warc_files} WARC file(s), "
+        f"{summary.pages} related pages, {_size(summary.bytes)}",
+        highlight=False,
+    )
 
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

@@ -192,6 +192,8 @@ class CrawlConfig:
     max_links_per_page: int = DEFAULT_MAX_LINKS
     max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES
     download_timeout: float = DEFAULT_DOWNLOAD_TIMEOUT
+    #: Store a WACZ of the crawl next to its WARC files (wacz/<crawl id>.wacz).
+    wacz: bool = False
     # Incremental re-crawls: the collection's latest captures (a captures file in
     # the staging folder), and the known related articles and feeds to revisit.
     prior: str | None = None

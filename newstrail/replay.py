@@ -2,9 +2,10 @@
 
 pywb (2.10) pins dependencies newstrail cannot share (redis 2.10, brotlipy, whose
 ``brotli`` module would replace the one newstrail decodes with), so it lives in a
-virtual environment of its own: ``NEWSTRAIL_PYWB`` names its ``wayback`` program,
-else the one in ``NEWSTRAIL_PYWB_HOME`` (default ``~/.cache/newstrail/pywb-2.10.0``)
-is used, installed there from the package index on first use.
+virtual environment of its own, with the reference WACZ validator (``wacz``):
+``NEWSTRAIL_PYWB_HOME`` (default ``~/.cache/newstrail/pywb-2.10.0``), installed
+there from the package index on first use; ``NEWSTRAIL_PYWB`` may name another
+``wayback`` program.
 
 A replay folder is a pywb root: ``collections/<collection>/archive`` holds the
 collection's WARC files (links to a local store's files, copies from any other
@@ -36,41 +37,58 @@ from newstrail.storage.corpus import read_text_records
 from newstrail.storage.local import FileStore
 from newstrail.storage.manifest import crawl_prefix
 
-__all__ = ["PYWB_VERSION", "ReplayFolder", "build_replay", "pywb_program", "serve"]
+__all__ = [
+    "PYWB_VERSION",
+    "TOOLS",
+    "ReplayFolder",
+    "archive_tool",
+    "build_replay",
+    "pywb_program",
+    "serve",
+]
 
 PYWB_VERSION = "2.10.0"
+#: The archive tools' environment: pywb, and the reference WACZ validator.
+TOOLS = (f"pywb=={PYWB_VERSION}", "wacz==0.6.0")
 #: How long pywb may take to answer after it starts.
 START_TIMEOUT = 60.0
 
 
+def archive_tool(name: str, *, install: bool = True) -> Path:
+    """A program of the archive tools' environment: pywb's ``wayback`` and
+    ``wb-manager``, or ``wacz`` (the WACZ validator), installed there if need be."""
+    home = Path(
+        os.environ.get("NEWSTRAIL_PYWB_HOME")
+        or Path.home() / ".cache" / "newstrail" / f"pywb-{PYWB_VERSION}"
+    )
+    program = home / "bin" / name
+    if program.is_file():
+        return program
+    if not install:
+        raise NewstrailError(f"{name} is not installed in {home}")
+    print(f"newstrail: installing pywb {PYWB_VERSION} and wacz into {home} (once)", file=sys.stderr)
+    steps = [[str(home / "bin" / "pip"), "install", "-q", *TOOLS]]
+    if not (home / "bin" / "pip").is_file():
+        steps.insert(0, [sys.executable, "-m", "venv", str(home)])
+    for step in steps:
+        done = subprocess.run(step, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+            raise NewstrailError(f"cannot install the archive tools into {home}: {last}")
+    if not program.is_file():
+        raise NewstrailError(f"{home} has no program {name}")
+    return program
+
+
 def pywb_program(*, install: bool = True) -> Path:
-    """pywb's ``wayback`` program, installed in its own environment if need be."""
+    """pywb's ``wayback`` program (``NEWSTRAIL_PYWB``, else :func:`archive_tool`)."""
     given = os.environ.get("NEWSTRAIL_PYWB")
     if given:
         program = Path(given)
         if not program.is_file():
             raise NewstrailError(f"NEWSTRAIL_PYWB is {given}, which is not a file")
         return program
-    home = Path(
-        os.environ.get("NEWSTRAIL_PYWB_HOME")
-        or Path.home() / ".cache" / "newstrail" / f"pywb-{PYWB_VERSION}"
-    )
-    program = home / "bin" / "wayback"
-    if program.is_file():
-        return program
-    if not install:
-        raise NewstrailError(f"pywb is not installed in {home}")
-    print(f"newstrail: installing pywb {PYWB_VERSION} into {home} (once)", file=sys.stderr)
-    steps = [
-        [sys.executable, "-m", "venv", str(home)],
-        [str(home / "bin" / "pip"), "install", "-q", f"pywb=={PYWB_VERSION}"],
-    ]
-    for step in steps:
-        done = subprocess.run(step, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-            raise NewstrailError(f"cannot install pywb into {home}: {last}")
-    return program
+    return archive_tool("wayback", install=install)
 
 
 @dataclass(frozen=True)

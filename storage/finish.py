@@ -54,6 +54,7 @@ from newstrail.storage.manifest import (
     write_manifest,
 )
 from newstrail.storage.staging import CrawlOutputs, file_sha256, salvage_open_warc
+from newstrail.storage.wacz import CrawlFiles, write_wacz_files
 from newstrail.stories import StoryIndex
 from newstrail.urls import canonical_url
 
@@ -214,6 +215,8 @@ def finish_crawl(
             total.update(part.counts if part.counts is not None else _index_counts(outputs, part))
     total.update(counts or {})
     total.update(write_crawl_extras(config, outputs))
+    if config.wacz and total.get("pages"):
+        _store_wacz(config, outputs, workdir)
     stored = _crawl_objects(outputs, known or {})
     objects = [o for o in stored if o.key not in superseded]
     leftovers = sorted(p for p in (workdir / "warc").glob("*") if p.is_file())
@@ -363,6 +366,21 @@ def _merge_parts(
         outputs.store_file(captures_path, "index")
     shutil.rmtree(scratch, ignore_errors=True)
     return _Merged(counts, top)
+
+
+def _store_wacz(config: CrawlConfig, outputs: CrawlOutputs, workdir: Path) -> None:
+    """Store a WACZ of the crawl (its WARC files, index and related articles) next to
+    them, so that it is listed in the manifest like every other object."""
+    keys = [o.key[len(outputs.prefix) + 1 :] for o in outputs.store.list(outputs.prefix + "/")]
+    path = workdir / "wacz" / f"{config.crawl_id}.wacz"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_wacz_files(
+        outputs.store,
+        config.collection,
+        [CrawlFiles(config.crawl_id, outputs.prefix, [k for k in keys if k != MANIFEST_NAME])],
+        path,
+    )
+    outputs.store_file(path, "wacz")
 
 
 def _count_index(index: Path) -> Counter[str]:

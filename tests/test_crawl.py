@@ -11,6 +11,7 @@ import re
 import subprocess
 import sys
 import urllib.request
+import zipfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ from newstrail.config import Environment
 from newstrail.flows.steps import crawl_direct
 from newstrail.newsweb import NewsWebServer
 from newstrail.records import TextRecord
+from newstrail.replay import archive_tool, serve
 from newstrail.seeds import Seed, SeedSet
 from newstrail.storage.corpus import read_text_records
 from newstrail.urls import canonical_url
@@ -72,6 +74,7 @@ def crawl(
         allow_private=True,
         download_delay=0.0,
         warc_max_size=200_000,
+        wacz=True,
         env=Environment(store=str(root), workdir=root.parent / "work"),
     )
     crawl_dir = root / "demo" / summary["crawl_id"]
@@ -385,3 +388,59 @@ def test_replay_serves_the_collection_in_pywb_from_a_list_of_related_articles(
         finally:
             proc.terminate()
             assert proc.wait(30) == 0
+
+
+def test_a_wacz_of_the_collection_is_valid_and_replays_in_pywb(
+    crawl: Crawl, tmp_path: Path
+) -> None:
+    target = tmp_path / "demo.wacz"
+    made = subprocess.run(
+        [str(BIN / "newstrail"), "wacz", "demo", "--store", str(crawl.root), "-o", str(target)],
+        capture_output=True,
+        text=True,
+    )
+    assert made.returncode == 0, made.stderr
+    # The reference validator accepts it (contents, frictionless, paths, hashes, digest).
+    checked = subprocess.run(
+        [str(archive_tool("wacz")), "validate", "-f", str(target)], capture_output=True, text=True
+    )
+    assert checked.returncode == 0 and "is valid" in checked.stdout, checked.stdout
+    with zipfile.ZipFile(target) as zf:
+        names = zf.namelist()
+        warcs = [n for n in names if n.startswith("archive/")]
+        assert sorted(n.split("/", 1)[1] for n in warcs) == sorted(p.name for p in crawl.warcs())
+        # WARC files stored, not deflated: a reader fetches a record by its offset.
+        assert all(zf.getinfo(n).compress_type == zipfile.ZIP_STORED for n in warcs)
+        lines = zf.read("pages/pages.jsonl").decode().splitlines()
+        assert json.loads(lines[0])["format"] == "json-pages-1.0"
+        pages = [json.loads(line) for line in lines[1:]]
+        assert {p["url"] for p in pages} == {r.url for r in crawl.records if r.related}
+        assert all(p["ts"] and p["title"] and p["text"] for p in pages)
+        index = zf.read("indexes/index.cdx").decode().splitlines()
+        assert index == sorted(index) and len(index) >= len(pages)
+        package = json.loads(zf.read("datapackage.json"))
+        assert package["wacz_version"] == "1.1.1"
+    # The crawl stored one of its own too (crawl --wacz), listed in its manifest.
+    manifest = json.loads((crawl.crawl_dir / "manifest.json").read_text())
+    own = f"wacz/{crawl.summary['crawl_id']}.wacz"
+    assert own in {o["key"] for o in manifest["objects"]}
+    checked = subprocess.run(
+        [str(archive_tool("wacz")), "validate", "-f", str(crawl.crawl_dir / own)],
+        capture_output=True,
+        text=True,
+    )
+    assert checked.returncode == 0, checked.stdout
+    # pywb takes it as a collection and replays a related article from it.
+    root = tmp_path / "pywb"
+    for step in (["init", "fromwacz"], ["add", "--unpack-wacz", "fromwacz", str(target)]):
+        added = subprocess.run(
+            [str(archive_tool("wb-manager")), *step], cwd=root.parent, capture_output=True
+        )
+        assert added.returncode == 0, added.stdout + added.stderr
+    page = pages[0]
+    stamp = "".join(c for c in page["ts"] if c.isdigit())[:14]
+    with serve(root.parent) as base:
+        url = f"{base}/fromwacz/{stamp}mp_/{page['url']}"
+        with urllib.request.urlopen(url, timeout=30) as got:
+            assert got.status == 200
+            assert page["title"] in html.unescape(got.read().decode("utf-8", "replace"))
