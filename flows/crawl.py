@@ -109,6 +109,7 @@ def crawl_coverage(
     incremental: bool = False,
     since: str | None = None,
     wacz: bool = False,
+    requisites: str = "related",
 ) -> dict[str, Any]:
     """Crawl related coverage of a seed set into a store and return the crawl's summary.
 
@@ -136,6 +137,7 @@ def crawl_coverage(
         concurrency_per_host=concurrency_per_host,
         threshold=threshold,
         wacz=wacz,
+        requisites=requisites,
     )
     # A staging folder with a job file: this crawl already ran (a retried flow run, or
     # a crawl id given again) and only its upload is left to finish.

@@ -72,6 +72,7 @@ def crawl_coverage_scaleout(
     remote_workers: int = 0,
     worker_deployment: str | None = None,
     wacz: bool = False,
+    requisites: str = "related",
 ) -> dict[str, Any]:
     """One crawl on ``workers`` processes of this flow run plus ``remote_workers`` runs of
     the ``join_crawl`` deployment ``worker_deployment`` (on machines of its work pool).
@@ -102,6 +103,7 @@ def crawl_coverage_scaleout(
         concurrency_per_host=concurrency_per_host,
         threshold=threshold,
         wacz=wacz,
+        requisites=requisites,
         env=env,
     )
     data = config.to_dict()

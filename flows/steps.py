@@ -71,6 +71,7 @@ def plan_crawl(
     warc_max_size: int | None = None,
     log_level: str = "WARNING",
     wacz: bool = False,
+    requisites: str = "related",
     env: Environment | None = None,
 ) -> CrawlConfig:
     """Build the crawl's configuration from flow parameters and NEWSTRAIL_* settings."""
@@ -106,6 +107,8 @@ def plan_crawl(
         max_page_bytes=env.max_page_bytes,
         download_timeout=env.download_timeout,
         wacz=wacz,
+        requisites=requisites,
+        max_requisites=env.max_requisites,
     )
 
 

@@ -164,6 +164,14 @@ def _crawl_options(func: F) -> F:
             show_default=True,
             help="Seconds between requests to one host (AutoThrottle adapts).",
         ),
+        click.option(
+            "--requisites",
+            type=click.Choice(["related", "all", "none"]),
+            default="related",
+            show_default=True,
+            help="Whose page requisites (images, stylesheets, scripts, fonts, linked PDFs) "
+            "to fetch and archive: seeds and related articles, every HTML page, or none.",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -203,6 +211,7 @@ def crawl(
     max_hops: int,
     allow_private: tuple[str, ...],
     download_delay: float,
+    requisites: str,
     threshold: float | None,
     wacz: bool,
     resume: str | None,
@@ -260,6 +269,7 @@ def crawl(
         download_delay=download_delay,
         threshold=threshold,
         wacz=wacz,
+        requisites=requisites,
     )
     _print_summary(summary, time.monotonic() - started)
     problems = _seed_problems(summary)
@@ -544,6 +554,7 @@ def recrawl(
     max_hops: int,
     allow_private: tuple[str, ...],
     download_delay: float,
+    requisites: str,
 ) -> None:
     """Re-crawl a collection: new coverage in full, unchanged pages as revisits, edits listed."""
     from newstrail.flows.recrawl import collection_seeds
@@ -562,6 +573,7 @@ def recrawl(
         max_hops=max_hops,
         allow_private=list(allow_private),
         download_delay=download_delay,
+        requisites=requisites,
         incremental=True,
         since=after,
     )
@@ -702,6 +714,7 @@ def schedule(
     max_hops: int,
     allow_private: tuple[str, ...],
     download_delay: float,
+    requisites: str,
 ) -> None:
     """Serve a scheduled, incremental crawl of a seed set from this process (Prefect)."""
     from newstrail.seeds import load_seed_set
@@ -734,6 +747,7 @@ def schedule(
             "max_hops": max_hops,
             "allow_private": list(allow_private),
             "download_delay": download_delay,
+            "requisites": requisites,
             "incremental": True,
         },
         print_starting_message=False,

@@ -121,6 +121,12 @@ DEFAULT_MAX_LINKS = 1000
 DEFAULT_MAX_PAGE_BYTES = 50 * 1024 * 1024
 #: Seconds one download may take (NEWSTRAIL_DOWNLOAD_TIMEOUT).
 DEFAULT_DOWNLOAD_TIMEOUT = 30.0
+#: Page requisites fetched in one crawl, over and above its page budget
+#: (NEWSTRAIL_MAX_REQUISITES); one page gives at most 50 (newstrail.pagework).
+DEFAULT_MAX_REQUISITES = 2000
+#: Whose page requisites are fetched: "related" (seeds and related articles), "all"
+#: (every HTML page) or "none".
+REQUISITE_MODES = ("related", "all", "none")
 
 
 @dataclass(frozen=True)
@@ -142,6 +148,8 @@ class Environment:
     max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES
     #: Seconds one download may take (NEWSTRAIL_DOWNLOAD_TIMEOUT).
     download_timeout: float = DEFAULT_DOWNLOAD_TIMEOUT
+    #: Page requisites one crawl fetches at most (NEWSTRAIL_MAX_REQUISITES).
+    max_requisites: int = DEFAULT_MAX_REQUISITES
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Environment:
@@ -162,6 +170,7 @@ class Environment:
                 env, "NEWSTRAIL_MAX_PAGE_BYTES", DEFAULT_MAX_PAGE_BYTES, minimum=1024
             ),
             download_timeout=_float(env, "NEWSTRAIL_DOWNLOAD_TIMEOUT", DEFAULT_DOWNLOAD_TIMEOUT),
+            max_requisites=_int(env, "NEWSTRAIL_MAX_REQUISITES", DEFAULT_MAX_REQUISITES),
         )
 
 
@@ -194,6 +203,9 @@ class CrawlConfig:
     download_timeout: float = DEFAULT_DOWNLOAD_TIMEOUT
     #: Store a WACZ of the crawl next to its WARC files (wacz/<crawl id>.wacz).
     wacz: bool = False
+    #: Whose page requisites are fetched (REQUISITE_MODES), and how many at most.
+    requisites: str = "related"
+    max_requisites: int = DEFAULT_MAX_REQUISITES
     # Incremental re-crawls: the collection's latest captures (a captures file in
     # the staging folder), and the known related articles and feeds to revisit.
     prior: str | None = None
@@ -222,6 +234,12 @@ class CrawlConfig:
             raise NewstrailError("max page bytes must be at least 1")
         if not self.download_timeout > 0:
             raise NewstrailError("download timeout must be more than 0 seconds")
+        if self.requisites not in REQUISITE_MODES:
+            raise NewstrailError(
+                f"page requisites {self.requisites!r}: use {', '.join(REQUISITE_MODES)}"
+            )
+        if self.max_requisites < 0:
+            raise NewstrailError("max requisites cannot be negative")
 
     @property
     def user_agent(self) -> str:
@@ -276,6 +294,8 @@ class CrawlConfig:
             "warc_max_size": self.warc_max_size,
             "max_page_bytes": self.max_page_bytes,
             "download_timeout": self.download_timeout,
+            "requisites": self.requisites,
+            "max_requisites": self.max_requisites,
             "incremental": self.prior is not None,
         }
 

@@ -20,7 +20,9 @@ The module is core: it imports neither Scrapy nor Prefect.
 
 from __future__ import annotations
 
+import itertools
 import posixpath
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
@@ -33,9 +35,19 @@ from w3lib.url import safe_url_string
 from newstrail.discovery import feed_links
 from newstrail.extract import Article, ExtractionConfig, extract_prepared, prepare_html
 
-__all__ = ["DEFAULT_MAX_LINKS", "IGNORED_EXTENSIONS", "PageLink", "PageWork", "analyse_page"]
+__all__ = [
+    "DEFAULT_MAX_LINKS",
+    "DEFAULT_MAX_REQUISITES",
+    "IGNORED_EXTENSIONS",
+    "PageLink",
+    "PageWork",
+    "analyse_page",
+    "css_requisites",
+]
 
 DEFAULT_MAX_LINKS = 1000
+#: Page requisites (embedded resources, linked PDF documents) kept of one page.
+DEFAULT_MAX_REQUISITES = 50
 
 # Scrapy's scrapy.linkextractors.IGNORED_EXTENSIONS, copied so the core needs no
 # Scrapy (a test checks the two lists stay equal).
@@ -89,6 +101,10 @@ class PageWork:
     links_total: int
     feeds: list[str]
     limits: list[str] = field(default_factory=list)
+    #: The page's requisites: images (``src``, ``srcset``), stylesheets, scripts,
+    #: icons, ``og:image``, preloaded fonts, and linked PDF documents; absolute,
+    #: de-duplicated, in page order, at most ``max_requisites``.
+    requisites: list[str] = field(default_factory=list)
 
 
 def _tag(element: etree._Element) -> str:
@@ -106,12 +122,19 @@ def _hrefs(root: etree._Element) -> Iterator[tuple[etree._Element, str]]:
                 yield element, href
 
 
-def _outlinks(text: str, url: str, encoding: str, max_links: int) -> tuple[list[PageLink], int]:
+def _parse(text: str) -> etree._Element | None:
     if not text.strip():
-        return [], 0
+        return None
     try:
-        root = lxml_html.document_fromstring(text)
+        return lxml_html.document_fromstring(text)
     except (ValueError, etree.ParserError):
+        return None
+
+
+def _outlinks(
+    root: etree._Element | None, text: str, url: str, encoding: str, max_links: int
+) -> tuple[list[PageLink], int]:
+    if root is None:
         return [], 0
     base = get_base_url(text[:4096], url)
     links: list[PageLink] = []
@@ -136,6 +159,95 @@ def _outlinks(text: str, url: str, encoding: str, max_links: int) -> tuple[list[
     return links, len(seen)
 
 
+_ICON_RELS = frozenset({"icon", "shortcut", "apple-touch-icon", "stylesheet", "preload"})
+_IMAGE_META = frozenset({"og:image", "og:image:url", "og:image:secure_url", "twitter:image"})
+_SCRIPT_SRC = re.compile(
+    rb"""<script\b[^>]*?\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE
+)
+_CSS_URL = re.compile(
+    r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)"'\s]*))\s*\)|@import\s+(?:"([^"]*)"|'([^']*)')"""
+)
+#: Bytes of a stylesheet read for its url(...) and @import references.
+MAX_CSS_BYTES = 512 * 1024
+
+
+def _srcset(value: str) -> Iterator[str]:
+    for candidate in value.split(","):
+        parts = candidate.strip().split()
+        if parts:
+            yield parts[0]
+
+
+def _requisite_refs(root: etree._Element) -> Iterator[str]:
+    for element in root.iter(etree.Element):
+        tag = _tag(element)
+        if tag in ("img", "source", "input", "video", "audio", "embed", "track"):
+            for attribute in ("src", "poster"):
+                value = element.get(attribute)
+                if value:
+                    yield value
+            srcset = element.get("srcset")
+            if srcset:
+                yield from _srcset(srcset)
+        elif tag == "link":
+            rel = set((element.get("rel") or "").lower().split())
+            if rel & _ICON_RELS and element.get("href"):
+                preload = "preload" in rel and not rel & (_ICON_RELS - {"preload"})
+                if not preload or (element.get("as") or "").lower() in ("style", "font", "image"):
+                    yield str(element.get("href"))
+        elif tag == "meta":
+            name = (element.get("property") or element.get("name") or "").lower()
+            if name in _IMAGE_META and element.get("content"):
+                yield str(element.get("content"))
+        elif tag == "a":
+            href = element.get("href") or ""
+            if urlsplit(href.strip()).path.lower().endswith(".pdf"):
+                yield href
+
+
+def _absolute(refs: Iterator[str], base: str, limit: int) -> list[str]:
+    found: list[str] = []
+    for ref in refs:
+        try:
+            absolute = urljoin(base, strip_html5_whitespace(ref))
+            parts = urlsplit(absolute)
+        except ValueError:
+            continue
+        absolute = absolute.split("#", 1)[0]
+        if parts.scheme in ("http", "https") and absolute not in found:
+            found.append(absolute)
+            if len(found) >= limit:
+                break
+    return found
+
+
+def _requisites(
+    root: etree._Element | None, html: bytes, text: str, url: str, limit: int
+) -> list[str]:
+    """The requisites of a page: from its prepared text (which has no scripts left),
+    and the ``<script src>`` of its first bytes, read by a scan that only moves on."""
+    if limit <= 0 or root is None:
+        return []
+    base = get_base_url(text[:4096], url)
+    scripts = (
+        next(g for g in m.groups() if g is not None).decode("latin-1")
+        for m in _SCRIPT_SRC.finditer(html, 0, MAX_CSS_BYTES)
+    )
+    return _absolute(itertools.chain(_requisite_refs(root), scripts), base, limit)
+
+
+def css_requisites(css: bytes, url: str, limit: int = DEFAULT_MAX_REQUISITES) -> list[str]:
+    """What a stylesheet loads (``url(...)``: fonts, images; ``@import``), absolute,
+    from its first :data:`MAX_CSS_BYTES`; ``data:`` URLs are not fetched."""
+    text = css[:MAX_CSS_BYTES].decode("utf-8", "replace")
+    refs = (
+        next(g for g in m.groups() if g is not None)
+        for m in _CSS_URL.finditer(text)
+        if any(g for g in m.groups())
+    )
+    return _absolute((r for r in refs if not r.lower().startswith("data:")), url, limit)
+
+
 def analyse_page(
     html: bytes,
     url: str,
@@ -143,6 +255,7 @@ def analyse_page(
     content_type: str | None = None,
     config: ExtractionConfig | None = None,
     max_links: int = DEFAULT_MAX_LINKS,
+    max_requisites: int = DEFAULT_MAX_REQUISITES,
 ) -> PageWork:
     """Extract a page's article, outlinks and feeds, within the configured limits.
 
@@ -153,8 +266,10 @@ def analyse_page(
     config = config or ExtractionConfig()
     text, article_limits, encoding = prepare_html(html, config, content_type=content_type)
     article = extract_prepared(text, url, config, article_limits)
-    links, total = _outlinks(text, url, encoding, max_links)
+    root = _parse(text)
+    links, total = _outlinks(root, text, url, encoding, max_links)
     limits = list(article.limits if article is not None else article_limits)
     if total > max_links:
         limits.append("links-capped")
-    return PageWork(article, links, total, feed_links(text, url), limits)
+    requisites = _requisites(root, html, text, url, max_requisites)
+    return PageWork(article, links, total, feed_links(text, url), limits, requisites)

@@ -31,12 +31,24 @@ from newstrail.discovery import COMMON_FEED_PATHS, Candidate, read_feed, read_si
 from newstrail.extract import looks_like_html
 from newstrail.extract_pool import ExtractionPool, ExtractionTimeout
 from newstrail.frontier import TrapGuard, UrlSet, static_trap_reason
-from newstrail.pagework import PageLink, PageWork, analyse_page
+from newstrail.pagework import (
+    DEFAULT_MAX_REQUISITES,
+    PageLink,
+    PageWork,
+    analyse_page,
+    css_requisites,
+)
 from newstrail.spiders.archive import REVISIT_META, WARC_META
 from newstrail.spiders.context import CrawlContext, attach_context
 from newstrail.spiders.handler import ResponseHeadersTooLarge, truncation
 from newstrail.spiders.items import PageItem, Provenance
-from newstrail.spiders.middlewares import BODY_META, EXTRACT_META, LISTING_META, META_KEY
+from newstrail.spiders.middlewares import (
+    BODY_META,
+    EXTRACT_META,
+    LISTING_META,
+    META_KEY,
+    REQUISITE_META,
+)
 from newstrail.storage.captures import Capture, read_captures
 from newstrail.stories import StoryIndex
 from newstrail.urls import (
@@ -70,6 +82,8 @@ _QUEUE_MIN = 20
 #: analysed in the crawler's own process; larger ones wait for the workers. The worst
 #: page measured at this size, 128 KiB of links, takes 0.3 s (bench/hostile.py).
 IN_PROCESS_MAX_BYTES = 128 * 1024
+#: Page requisites go before pages, so a page and its images are captured together.
+REQUISITE_PRIORITY = SEED_PRIORITY // 2
 
 
 def link_priority(parent_score: float, link_score: float) -> tuple[float, int]:
@@ -157,6 +171,7 @@ class CoverageSpider(Spider):
         # budget these leave, since a seed may wait on its host's robots.txt while
         # discovered pages are sent (the BudgetMiddleware reads this).
         self.seeds_pending: set[str] = set()
+        self._requisites_queued = 0
         # An incremental crawl re-fetches what the collection already holds conditionally.
         self.prior: dict[str, Capture] = {}
         if config.prior:
@@ -692,6 +707,62 @@ class CoverageSpider(Spider):
         self.traps.record(canonical_url(response.url), related=related, new_links=len(requests))
         yield item
         yield from requests
+        mode = self.config.requisites
+        if work is not None and (mode == "all" or (mode == "related" and related)):
+            yield from self._requisites(work.requisites, provenance, response.url, depth=0)
+
+    def _requisites(
+        self, urls: list[str], provenance: Provenance, parent: str, *, depth: int
+    ) -> Iterator[Request]:
+        """Requests for a page's (or a stylesheet's) requisites not yet fetched in this
+        crawl, within the crawl's requisite budget; from any host, politely (robots.txt,
+        the host's delay and the address guard apply as to pages)."""
+        for url in urls[:DEFAULT_MAX_REQUISITES]:
+            key = canonical_url(url)
+            if key in self.seen:
+                continue
+            if self._requisites_queued >= self.config.max_requisites:
+                self._count("limit_requisites")
+                return
+            self.seen.add(key)
+            self._requisites_queued += 1
+            self._count("requisites_queued")
+            child = provenance.child(
+                url, parent=parent, channel="requisite", hop=provenance.hop, expected=0.0
+            )
+            yield Request(
+                url,
+                callback=self.parse_requisite,
+                errback=self.on_error,
+                priority=REQUISITE_PRIORITY,
+                meta={META_KEY: child, REQUISITE_META: depth, "download_slot": host_key(url)},
+            )
+
+    def parse_requisite(self, response: Response) -> Iterator[PageItem | Request]:
+        """A page requisite: archived (with its metadata record), never scored,
+        extracted or followed; a stylesheet's own requisites (fonts, images) are
+        fetched too, one level deep."""
+        if truncation(response.flags) is not None:
+            yield from self._truncated(response)
+            return
+        provenance: Provenance = response.meta[META_KEY]
+        warc, fetched_at = response.meta.get(WARC_META, (None, ""))
+        content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
+        self._count("requisites")
+        yield PageItem(
+            url=response.url,
+            status=response.status,
+            content_type=content_type,
+            fetched_at=fetched_at,
+            provenance=provenance,
+            warc=warc,
+            kind="requisite",
+            redirected_from=list(response.meta.get("redirect_urls", [])),
+        )
+        is_css = "css" in content_type.lower() or urlsplit(response.url).path.endswith(".css")
+        if response.status == 200 and is_css and response.meta.get(REQUISITE_META) == 0:
+            found = css_requisites(response.body, response.url)
+            yield from self._requisites(found, provenance, response.url, depth=1)
 
     def _learn_ignored_params(self, url: str, canonical: str) -> None:
         """Parameters the page's own rel=canonical drops are noise on this site."""

@@ -65,7 +65,9 @@ class Provenance:
             # The names Heritrix writes, which archive tools read.
             out.append(("via", self.parent))
         if self.depth:
-            out.append(("hopsFromSeed", "L" * self.depth))
+            # L: a link; E: an embed (a page requisite), as Heritrix writes them.
+            last = "E" if self.channel == "requisite" else "L"
+            out.append(("hopsFromSeed", "L" * (self.depth - 1) + last))
         if self.anchor:
             out.append(("anchor-text", " ".join(self.anchor.split())))
         out.extend(("chain", step) for step in self.chain)

@@ -23,6 +23,7 @@ __all__ = [
     "EXTRACT_META",
     "LISTING_META",
     "META_KEY",
+    "REQUISITE_META",
     "ROBOTS_MAX_BYTES",
     "AddressGuardMiddleware",
     "BudgetMiddleware",
@@ -43,6 +44,9 @@ EXTRACT_META = "newstrail_extract"
 BODY_META = "newstrail_body"
 # Set on feed and sitemap requests: their bodies travel under BODY_META too.
 LISTING_META = "newstrail_listing"
+# Set on page requisites (images, stylesheets, scripts...): how far from the page
+# (0: the page's own, 1: a stylesheet's). Archived, never extracted or followed.
+REQUISITE_META = "newstrail_requisite"
 # RFC 9309 (2.5): crawlers must parse at least 500 KiB of a robots.txt, and may
 # ignore what follows.
 ROBOTS_MAX_BYTES = 500 * 1024
@@ -117,7 +121,8 @@ class BudgetMiddleware:
         return self.sent >= self.budget
 
     def process_request(self, request: Request) -> None:
-        if META_KEY not in request.meta:
+        if META_KEY not in request.meta or REQUISITE_META in request.meta:
+            # robots.txt, and page requisites, which have a budget of their own.
             return
         if request.meta.get("retry_times"):
             # A retry is the same page again, bounded by RETRY_TIMES; counting it

@@ -30,8 +30,16 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], *needles: st
         assert needle in errors[0] or needle in result.stderr, result.stderr
 
 
+_REQUISITES = (".css", ".js", ".svg", ".png", ".jpg", ".gif", ".ico", ".woff2", ".pdf")
+
+
 def page_requests(server: NewsWebServer) -> list[str]:
-    return [e.path for e in server.request_log if not e.path.endswith("robots.txt")]
+    """Requests for pages: not robots.txt, nor page requisites (own budget)."""
+    return [
+        e.path
+        for e in server.request_log
+        if not e.path.endswith("robots.txt") and not e.path.endswith(_REQUISITES)
+    ]
 
 
 def test_malformed_seed_file(tmp_path: Path) -> None:

@@ -177,7 +177,9 @@ def test_metadata_records_say_why_each_page_was_fetched(crawl: Crawl) -> None:
             assert fields["parent"].startswith("http://127.0.0.1:")
             # Also under the names Heritrix writes and archive tools read.
             assert fields["via"] == fields["parent"]
-            assert fields["hopsFromSeed"] == "L" * int(fields["depth"])
+            embedded = fields["via-channel"] == "requisite"
+            hops = "L" * (int(fields["depth"]) - 1) + ("E" if embedded else "L")
+            assert fields["hopsFromSeed"] == hops
         outlinks = [line for line in body.decode().splitlines() if line.startswith("outlink: ")]
         assert len(outlinks) == int(fields.get("links-queued", 0))
         for line in outlinks:
