@@ -21,7 +21,7 @@ from warcio.archiveiterator import ArchiveIterator
 from newstrail.config import Environment
 from newstrail.flows.steps import crawl_direct
 from newstrail.replay import build_replay, serve
-from newstrail.seeds import SeedSet
+from newstrail.seeds import Seed, SeedSet
 from newstrail.storage import open_store
 
 STORY = "Flood barrier collapse in the river delta leaves thousands displaced. " * 8
@@ -85,7 +85,20 @@ class _Handler(BaseHTTPRequestHandler):
             "/report.pdf": ("application/pdf", b"%PDF-1.4\n%%EOF\n"),
             "/fonts/f.woff2": ("font/woff2", b"wOF2" + b"\x00" * 32),
         }
-        if self.path in pages:
+        moves = {
+            "/moved.html": ("301", "/moved-again.html"),
+            "/moved-again.html": ("302", "/article3.html"),
+        }
+        if self.path in moves:
+            status, target = moves[self.path]
+            self.send_response(int(status))
+            self.send_header("Location", target)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if self.path == "/article3.html":
+            content_type, body = "text/html; charset=utf-8", _article("Delta levee", port)
+        elif self.path in pages:
             content_type, body = pages[self.path]
         elif self.path.endswith(".png"):
             content_type, body = "image/png", PNG
@@ -114,13 +127,14 @@ def test_requisites_of_articles_are_archived_once_and_replay_in_pywb(
     site: Site, default_seeds: SeedSet, tmp_path: Path
 ) -> None:
     seeds = default_seeds.with_urls([site.base + "/article.html", site.base + "/article2.html"])
-    seeds = replace(seeds, seeds=seeds.seeds[:2])
+    # A third seed reached through a redirect chain (301, then 302).
+    seeds = replace(seeds, seeds=(*seeds.seeds[:2], Seed(url=site.base + "/moved.html")))
     store = tmp_path / "store"
     summary = crawl_direct(
         seeds,
         store=str(store),
         collection="req",
-        budget=3,
+        budget=12,
         allow_private=True,
         download_delay=0.0,
         env=Environment(store=str(store), workdir=tmp_path / "work"),
@@ -143,10 +157,9 @@ def test_requisites_of_articles_are_archived_once_and_replay_in_pywb(
     # robots.txt is obeyed; an unrelated page's requisites are not fetched.
     assert fetched[(local, "/private/secret.png")] == 0
     assert fetched[(local, "/img/other.png")] == 0
-    # Over and above the page budget (3), which they do not use.
-    pages = [p for _, p in site.log if p.endswith(".html")]
-    assert len(pages) <= 3
+    # Over and above the page budget (12: seeds, redirects, feed probes, pages).
     counts = summary["counts"]
+    assert counts["requests"] <= 12 and summary["seeds"][site.base + "/moved.html"] == "ok"
     assert counts["requisites"] == len(wanted) + 1
     # Archived, each with a metadata record saying it was embedded (E) in its page.
     crawl_dir = store / "req" / summary["crawl_id"]
@@ -176,3 +189,8 @@ def test_requisites_of_articles_are_archived_once_and_replay_in_pywb(
             assert got.status == 200 and got.read() == PNG
         with urllib.request.urlopen(base + style[1], timeout=30) as got:
             assert got.status == 200 and b"font-face" in got.read()
+        # A redirect chain replays as it happened: 301, 302, then the article.
+        start = f"{base}/req/mp_/{site.base}/moved.html"
+        with urllib.request.urlopen(start, timeout=30) as got:
+            assert got.status == 200 and got.url.endswith("/article3.html"), got.url
+            assert "Delta levee" in got.read().decode("utf-8", "replace")
