@@ -7,16 +7,23 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import ipaddress
 import socket
+import ssl
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from warcio.archiveiterator import ArchiveIterator
 
 from newstrail.config import Environment
@@ -135,20 +142,70 @@ def _answer(conn: socket.socket, server: RawServer) -> None:
             conn.sendall(head + body)
 
 
-@pytest.fixture
-def raw_server() -> Iterator[RawServer]:
+def _tls_context(folder: Path) -> ssl.SSLContext:
+    """A server context with a throwaway self-signed certificate for 127.0.0.1."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    return context
+
+
+def _start(tls: ssl.SSLContext | None) -> tuple[RawServer, socket.socket]:
     listener = socket.create_server(("127.0.0.1", 0))
-    server = RawServer(f"http://127.0.0.1:{listener.getsockname()[1]}", _answers())
+    scheme = "https" if tls else "http"
+    server = RawServer(f"{scheme}://127.0.0.1:{listener.getsockname()[1]}", _answers())
 
     def accept() -> None:
         while True:
             try:
                 conn, _ = listener.accept()
+                if tls is not None:
+                    conn = tls.wrap_socket(conn, server_side=True)
             except OSError:
-                return
+                if listener.fileno() < 0:
+                    return
+                continue  # a handshake that failed
             threading.Thread(target=_serve, args=(conn, server), daemon=True).start()
 
     threading.Thread(target=accept, daemon=True).start()
+    return server, listener
+
+
+@pytest.fixture
+def raw_server() -> Iterator[RawServer]:
+    server, listener = _start(None)
+    yield server
+    listener.close()
+
+
+@pytest.fixture
+def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RawServer]:
+    server, listener = _start(_tls_context(tmp_path_factory.mktemp("tls")))
     yield server
     listener.close()
 
@@ -188,9 +245,14 @@ def _crawl(
     return run_crawler(config)
 
 
+@pytest.mark.parametrize("transport", ["http", "https"])
 def test_requests_and_response_heads_are_archived_as_they_went_over_the_wire(
-    raw_server: RawServer, default_seeds: SeedSet, tmp_path: Path
+    transport: str, request: pytest.FixtureRequest, default_seeds: SeedSet, tmp_path: Path
 ) -> None:
+    # Over TLS too: the bytes are taken inside the HTTP protocol, above TLS.
+    raw_server: RawServer = request.getfixturevalue(
+        "raw_server" if transport == "http" else "tls_server"
+    )
     paths = ["/odd", "/nope", "/gzip", "/chunked"]
     _crawl(raw_server, paths, default_seeds, tmp_path)
     blocks = _blocks(tmp_path)
