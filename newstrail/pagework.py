@@ -201,7 +201,8 @@ def _requisite_refs(root: etree._Element) -> Iterator[str]:
                 yield str(element.get("content"))
         elif tag == "a":
             href = element.get("href") or ""
-            if urlsplit(href.strip()).path.lower().endswith(".pdf"):
+            # By string: a hostile href must not stop the page's analysis.
+            if href.split("#", 1)[0].split("?", 1)[0].strip().lower().endswith(".pdf"):
                 yield href
 
 

@@ -12,7 +12,13 @@ from scrapy.linkextractors import IGNORED_EXTENSIONS as SCRAPY_IGNORED
 
 from newstrail.extract import ExtractionConfig, extract_article
 from newstrail.newsweb import HostileSite, NewsWebServer
-from newstrail.pagework import DEFAULT_MAX_LINKS, IGNORED_EXTENSIONS, PageLink, analyse_page
+from newstrail.pagework import (
+    DEFAULT_MAX_LINKS,
+    IGNORED_EXTENSIONS,
+    PageLink,
+    analyse_page,
+    css_requisites,
+)
 from newstrail.spiders.coverage import page_link_extractor
 
 
@@ -194,3 +200,33 @@ def test_unclosed_scripts_are_stripped_in_linear_time() -> None:
     work = analyse_page(page, "https://ex.org/scripts")
     assert time.monotonic() - started < 5
     assert work.limits == []  # nothing left to cut once the scripts are gone
+
+
+def test_requisites_are_found_and_hostile_references_skipped() -> None:
+    body = (
+        b"<html><head><link rel=stylesheet href='/s.css'><link rel='shortcut icon' href=/f.ico>"
+        b"<link rel=preload as=font href=/f.woff2><link rel=preload as=fetch href=/data.json>"
+        b"<link rel=stylesheet href='http://[bad/x.css'>"
+        b"<meta property='og:image' content='https://cdn.example/og.jpg'>"
+        b"<script src=/app.js></script></head><body><article><p>Text.</p>"
+        b"<img src=a.png srcset=',, b.png 2x , c.png 3x,'><img src='http://[::1/x.png'>"
+        b"<a href='http://[::1/r.pdf'>bad</a><a href='/doc.PDF?dl=1#p2'>doc</a>"
+        b"<img src='data:image/png;base64,AAAA'></article></body></html>"
+    )
+    work = analyse_page(body, "https://news.example/a/story.html")
+    assert work.requisites == [
+        "https://news.example/s.css",
+        "https://news.example/f.ico",
+        "https://news.example/f.woff2",
+        "https://cdn.example/og.jpg",
+        "https://news.example/a/a.png",
+        "https://news.example/a/b.png",
+        "https://news.example/a/c.png",
+        "https://news.example/doc.PDF?dl=1",
+        "https://news.example/app.js",
+    ]
+    css = b"a{background:url( 'i/bg.png' )}@import 'more.css';b{src:url(data:font/woff2;x)}"
+    assert css_requisites(css, "https://news.example/css/site.css") == [
+        "https://news.example/css/i/bg.png",
+        "https://news.example/css/more.css",
+    ]
