@@ -20,7 +20,6 @@ The module is core: it imports neither Scrapy nor Prefect.
 
 from __future__ import annotations
 
-import itertools
 import posixpath
 import re
 from collections.abc import Iterator
@@ -161,9 +160,6 @@ def _outlinks(
 
 _ICON_RELS = frozenset({"icon", "shortcut", "apple-touch-icon", "stylesheet", "preload"})
 _IMAGE_META = frozenset({"og:image", "og:image:url", "og:image:secure_url", "twitter:image"})
-_SCRIPT_SRC = re.compile(
-    rb"""<script\b[^>]*?\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE
-)
 _CSS_URL = re.compile(
     r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)"'\s]*))\s*\)|@import\s+(?:"([^"]*)"|'([^']*)')"""
 )
@@ -181,7 +177,11 @@ def _srcset(value: str) -> Iterator[str]:
 def _requisite_refs(root: etree._Element) -> Iterator[str]:
     for element in root.iter(etree.Element):
         tag = _tag(element)
-        if tag in ("img", "source", "input", "video", "audio", "embed", "track"):
+        if tag == "script":
+            src = element.get("src")
+            if src:
+                yield src
+        elif tag in ("img", "source", "input", "video", "audio", "embed", "track"):
             for attribute in ("src", "poster"):
                 value = element.get(attribute)
                 if value:
@@ -222,19 +222,12 @@ def _absolute(refs: Iterator[str], base: str, limit: int) -> list[str]:
     return found
 
 
-def _requisites(
-    root: etree._Element | None, html: bytes, text: str, url: str, limit: int
-) -> list[str]:
-    """The requisites of a page: from its prepared text (which has no scripts left),
-    and the ``<script src>`` of its first bytes, read by a scan that only moves on."""
+def _requisites(root: etree._Element | None, text: str, url: str, limit: int) -> list[str]:
+    """The requisites of a page, from its prepared text (a page over the HTML cap has
+    lost its scripts there, and with them their ``src``)."""
     if limit <= 0 or root is None:
         return []
-    base = get_base_url(text[:4096], url)
-    scripts = (
-        next(g for g in m.groups() if g is not None).decode("latin-1")
-        for m in _SCRIPT_SRC.finditer(html, 0, MAX_CSS_BYTES)
-    )
-    return _absolute(itertools.chain(_requisite_refs(root), scripts), base, limit)
+    return _absolute(_requisite_refs(root), get_base_url(text[:4096], url), limit)
 
 
 def css_requisites(css: bytes, url: str, limit: int = DEFAULT_MAX_REQUISITES) -> list[str]:
@@ -272,5 +265,5 @@ def analyse_page(
     limits = list(article.limits if article is not None else article_limits)
     if total > max_links:
         limits.append("links-capped")
-    requisites = _requisites(root, html, text, url, max_requisites)
+    requisites = _requisites(root, text, url, max_requisites)
     return PageWork(article, links, total, feed_links(text, url), limits, requisites)

@@ -219,11 +219,11 @@ def test_requisites_are_found_and_hostile_references_skipped() -> None:
         "https://news.example/f.ico",
         "https://news.example/f.woff2",
         "https://cdn.example/og.jpg",
+        "https://news.example/app.js",
         "https://news.example/a/a.png",
         "https://news.example/a/b.png",
         "https://news.example/a/c.png",
         "https://news.example/doc.PDF?dl=1",
-        "https://news.example/app.js",
     ]
     css = b"a{background:url( 'i/bg.png' )}@import 'more.css';b{src:url(data:font/woff2;x)}"
     assert css_requisites(css, "https://news.example/css/site.css") == [
