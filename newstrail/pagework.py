@@ -20,6 +20,7 @@ The module is core: it imports neither Scrapy nor Prefect.
 
 from __future__ import annotations
 
+import itertools
 import posixpath
 import re
 from collections.abc import Iterator
@@ -160,8 +161,13 @@ def _outlinks(
 
 _ICON_RELS = frozenset({"icon", "shortcut", "apple-touch-icon", "stylesheet", "preload"})
 _IMAGE_META = frozenset({"og:image", "og:image:url", "og:image:secure_url", "twitter:image"})
+# Each reference at most 512 characters long (256 unquoted), matched without backtracking
+# (possessive quantifiers): the scan from every "url(" of a hostile stylesheet
+# stops there instead of running on (a longer reference, in practice a data: URL,
+# is not fetched anyway).
 _CSS_URL = re.compile(
-    r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)"'\s]*))\s*\)|@import\s+(?:"([^"]*)"|'([^']*)')"""
+    r"""url\(\s*+(?:"([^"]{0,512}+)"|'([^']{0,512}+)'|([^)"'\s]{0,256}+))\s*+\)"""
+    r"""|@import\s++(?:"([^"]{0,512}+)"|'([^']{0,512}+)')"""
 )
 #: Bytes of a stylesheet read for its url(...) and @import references.
 MAX_CSS_BYTES = 512 * 1024
@@ -239,7 +245,10 @@ def css_requisites(css: bytes, url: str, limit: int = DEFAULT_MAX_REQUISITES) ->
         for m in _CSS_URL.finditer(text)
         if any(g for g in m.groups())
     )
-    return _absolute((r for r in refs if not r.lower().startswith("data:")), url, limit)
+    # At most a few times the limit looked at: a stylesheet naming one image
+    # thousands of times is not joined thousands of times.
+    wanted = itertools.islice((r for r in refs if not r.lower().startswith("data:")), 4 * limit)
+    return _absolute(wanted, url, limit)
 
 
 def analyse_page(

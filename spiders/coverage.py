@@ -738,12 +738,13 @@ class CoverageSpider(Spider):
                 meta={META_KEY: child, REQUISITE_META: depth, "download_slot": host_key(url)},
             )
 
-    def parse_requisite(self, response: Response) -> Iterator[PageItem | Request]:
+    async def parse_requisite(self, response: Response) -> AsyncIterator[PageItem | Request]:
         """A page requisite: archived (with its metadata record), never scored,
         extracted or followed; a stylesheet's own requisites (fonts, images) are
         fetched too, one level deep."""
         if truncation(response.flags) is not None:
-            yield from self._truncated(response)
+            for output in self._truncated(response):
+                yield output
             return
         provenance: Provenance = response.meta[META_KEY]
         warc, fetched_at = response.meta.get(WARC_META, (None, ""))
@@ -761,8 +762,10 @@ class CoverageSpider(Spider):
         )
         is_css = "css" in content_type.lower() or urlsplit(response.url).path.endswith(".css")
         if response.status == 200 and is_css and response.meta.get(REQUISITE_META) == 0:
-            found = css_requisites(response.body, response.url)
-            yield from self._requisites(found, provenance, response.url, depth=1)
+            # In a thread: a hostile stylesheet's scan takes up to half a second.
+            found = await asyncio.to_thread(css_requisites, response.body, response.url)
+            for request in self._requisites(found, provenance, response.url, depth=1):
+                yield request
 
     def _learn_ignored_params(self, url: str, canonical: str) -> None:
         """Parameters the page's own rel=canonical drops are noise on this site."""

@@ -230,3 +230,9 @@ def test_requisites_are_found_and_hostile_references_skipped() -> None:
         "https://news.example/css/i/bg.png",
         "https://news.example/css/more.css",
     ]
+
+
+def test_a_hostile_stylesheet_gives_no_requisites() -> None:
+    # Unclosed references from start to end: each scan stops after 512 characters.
+    for css in (b'url("' * 100_000, b"url(" * 130_000, b"@import '" + b"a" * 600_000):
+        assert css_requisites(css, "https://news.example/s.css") == []
