@@ -172,6 +172,10 @@ class CoverageSpider(Spider):
         # discovered pages are sent (the BudgetMiddleware reads this).
         self.seeds_pending: set[str] = set()
         self._requisites_queued = 0
+        # A re-crawl's known articles are admitted by start(), with their own priority:
+        # an outlink that names one must not claim it first, at a link's priority, where
+        # the page budget may drop it before it is sent (then it was never re-fetched).
+        self._known_articles = {canonical_url(u) for u in config.known_urls}
         # An incremental crawl re-fetches what the collection already holds conditionally.
         self.prior: dict[str, Capture] = {}
         if config.prior:
@@ -225,21 +229,22 @@ class CoverageSpider(Spider):
             meta=meta,
         )
 
-    def _admit(self, url: str) -> str | None:
+    def _admit(self, url: str, *, known: bool = False) -> str | None:
         """The URL to fetch if ``url`` is new and not a trap, else None (and it is dropped).
 
         What is fetched is the canonical form: tracking and session parameters
         (and those the site itself drops in its rel=canonical) would only make
         variants of the same page, and have no place in an archive's URLs.
         """
-        key = self._new_key(url)
+        key = self._new_key(url, known=known)
         if key is None:
             return None
         self.seen.add(key)
         return key
 
-    def _new_key(self, url: str) -> str | None:
-        """What :meth:`_admit` would fetch for ``url``, without taking it."""
+    def _new_key(self, url: str, *, known: bool = False) -> str | None:
+        """What :meth:`_admit` would fetch for ``url``, without taking it; a re-crawl's
+        known article only when ``known`` (start() admits those)."""
         if not is_http_url(url):
             return None
         if not_coverage_reason(url) is not None:
@@ -249,7 +254,7 @@ class CoverageSpider(Spider):
         ignored = self._ignored_params.get(host_key(key))
         if ignored:
             key = strip_params(key, ignored)
-        if key in self.seen:
+        if key in self.seen or (not known and key in self._known_articles):
             return None
         reason = static_trap_reason(key)
         if reason is not None or not self.traps.allows(key):
@@ -260,20 +265,33 @@ class CoverageSpider(Spider):
     async def start(self) -> AsyncIterator[Request]:
         if self._pool is not None:
             self._pool.start()
-        admitted = 0
+        # Seeds, then a re-crawl's known articles, no more than the budget: all are
+        # reserved before the first is yielded (Scrapy takes start requests lazily,
+        # while pages already fetched queue their links), so pages found meanwhile
+        # only use the budget they leave.
+        admitted: list[tuple[str, str]] = []
         for url in self.seed_urls:
             key = canonical_url(url)
             if key in self.seen:
                 continue
-            if admitted >= self.config.budget:
+            if len(admitted) >= self.config.budget:
                 # The budget is the budget, seeds included: the rest are not requested.
                 self.seed_status[url] = "over budget"
                 self._count("seeds_over_budget")
                 continue
-            admitted += 1
             self.seen.add(key)
             self.seed_status[url] = "pending"
             self.seeds_pending.add(url)
+            admitted.append(("seed", url))
+        known: list[str] = []
+        for url in self.config.known_urls:
+            if len(admitted) + len(known) >= self.config.budget:
+                self._count("known_over_budget")
+                break
+            if self._admit(url, known=True) is not None:
+                self.seeds_pending.add(url)
+                known.append(url)
+        for _, url in admitted:
             provenance = Provenance(
                 seed=url, parent=None, hop=0, depth=0, channel="seed", expected=1.0
             )
@@ -286,9 +304,7 @@ class CoverageSpider(Spider):
                 seed=url, parent=None, hop=0, depth=0, channel="known-feed", expected=0.8
             )
             yield self._request(url, provenance, SEED_PRIORITY - 1, self.parse_feed)
-        for rank, url in enumerate(self.config.known_urls):
-            if self._admit(url) is None:
-                continue
+        for rank, url in enumerate(known):
             provenance = Provenance(
                 seed=url, parent=None, hop=0, depth=0, channel="known-article", expected=0.7
             )
@@ -843,7 +859,7 @@ class CoverageSpider(Spider):
     def on_error(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
         provenance: Provenance | None = request.meta.get(META_KEY)
-        if provenance is not None and provenance.channel == "seed":
+        if provenance is not None and provenance.channel in ("seed", "known-article"):
             # A seed dropped before it was sent no longer holds budget back.
             self.seeds_pending.discard(provenance.seed)
         if isinstance(failure.value, IgnoreRequest):

@@ -129,12 +129,13 @@ class BudgetMiddleware:
             # would let a failing seed use the budget reserved for seeds not yet sent.
             return
         provenance = request.meta[META_KEY]
-        # Seeds come first, but a seed may wait on its host's robots.txt while pages
-        # discovered meanwhile are sent: those may only use the budget that the
-        # seeds not yet sent leave (the spider admits no more seeds than the budget).
+        # Seeds (and a re-crawl's known articles) come first, but one may wait on its
+        # host's robots.txt, or on Scrapy taking start requests lazily, while pages
+        # discovered meanwhile are sent: those may only use the budget that the ones
+        # not yet sent leave (the spider admits no more of them than the budget).
         context = crawl_context(self.crawler)
         pending = context.seeds_pending if context is not None else set()
-        if getattr(provenance, "channel", None) == "seed":
+        if getattr(provenance, "channel", None) in ("seed", "known-article"):
             pending.discard(provenance.seed)
             reserved = 0
         else:
