@@ -193,6 +193,44 @@ def _verbatim_response(head: bytes) -> _Verbatim:
     return _Verbatim(raw, " ".join(start[1:]), fields, start[0])
 
 
+def _request_head(
+    url: str,
+    method: str,
+    protocol: str,
+    headers: HeaderList,
+    body: bytes,
+    wire: bytes | None,
+) -> tuple[_RawHeaders, bytes]:
+    """A request record's head and body: as sent when ``wire`` has it, else built."""
+    if wire is not None:
+        return _verbatim_request(wire)
+    head = _RawHeaders(
+        f"{_request_target(url)} {protocol}", _http_headers(headers), protocol=method
+    )
+    return head, body
+
+
+def _response_head(
+    status: int, reason: str, protocol: str, headers: HeaderList, wire: bytes | None
+) -> _RawHeaders:
+    """A response's head: as received when ``wire`` has it, else built."""
+    if wire is not None:
+        return _verbatim_response(wire)
+    return _RawHeaders(
+        _status_line(status, reason), _archived_response_headers(headers), protocol=protocol
+    )
+
+
+def _refers_to(record_id: str, date: datetime | str, payload_digest: str) -> str:
+    """Check a revisit's pointers at its original; its ``WARC-Refers-To-Date``."""
+    if not re.fullmatch(r"[A-Za-z0-9-]+:[A-Za-z0-9+/=]+", payload_digest):
+        raise ValueError(f"invalid payload digest {payload_digest!r}")
+    _no_newline(record_id, "WARC-Refers-To")
+    if isinstance(date, str):
+        return _no_newline(date, "WARC-Refers-To-Date")
+    return warc_date(date)
+
+
 def warc_date(when: datetime) -> str:
     """``when`` as a WARC 1.1 date: UTC, ISO 8601, microseconds when non-zero."""
     if when.tzinfo is None or when.utcoffset() is None:
@@ -569,36 +607,15 @@ class RollingWarcWriter:
         _check_protocol(protocol)
         ip_address = None if ip is None else str(ipaddress.ip_address(ip))
         when = warc_date(date if date is not None else self._clock())
-        req_http: _RawHeaders
-        if wire_request is not None:
-            req_http, request_body = _verbatim_request(wire_request)
-        else:
-            req_http = _RawHeaders(
-                f"{_request_target(url)} {protocol}",
-                _http_headers(request_headers),
-                protocol=method,
-            )
-        resp_http: _RawHeaders
-        if wire_response_head is not None:
-            resp_http = _verbatim_response(wire_response_head)
-        else:
-            resp_http = _RawHeaders(
-                _status_line(status, reason),
-                _archived_response_headers(response_headers),
-                protocol=protocol,
-            )
+        req_http, request_body = _request_head(
+            url, method, protocol, request_headers, request_body, wire_request
+        )
+        resp_http = _response_head(status, reason, protocol, response_headers, wire_response_head)
         with _sized_body(response_body) as (body, size), self._group():
             # Ids are drawn once the file is open, so its warcinfo record comes first.
             request_id, response_id = self._new_id(), self._new_id()
-            req_record = self._writer.create_warc_record(
-                url,
-                "request",
-                payload=io.BytesIO(request_body),
-                length=len(request_body),
-                warc_headers_dict=self._warc_headers(
-                    "request", request_id, url, when, ip_address, response_id
-                ),
-                http_headers=req_http,
+            req_record = self._request_record(
+                url, req_http, request_body, request_id, when, ip_address, response_id
             )
             resp_warc_headers = self._warc_headers(
                 "response", response_id, url, when, ip_address, request_id
@@ -674,15 +691,8 @@ class RollingWarcWriter:
         _check_url(url)
         _check_url(refers_to_uri)
         _check_protocol(protocol)
-        if not re.fullmatch(r"[A-Za-z0-9-]+:[A-Za-z0-9+/=]+", payload_digest):
-            raise ValueError(f"invalid payload digest {payload_digest!r}")
-        _no_newline(refers_to_record_id, "WARC-Refers-To")
+        refers_date = _refers_to(refers_to_record_id, refers_to_date, payload_digest)
         ip_address = None if ip is None else str(ipaddress.ip_address(ip))
-        refers_date = (
-            _no_newline(refers_to_date, "WARC-Refers-To-Date")
-            if isinstance(refers_to_date, str)
-            else warc_date(refers_to_date)
-        )
         when = warc_date(date if date is not None else self._clock())
         http = _RawHeaders(
             _status_line(status, reason), _archived_response_headers(headers), protocol=protocol
@@ -741,47 +751,22 @@ class RollingWarcWriter:
         _check_protocol(protocol)
         if not _TOKEN.match(method):
             raise ValueError(f"invalid HTTP method {method!r}")
-        if not re.fullmatch(r"[A-Za-z0-9-]+:[A-Za-z0-9+/=]+", payload_digest):
-            raise ValueError(f"invalid payload digest {payload_digest!r}")
-        _no_newline(refers_to_record_id, "WARC-Refers-To")
+        refers_date = _refers_to(refers_to_record_id, refers_to_date, payload_digest)
         ip_address = None if ip is None else str(ipaddress.ip_address(ip))
-        refers_date = (
-            _no_newline(refers_to_date, "WARC-Refers-To-Date")
-            if isinstance(refers_to_date, str)
-            else warc_date(refers_to_date)
-        )
         when = warc_date(date if date is not None else self._clock())
-        req_http: _RawHeaders
-        if wire_request is not None:
-            req_http, request_body = _verbatim_request(wire_request)
-        else:
-            req_http = _RawHeaders(
-                f"{_request_target(url)} {protocol}",
-                _http_headers(request_headers),
-                protocol=method,
-            )
+        req_http, request_body = _request_head(
+            url, method, protocol, request_headers, request_body, wire_request
+        )
         not_modified = status == 304
-        resp_http: _RawHeaders | None = None
-        if not not_modified:
-            if wire_response_head is not None:
-                resp_http = _verbatim_response(wire_response_head)
-            else:
-                resp_http = _RawHeaders(
-                    _status_line(status, reason),
-                    _archived_response_headers(headers),
-                    protocol=protocol,
-                )
+        resp_http = (
+            None
+            if not_modified
+            else _response_head(status, reason, protocol, headers, wire_response_head)
+        )
         with self._group():
             request_id, revisit_id = self._new_id(), self._new_id()
-            req_record = self._writer.create_warc_record(
-                url,
-                "request",
-                payload=io.BytesIO(request_body),
-                length=len(request_body),
-                warc_headers_dict=self._warc_headers(
-                    "request", request_id, url, when, ip_address, revisit_id
-                ),
-                http_headers=req_http,
+            req_record = self._request_record(
+                url, req_http, request_body, request_id, when, ip_address, revisit_id
             )
             warc_headers = self._warc_headers(
                 "revisit", revisit_id, url, when, ip_address, request_id
@@ -800,6 +785,27 @@ class RollingWarcWriter:
             request_ref = self._write(req_record)
             revisit_ref = self._write(record)
         return ExchangeRefs(request_ref, revisit_ref)
+
+    def _request_record(
+        self,
+        url: str,
+        head: _RawHeaders,
+        body: bytes,
+        record_id: str,
+        when: str,
+        ip_address: str | None,
+        concurrent_to: str,
+    ) -> Any:
+        return self._writer.create_warc_record(
+            url,
+            "request",
+            payload=io.BytesIO(body),
+            length=len(body),
+            warc_headers_dict=self._warc_headers(
+                "request", record_id, url, when, ip_address, concurrent_to
+            ),
+            http_headers=head,
+        )
 
     @staticmethod
     def _warc_headers(
