@@ -203,15 +203,17 @@ http {{
 
 
 class TreeSampler:
-    """Peak RSS of a process and of its whole tree, and the CPU seconds of the
-    tree's largest process (the crawler), read from /proc every 50 ms."""
+    """Peak RSS and CPU seconds of the crawler process (the one whose command line
+    holds ``marker``, else ``pid``) and of the whole tree, read from /proc every 50 ms."""
 
-    def __init__(self, pid: int) -> None:
+    def __init__(self, pid: int, marker: str | None = None) -> None:
         self.pid = pid
+        #: What the crawler process's command line holds (None: the first process).
+        self.marker = marker
         self.peak_self = 0
         self.peak_tree = 0
         self._cpu: dict[int, float] = {}
-        self._largest: dict[int, int] = {}
+        self._crawler: int | None = None if marker else pid
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -241,11 +243,18 @@ class TreeSampler:
 
     @property
     def crawler_cpu(self) -> float:
-        """CPU seconds of the process that was largest most often."""
-        if not self._largest:
-            return 0.0
-        pid = max(self._largest, key=lambda p: self._largest[p])
-        return self._cpu.get(pid, 0.0)
+        """CPU seconds of the crawler process."""
+        return self._cpu.get(self._crawler, 0.0) if self._crawler is not None else 0.0
+
+    def _find_crawler(self, tree: list[int]) -> None:
+        for pid in tree:
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    if self.marker and self.marker.encode() in f.read():
+                        self._crawler = pid
+                        return
+            except OSError:
+                continue
 
     def _tree(self) -> list[int]:
         children: dict[int, list[int]] = {}
@@ -273,12 +282,10 @@ class TreeSampler:
                 cpu = self._cpu_seconds(pid)
                 if cpu is not None:
                     self._cpu[pid] = cpu
-            if sizes:
-                largest = max(sizes, key=lambda p: sizes[p])
-                self._largest[largest] = self._largest.get(largest, 0) + 1
-            # The crawler: the tree's largest process (newstrail's CLI and its
-            # crawler process are two).
-            self.peak_self = max(self.peak_self, max(sizes.values(), default=0))
+            if self._crawler is None:
+                self._find_crawler(tree)
+            if self._crawler is not None:
+                self.peak_self = max(self.peak_self, sizes.get(self._crawler, 0))
             self.peak_tree = max(self.peak_tree, sum(sizes.values()))
 
     def stop(self) -> None:
@@ -374,7 +381,8 @@ def crawl(
             env=env,
             cwd=tmp,
         )
-        sampler = TreeSampler(process.pid)
+        # newstrail's crawler is a process of its own, under the command's.
+        sampler = TreeSampler(process.pid, "spiders.run" if crawler in ("pool", "inproc") else None)
         code = process.wait()
         sampler.stop()
         wall = time.monotonic() - started

@@ -91,8 +91,10 @@ def _warm_up() -> None:
 
 
 def _worker_main(conn: Connection, task: Task, config: ExtractionConfig | None) -> None:
-    """A worker's loop: one page in, one ``(ok, value)`` out, until told to stop."""
+    """A worker's loop: one page in, one ``(ok, value)`` out, until told to stop; a
+    ``("scoring", PageScoring)`` message sets what later pages are scored with."""
     _warm_up()
+    options: dict[str, Any] = {}
     while True:
         try:
             message = conn.recv()
@@ -100,12 +102,22 @@ def _worker_main(conn: Connection, task: Task, config: ExtractionConfig | None) 
             return  # the pool is gone
         if message is None:
             return
+        if message[0] == "scoring":
+            options = {"scoring": message[1]}
+            continue
         html, url, content_type, max_links = message
         del message
         try:
             result: tuple[bool, Any] = (
                 True,
-                task(html, url, content_type=content_type, config=config, max_links=max_links),
+                task(
+                    html,
+                    url,
+                    content_type=content_type,
+                    config=config,
+                    max_links=max_links,
+                    **options,
+                ),
             )
         except Exception as exc:
             result = (False, exc)
@@ -131,6 +143,8 @@ class _Worker:
     future: Future[PageWork] | None = None
     deadline: float = 0.0
     done: int = 0
+    #: The pool's scoring version this worker has (0: none yet).
+    scoring: int = 0
 
 
 @dataclass
@@ -181,6 +195,8 @@ class ExtractionPool:
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_w, False)
         self._workers: list[_Worker] = []
+        self._scoring: Any = None
+        self._scoring_version = 0
 
     # -- the callers' side -----------------------------------------------------------
 
@@ -219,6 +235,14 @@ class ExtractionPool:
         self.start()
         self._wake()
         return future
+
+    def set_scoring(self, scoring: Any) -> None:
+        """Score the pages handed out from now on with ``scoring`` (a
+        :class:`~newstrail.pagework.PageScoring`): each worker gets it once, before
+        its next page, and the task is called with ``scoring=``."""
+        with self._lock:
+            self._scoring = scoring
+            self._scoring_version += 1
 
     def close(self, *, wait: bool = True, cancel_pending: bool = False) -> None:
         """Stop the workers: after the queued pages (``wait``), or dropping them
@@ -336,7 +360,12 @@ class ExtractionPool:
                 if page.started or page.future.set_running_or_notify_cancel():
                     page.started = True
                     break
+            with self._lock:
+                scoring, version = self._scoring, self._scoring_version
             try:
+                if worker.scoring != version:
+                    worker.conn.send(("scoring", scoring))
+                    worker.scoring = version
                 worker.conn.send(page.args)
             except OSError:  # the worker died while idle: give the page to its successor
                 with self._lock:

@@ -34,12 +34,17 @@ from w3lib.url import safe_url_string
 
 from newstrail.discovery import feed_links
 from newstrail.extract import Article, ExtractionConfig, extract_prepared, prepare_html
+from newstrail.frontier import static_trap_reason
+from newstrail.relevance import Relevance, RelevanceModel
+from newstrail.stories import StoryIndex, StorySketch
+from newstrail.urls import canonical_url, is_http_url, not_coverage_reason
 
 __all__ = [
     "DEFAULT_MAX_LINKS",
     "DEFAULT_MAX_REQUISITES",
     "IGNORED_EXTENSIONS",
     "PageLink",
+    "PageScoring",
     "PageWork",
     "analyse_page",
     "css_requisites",
@@ -79,10 +84,30 @@ _string = etree.XPath("string()")
 
 @dataclass(frozen=True)
 class PageLink:
-    """One outlink: its absolute URL and the text of its element (stripped)."""
+    """One outlink: its absolute URL and the text of its element (stripped).
+
+    A page analysed with a :class:`PageScoring` also has what the crawl admits the
+    link by: ``drop``, why it is never fetched (``"not-http"``, ``"not-coverage"``,
+    ``"trap"``: ``newstrail.urls``, ``newstrail.frontier``), else its canonical URL
+    ``key`` and its expected relevance ``score`` (``RelevanceModel.score_link``).
+    """
 
     url: str
     text: str
+    key: str | None = None
+    drop: str | None = None
+    score: float | None = None
+
+
+@dataclass(frozen=True)
+class PageScoring:
+    """What scores a page as the crawl would: its relevance model, numbered by
+    ``generation`` (the crawl's model grows when a seed given only by URL is
+    fetched, and a page scored by an older one is scored again). Story sketches
+    are made for the crawl's ``StoryIndex()`` (its default parameters)."""
+
+    model: RelevanceModel
+    generation: int = 0
 
 
 @dataclass
@@ -105,6 +130,11 @@ class PageWork:
     #: icons, ``og:image``, preloaded fonts, and linked PDF documents; absolute,
     #: de-duplicated, in page order, at most ``max_requisites``.
     requisites: list[str] = field(default_factory=list)
+    #: With a :class:`PageScoring`: the article's relevance and story sketch, and
+    #: the generation of the model that scored it (None, None, -1 without).
+    relevance: Relevance | None = None
+    story: StorySketch | None = None
+    scored_by: int = -1
 
 
 def _tag(element: etree._Element) -> str:
@@ -259,12 +289,15 @@ def analyse_page(
     config: ExtractionConfig | None = None,
     max_links: int = DEFAULT_MAX_LINKS,
     max_requisites: int = DEFAULT_MAX_REQUISITES,
+    scoring: PageScoring | None = None,
 ) -> PageWork:
     """Extract a page's article, outlinks and feeds, within the configured limits.
 
     ``content_type`` is the HTTP Content-Type (its charset is honoured). The body is
     decoded and capped once (``ExtractionConfig.max_html_bytes``), and all three
-    read that text.
+    read that text. With ``scoring``, the article is also scored and sketched and
+    the links canonicalised and scored (:func:`score_page`), so that a crawl's
+    reactor only looks the results up.
     """
     config = config or ExtractionConfig()
     text, article_limits, encoding = prepare_html(html, config, content_type=content_type)
@@ -275,4 +308,32 @@ def analyse_page(
     if total > max_links:
         limits.append("links-capped")
     requisites = _requisites(root, text, url, max_requisites)
-    return PageWork(article, links, total, feed_links(text, url), limits, requisites)
+    work = PageWork(article, links, total, feed_links(text, url), limits, requisites)
+    if scoring is not None:
+        score_page(work, scoring)
+    return work
+
+
+_SKETCHER = StoryIndex()
+
+
+def score_page(work: PageWork, scoring: PageScoring) -> None:
+    """Score ``work``'s article and links with ``scoring`` and sketch its story, in place."""
+    model = scoring.model
+    if work.article is not None:
+        article = work.article
+        work.relevance = model.score(article.text, article.title, article.date)
+        work.story = _SKETCHER.sketch(article.text)
+    work.links = [_admission(link, model) for link in work.links]
+    work.scored_by = scoring.generation
+
+
+def _admission(link: PageLink, model: RelevanceModel) -> PageLink:
+    if not is_http_url(link.url):
+        return PageLink(link.url, link.text, drop="not-http")
+    if not_coverage_reason(link.url) is not None:
+        return PageLink(link.url, link.text, drop="not-coverage")
+    key = canonical_url(link.url)
+    if static_trap_reason(key) is not None:
+        return PageLink(link.url, link.text, key, drop="trap")
+    return PageLink(link.url, link.text, key, score=model.score_link(link.text, key))

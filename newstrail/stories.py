@@ -26,7 +26,12 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["StoryIndex", "StoryMatch", "shingle_hashes"]
+__all__ = [
+    "StoryIndex",
+    "StoryMatch",
+    "StorySketch",
+    "shingle_hashes",
+]
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 # Fixed, so signatures and story ids are the same in every process and run.
@@ -124,6 +129,19 @@ class _BandTable:
 
 
 @dataclass(frozen=True)
+class StorySketch:
+    """What :meth:`StoryIndex.assign_sketch` needs of a text: its MinHash signature,
+    shingle count, band keys and story id. Made by :meth:`StoryIndex.sketch`, which
+    reads no index state, so an extraction worker makes it and the crawl's one
+    index only looks it up."""
+
+    story_id: str
+    size: int
+    keys: tuple[int, ...]
+    signature: bytes
+
+
+@dataclass(frozen=True)
 class StoryMatch:
     """The story a text belongs to, and the first capture of it when this one is a copy."""
 
@@ -177,22 +195,33 @@ class StoryIndex:
 
     def assign(self, url: str, text: str) -> StoryMatch:
         """The story of ``text`` captured at ``url``; the first capture of a story founds it."""
+        return self.assign_sketch(url, self.sketch(text))
+
+    def sketch(self, text: str) -> StorySketch:
+        """``text``'s sketch, as :meth:`assign_sketch` takes it (the costly part of
+        :meth:`assign`; it depends on the index's parameters only)."""
         items = shingle_hashes(text, self.shingle_size)
         signature = self._hasher.signature(items)
         story_id = hashlib.blake2b(signature.tobytes(), digest_size=8).hexdigest()
-        if len(items) < self.min_words:
-            return StoryMatch(story_id, None)
-        keys = self._band_keys(signature)
-        best = self._best_match(signature, len(items), self._table.get(keys))
+        keys = self._band_keys(signature) if len(items) >= self.min_words else []
+        return StorySketch(story_id, len(items), tuple(keys), signature.tobytes())
+
+    def assign_sketch(self, url: str, sketch: StorySketch) -> StoryMatch:
+        """:meth:`assign` for a text already sketched (by an index of the same parameters)."""
+        if sketch.size < self.min_words:
+            return StoryMatch(sketch.story_id, None)
+        signature: Signature = np.frombuffer(sketch.signature, dtype=np.uint32)
+        keys = list(sketch.keys)
+        best = self._best_match(signature, sketch.size, self._table.get(keys))
         if best is not None:
             return StoryMatch(self._ids[best], self._first[best])
         number = len(self._ids)
         self._table.add(keys, number)
-        self._signatures.append(signature.tobytes())
-        self._sizes.append(len(items))
-        self._ids.append(story_id)
+        self._signatures.append(sketch.signature)
+        self._sizes.append(sketch.size)
+        self._ids.append(sketch.story_id)
         self._first.append(url)
-        return StoryMatch(story_id, None)
+        return StoryMatch(sketch.story_id, None)
 
     def _band_keys(self, signature: Signature) -> list[int]:
         rows = self.rows

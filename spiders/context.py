@@ -10,7 +10,7 @@ attribute silently switched a component off; read from one typed
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 from weakref import WeakKeyDictionary
@@ -48,7 +48,8 @@ class CrawlContext:
     collection's earlier captures by canonical URL (a re-crawl); ``robots_seen``:
     called with a host, its base URL and the sitemaps its robots.txt names;
     ``shared_budget``: the budget of all workers, set by the distributed add-on
-    (None: this crawler counts its own pages).
+    (None: this crawler counts its own pages); ``analysis_room``: waits until the
+    pages downloaded but not yet analysed are under their limit (None: no limit).
     """
 
     seen: UrlSet
@@ -57,6 +58,7 @@ class CrawlContext:
     seeds_pending: set[str] = field(default_factory=set)
     prior: dict[str, Capture] = field(default_factory=dict)
     shared_budget: PageBudget | None = None
+    analysis_room: Callable[[], Awaitable[None]] | None = None
 
 
 _CONTEXTS: WeakKeyDictionary[Crawler, CrawlContext] = WeakKeyDictionary()

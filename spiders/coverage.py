@@ -10,6 +10,7 @@ seeds themselves. Feed and sitemap entries are scored by what the listing says
 from __future__ import annotations
 
 import asyncio
+import copy
 import heapq
 import logging
 from collections import Counter
@@ -34,6 +35,7 @@ from newstrail.frontier import TrapGuard, UrlSet, static_trap_reason
 from newstrail.pagework import (
     DEFAULT_MAX_REQUISITES,
     PageLink,
+    PageScoring,
     PageWork,
     analyse_page,
     css_requisites,
@@ -82,6 +84,10 @@ _QUEUE_MIN = 20
 #: analysed in the crawler's own process; larger ones wait for the workers. The worst
 #: page measured at this size, 128 KiB of links, takes 0.3 s (bench/hostile.py).
 IN_PROCESS_MAX_BYTES = 128 * 1024
+#: Pages downloaded and waiting for (or in) analysis in the pool, per worker, and
+#: their bytes, past which page downloads wait (PageBodyMiddleware).
+ANALYSIS_BACKLOG_PER_WORKER = 8
+ANALYSIS_BACKLOG_BYTES = 32 * 1024 * 1024
 #: Page requisites go before pages, so a page and its images are captured together.
 REQUISITE_PRIORITY = SEED_PRIORITY // 2
 
@@ -167,6 +173,15 @@ class CoverageSpider(Spider):
         self._pool = (
             ExtractionPool(workers, timeout=config.extract_timeout) if workers != 0 else None
         )
+        # Pages are scored, sketched for story clustering and their links
+        # canonicalised and scored where they are analysed (a worker), with a copy
+        # of the relevance model; a page scored by an older model is scored again.
+        self._scoring = PageScoring(copy.deepcopy(self.model), 0)
+        if self._pool is not None:
+            self._pool.set_scoring(self._scoring)
+        self._backlog_pages = 0
+        self._backlog_bytes = 0
+        self._room = asyncio.Event()
         # Seeds admitted but not yet sent: pages other than seeds may only use the
         # budget these leave, since a seed may wait on its host's robots.txt while
         # discovered pages are sent (the BudgetMiddleware reads this).
@@ -189,6 +204,7 @@ class CoverageSpider(Spider):
             robots_seen=self.robots_seen,
             seeds_pending=self.seeds_pending,
             prior=self.prior,
+            analysis_room=self._analysis_room if self._pool is not None else None,
         )
 
     @classmethod
@@ -600,7 +616,32 @@ class CoverageSpider(Spider):
         # A large page that comes before the workers are up waits for them in the
         # pool's queue: analysed here it would hold the reactor, with no time limit.
         future = self._pool.submit(body, url, content_type=content_type, max_links=max_links)
-        return asyncio.wrap_future(future)
+        size = len(body)
+        self._backlog_pages += 1
+        self._backlog_bytes += size
+        waiting = asyncio.wrap_future(future)
+
+        def release(_: asyncio.Future[PageWork]) -> None:
+            self._backlog_pages -= 1
+            self._backlog_bytes -= size
+            if not self._backlog_full():
+                self._room.set()
+
+        waiting.add_done_callback(release)
+        return waiting
+
+    def _backlog_full(self) -> bool:
+        assert self._pool is not None
+        return (
+            self._backlog_pages >= ANALYSIS_BACKLOG_PER_WORKER * self._pool.workers
+            or self._backlog_bytes >= ANALYSIS_BACKLOG_BYTES
+        )
+
+    async def _analysis_room(self) -> None:
+        """Return once the pages waiting for analysis are under their limits."""
+        while self._backlog_full():
+            self._room.clear()
+            await self._room.wait()
 
     def closed(self, reason: str) -> None:
         if self._pool is not None:
@@ -649,7 +690,14 @@ class CoverageSpider(Spider):
                 # A seed given only by URL joins the profile once its text is known.
                 self._profiled.add(provenance.seed)
                 self.model.add_text(article.text)
-            relevance = self.model.score(article.text, article.title, article.date)
+                self._scoring = PageScoring(copy.deepcopy(self.model), self._scoring.generation + 1)
+                if self._pool is not None:
+                    self._pool.set_scoring(self._scoring)
+            relevance = (
+                work.relevance
+                if work is not None and self._scored(work) and work.relevance is not None
+                else self.model.score(article.text, article.title, article.date)
+            )
             key = page_canonical_url(response.url, article)
             self._learn_ignored_params(response.url, key)
             score = relevance.score
@@ -674,7 +722,12 @@ class CoverageSpider(Spider):
         if article is not None and not unchanged:
             self.captured[key] = response.url
             self.seen.add(key)
-            story = self.stories.assign(response.url, article.text)
+            sketch = work.story if work is not None else None
+            story = (
+                self.stories.assign_sketch(response.url, sketch)
+                if sketch is not None
+                else self.stories.assign(response.url, article.text)
+            )
             item.story_id, item.duplicate_of = story.story_id, story.duplicate_of
             item.kind = "article"
             self._count("articles")
@@ -710,7 +763,9 @@ class CoverageSpider(Spider):
             self.seed_status[provenance.seed] = "no article text found"
         feeds = work.feeds if work is not None else []
         links = work.links if work is not None else []
-        requests = list(self._follow(response, provenance, related, score, links))
+        requests = list(
+            self._follow(response, provenance, related, score, links, self._scored(work))
+        )
         hop = 0 if related else provenance.hop + 1
         if hop <= self.config.max_hops and not self.budget_spent:
             for url in feeds:
@@ -819,6 +874,7 @@ class CoverageSpider(Spider):
         related: bool,
         score: float,
         links: list[PageLink],
+        prescored: bool = False,
     ) -> Iterator[Request]:
         """Requests for the best new outlinks of a page, as many as the budget can use.
 
@@ -832,11 +888,12 @@ class CoverageSpider(Spider):
         scored: list[tuple[float, int, str, PageLink]] = []
         keys: set[str] = set()
         for link in links:
-            key = self._new_key(link.url)
-            if key is None or key in keys:
+            admitted = self._link_key(link, prescored)
+            if admitted is None or admitted[0] in keys:
                 continue
+            key, link_score = admitted
             keys.add(key)
-            expected, priority = link_priority(score, self.model.score_link(link.text, key))
+            expected, priority = link_priority(score, link_score)
             scored.append((expected, priority, key, link))
         room = max(_QUEUE_MIN, _QUEUE_PER_REMAINING * self.budget_left)
         if len(scored) > room:
@@ -855,6 +912,36 @@ class CoverageSpider(Spider):
             )
             self._count("links_queued")
             yield self._request(url, child, priority)
+
+    def _scored(self, work: PageWork | None) -> bool:
+        """Whether ``work`` was scored by the crawl's current relevance model."""
+        return work is not None and work.scored_by == self._scoring.generation
+
+    def _link_key(self, link: PageLink, prescored: bool) -> tuple[str, float] | None:
+        """The URL to fetch for ``link`` and its expected relevance, or None: what
+        :meth:`_new_key` and ``score_link`` give, from what the page's analysis
+        found of the link where it can be used (the same model, no parameter
+        the site drops)."""
+        key = link.key
+        if link.drop == "not-http":
+            return None
+        if link.drop == "not-coverage":
+            self._count("links_not_coverage")
+            return None
+        if (
+            not prescored
+            or key is None
+            or link.score is None
+            or self._ignored_params.get(host_key(key))
+        ):
+            found = self._new_key(link.url)
+            return None if found is None else (found, self.model.score_link(link.text, found))
+        if key in self.seen or key in self._known_articles:
+            return None
+        if not self.traps.allows(key):
+            self._count("trap_links_dropped")
+            return None
+        return key, link.score
 
     def on_error(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]

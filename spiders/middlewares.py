@@ -197,7 +197,27 @@ class PageBodyMiddleware:
     pool) and the spider gets the response with an empty body. Outermost among the
     downloader middlewares, so this runs after decompression and redirects; the
     WARC record was written from the body as downloaded (``response_downloaded``).
+
+    Since Scrapy no longer sees those bodies, this middleware also holds back a
+    page's download while the pages waiting for analysis are over their limit
+    (``CrawlContext.analysis_room``): a download faster than extraction would
+    otherwise queue bodies without end. A request held here counts as one being
+    downloaded, so the engine stops taking requests from the scheduler.
     """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> PageBodyMiddleware:
+        return cls(crawler)
+
+    async def process_request(self, request: Request) -> None:
+        if not request.meta.get(EXTRACT_META):
+            return
+        context = crawl_context(self.crawler)
+        if context is not None and context.analysis_room is not None:
+            await context.analysis_room()
 
     def process_response(self, request: Request, response: Response) -> Response:
         if not 200 <= response.status < 300 or truncation(response.flags) is not None:

@@ -12,7 +12,8 @@ import pytest
 
 from newstrail.extract import ExtractionConfig
 from newstrail.extract_pool import ExtractionFailed, ExtractionPool, ExtractionTimeout
-from newstrail.pagework import PageLink, PageWork, analyse_page
+from newstrail.pagework import PageLink, PageScoring, PageWork, analyse_page
+from newstrail.relevance import RelevanceModel
 
 ARTICLE = (
     "<html><head><title>Council backs school budget</title></head><body><article>"
@@ -148,3 +149,19 @@ def test_config_reaches_the_workers() -> None:
     with ExtractionPool(workers=1, config=config) as pool:
         work = pool.submit(ARTICLE, "https://news.example/a").result(timeout=60)
     assert work.article is None  # too short for this config
+
+
+def test_pages_are_scored_by_the_latest_scoring_the_pool_was_given() -> None:
+    url = "https://news.example/2020/01/05/council"
+    first = PageScoring(RelevanceModel(["council school budget"]), generation=0)
+    second = PageScoring(RelevanceModel(["football transfer window"]), generation=1)
+    with ExtractionPool(workers=1) as pool:
+        pool.set_scoring(first)
+        before = pool.submit(ARTICLE, url).result(60)
+        pool.set_scoring(second)
+        after = pool.submit(ARTICLE, url).result(60)
+    assert before == analyse_page(ARTICLE, url, scoring=first)
+    assert after == analyse_page(ARTICLE, url, scoring=second)
+    assert (before.scored_by, after.scored_by) == (0, 1)
+    assert before.relevance is not None and after.relevance is not None
+    assert before.relevance.score > after.relevance.score

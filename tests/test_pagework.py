@@ -236,3 +236,46 @@ def test_a_hostile_stylesheet_gives_no_requisites() -> None:
     # Unclosed references from start to end: each scan stops after 512 characters.
     for css in (b'url("' * 100_000, b"url(" * 130_000, b"@import '" + b"a" * 600_000):
         assert css_requisites(css, "https://news.example/s.css") == []
+
+
+SCORED_PAGE = (
+    "<html><head><title>US troops in Iraq: parliament votes to expel them</title>"
+    '<meta property="article:published_time" content="2020-01-05T10:00:00Z"></head><body>'
+    "<article><h1>US troops in Iraq: parliament votes to expel them</h1>"
+    + "<p>Iraq's parliament voted on Sunday to expel the 5,200 US troops stationed in the"
+    " country, after the strike that killed a general near Baghdad airport.</p>"
+    * 6
+    + '<a href="/world/iraq-troops-vote?utm_source=x">Troops vote</a>'
+    '<a href="/calendar/2020/01/?day=3">Calendar</a>'
+    '<a href="mailto:desk@news.example">Write to us</a>'
+    '<a href="/sport/football">Football</a></article></body></html>'
+).encode()
+
+
+def test_a_scored_page_carries_what_the_crawler_would_compute() -> None:
+    from newstrail.frontier import static_trap_reason
+    from newstrail.pagework import PageScoring
+    from newstrail.relevance import RelevanceModel
+    from newstrail.stories import StoryIndex
+    from newstrail.urls import canonical_url, not_coverage_reason
+
+    url = "https://news.example/2020/01/05/iraq-vote"
+    model = RelevanceModel(["Iraq parliament votes to expel US troops from the country"])
+    work = analyse_page(SCORED_PAGE, url, scoring=PageScoring(model, generation=3))
+    plain = analyse_page(SCORED_PAGE, url)
+    assert work.article == plain.article and work.article is not None
+    assert work.scored_by == 3
+    assert work.relevance == model.score(work.article.text, work.article.title, work.article.date)
+    index, other = StoryIndex(), StoryIndex()
+    assert work.story is not None
+    assert index.assign_sketch(url, work.story) == other.assign(url, work.article.text)
+    assert [link.url for link in work.links] == [link.url for link in plain.links]
+    for link in work.links:
+        if not_coverage_reason(link.url) is not None:
+            assert link.drop == "not-coverage" and link.score is None
+        elif static_trap_reason(canonical_url(link.url)) is not None:
+            assert link.drop == "trap" and link.score is None
+        else:
+            assert link.key == canonical_url(link.url)
+            assert link.score == model.score_link(link.text, link.key)
+    assert {link.drop for link in work.links} >= {None}
