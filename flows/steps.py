@@ -109,6 +109,7 @@ def plan_crawl(
         wacz=wacz,
         requisites=requisites,
         max_requisites=env.max_requisites,
+        full_extraction=env.full_extraction,
     )
 
 

@@ -150,6 +150,9 @@ class Environment:
     download_timeout: float = DEFAULT_DOWNLOAD_TIMEOUT
     #: Page requisites one crawl fetches at most (NEWSTRAIL_MAX_REQUISITES).
     max_requisites: int = DEFAULT_MAX_REQUISITES
+    #: Every page gets the full extraction, not only those the fast text puts near
+    #: the relevance threshold (NEWSTRAIL_FULL_EXTRACTION=1).
+    full_extraction: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Environment:
@@ -171,6 +174,7 @@ class Environment:
             ),
             download_timeout=_float(env, "NEWSTRAIL_DOWNLOAD_TIMEOUT", DEFAULT_DOWNLOAD_TIMEOUT),
             max_requisites=_int(env, "NEWSTRAIL_MAX_REQUISITES", DEFAULT_MAX_REQUISITES),
+            full_extraction=env.get("NEWSTRAIL_FULL_EXTRACTION", "") not in ("", "0"),
         )
 
 
@@ -206,6 +210,9 @@ class CrawlConfig:
     #: Whose page requisites are fetched (REQUISITE_MODES), and how many at most.
     requisites: str = "related"
     max_requisites: int = DEFAULT_MAX_REQUISITES
+    #: The full extraction for every page (else only for seeds, known articles and
+    #: pages whose fast text scores near the threshold: ``newstrail.pagework``).
+    full_extraction: bool = False
     # Incremental re-crawls: the collection's latest captures (a captures file in
     # the staging folder), and the known related articles and feeds to revisit.
     prior: str | None = None
@@ -296,6 +303,7 @@ class CrawlConfig:
             "download_timeout": self.download_timeout,
             "requisites": self.requisites,
             "max_requisites": self.max_requisites,
+            "full_extraction": self.full_extraction,
             "incremental": self.prior is not None,
         }
 

@@ -105,7 +105,7 @@ def _worker_main(conn: Connection, task: Task, config: ExtractionConfig | None) 
         if message[0] == "scoring":
             options = {"scoring": message[1]}
             continue
-        html, url, content_type, max_links = message
+        html, url, content_type, max_links, full = message
         del message
         try:
             result: tuple[bool, Any] = (
@@ -117,6 +117,7 @@ def _worker_main(conn: Connection, task: Task, config: ExtractionConfig | None) 
                     config=config,
                     max_links=max_links,
                     **options,
+                    **({"full": True} if full else {}),
                 ),
             )
         except Exception as exc:
@@ -150,7 +151,7 @@ class _Worker:
 @dataclass
 class _Page:
     future: Future[PageWork]
-    args: tuple[bytes, str, str | None, int] = field(repr=False)
+    args: tuple[bytes, str, str | None, int, bool] = field(repr=False)
     started: bool = False
 
 
@@ -221,8 +222,10 @@ class ExtractionPool:
         *,
         content_type: str | None = None,
         max_links: int = DEFAULT_MAX_LINKS,
+        full: bool = False,
     ) -> Future[PageWork]:
         """Queue one page; the future gives its :class:`~newstrail.pagework.PageWork`.
+        ``full`` asks for the full extraction whatever the scoring (a seed's page).
 
         The future raises :class:`ExtractionTimeout` past the pool's ``timeout``,
         :class:`ExtractionFailed` when the worker died, or what the analysis raised.
@@ -231,7 +234,7 @@ class ExtractionPool:
         with self._lock:
             if self._closed:
                 raise RuntimeError("the extraction pool is closed")
-            self._pending.append(_Page(future, (html, url, content_type, max_links)))
+            self._pending.append(_Page(future, (html, url, content_type, max_links, full)))
         self.start()
         self._wake()
         return future

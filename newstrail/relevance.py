@@ -57,16 +57,33 @@ def _stem(word: str) -> str:
     return word
 
 
+def _term(word: str) -> str:
+    """The term a lower-cased word counts as ("" for none)."""
+    word = word.replace("\u2019", "'")
+    if word.endswith("'s"):
+        word = word[:-2]
+    if len(word) < 2 or word in _STOPWORDS or (word.isdigit() and len(word) != 4):
+        return ""
+    return _stem(word)
+
+
+# Words seen, with their terms: most words of a crawl's pages recur.
+_terms: dict[str, str] = {}
+_MAX_TERMS = 200_000
+
+
 def tokenize(text: str) -> list[str]:
     """Lower-cased, plural-folded content words of ``text``."""
     out = []
-    for match in _WORD.finditer(text.lower()):
-        word = match.group().replace("\u2019", "'")
-        if word.endswith("'s"):
-            word = word[:-2]
-        if len(word) < 2 or word in _STOPWORDS or (word.isdigit() and len(word) != 4):
-            continue
-        out.append(_stem(word))
+    terms = _terms
+    for word in _WORD.findall(text.lower()):
+        term = terms.get(word)
+        if term is None:
+            term = _term(word)
+            if len(terms) < _MAX_TERMS:
+                terms[word] = term
+        if term:
+            out.append(term)
     return out
 
 

@@ -15,6 +15,7 @@ import heapq
 import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Iterator
+from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -176,7 +177,7 @@ class CoverageSpider(Spider):
         # Pages are scored, sketched for story clustering and their links
         # canonicalised and scored where they are analysed (a worker), with a copy
         # of the relevance model; a page scored by an older model is scored again.
-        self._scoring = PageScoring(copy.deepcopy(self.model), 0)
+        self._scoring = PageScoring(copy.deepcopy(self.model), 0, fast=not config.full_extraction)
         if self._pool is not None:
             self._pool.set_scoring(self._scoring)
         self._backlog_pages = 0
@@ -556,7 +557,11 @@ class CoverageSpider(Spider):
         limits: list[str] = []
         if body is not None:
             content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
-            pending = self._analyse(body, response.url, content_type)
+            provenance: Provenance = response.meta[META_KEY]
+            # A seed's text makes the profile, and a known article's is compared with
+            # its last capture: both always get the full extraction.
+            full = provenance.channel in ("seed", "known-article")
+            pending = self._analyse(body, response.url, content_type, full=full)
             del body
             try:
                 work = await pending
@@ -593,7 +598,9 @@ class CoverageSpider(Spider):
             if retry is not None:
                 yield retry
 
-    def _analyse(self, body: bytes, url: str, content_type: str) -> asyncio.Future[PageWork]:
+    def _analyse(
+        self, body: bytes, url: str, content_type: str, *, full: bool = False
+    ) -> asyncio.Future[PageWork]:
         # The page's analysis is the crawl's heaviest CPU work: done in worker
         # processes it uses every core and never holds the reactor, whose timers
         # pace requests. Small pages that come before the workers are up are done
@@ -606,7 +613,14 @@ class CoverageSpider(Spider):
             done: asyncio.Future[PageWork] = asyncio.get_running_loop().create_future()
             try:
                 done.set_result(
-                    analyse_page(body, url, content_type=content_type, max_links=max_links)
+                    analyse_page(
+                        body,
+                        url,
+                        content_type=content_type,
+                        max_links=max_links,
+                        scoring=self._scoring,
+                        full=full,
+                    )
                 )
             except Exception as exc:
                 done.set_exception(exc)
@@ -615,7 +629,9 @@ class CoverageSpider(Spider):
         self._count("extracted_in_pool")
         # A large page that comes before the workers are up waits for them in the
         # pool's queue: analysed here it would hold the reactor, with no time limit.
-        future = self._pool.submit(body, url, content_type=content_type, max_links=max_links)
+        future = self._pool.submit(
+            body, url, content_type=content_type, max_links=max_links, full=full
+        )
         size = len(body)
         self._backlog_pages += 1
         self._backlog_bytes += size
@@ -690,7 +706,11 @@ class CoverageSpider(Spider):
                 # A seed given only by URL joins the profile once its text is known.
                 self._profiled.add(provenance.seed)
                 self.model.add_text(article.text)
-                self._scoring = PageScoring(copy.deepcopy(self.model), self._scoring.generation + 1)
+                self._scoring = replace(
+                    self._scoring,
+                    model=copy.deepcopy(self.model),
+                    generation=self._scoring.generation + 1,
+                )
                 if self._pool is not None:
                     self._pool.set_scoring(self._scoring)
             relevance = (

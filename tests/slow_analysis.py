@@ -8,6 +8,7 @@ past any time limit a test sets, as an extraction stuck in a pathological page w
 from __future__ import annotations
 
 import time
+from typing import Any
 from urllib.parse import urlsplit
 
 from newstrail.extract import ExtractionConfig
@@ -23,7 +24,10 @@ def slow_analyse(
     content_type: str | None = None,
     max_links: int = DEFAULT_MAX_LINKS,
     config: ExtractionConfig | None = None,
+    **options: Any,
 ) -> PageWork:
     if "slow" in urlsplit(url).query:
         time.sleep(SLOW_SECONDS)
-    return analyse_page(html, url, content_type=content_type, max_links=max_links, config=config)
+    return analyse_page(
+        html, url, content_type=content_type, max_links=max_links, config=config, **options
+    )

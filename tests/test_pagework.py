@@ -279,3 +279,36 @@ def test_a_scored_page_carries_what_the_crawler_would_compute() -> None:
             assert link.key == canonical_url(link.url)
             assert link.score == model.score_link(link.text, link.key)
     assert {link.drop for link in work.links} >= {None}
+
+
+OFF_TOPIC_PAGE = (
+    "<html><head><title>Local bakery wins the county bread prize</title></head><body>"
+    "<nav><a href='/'>Home</a></nav><article><h1>Local bakery wins the county bread prize</h1>"
+    + "<p>The bakery on the high street took first place for its sourdough loaf, judged"
+    " by a panel of three bakers at the county show on Saturday afternoon.</p>"
+    * 5
+    + "</article><footer>Contact us</footer></body></html>"
+).encode()
+
+
+def test_only_pages_near_the_threshold_get_the_full_extraction() -> None:
+    from newstrail.pagework import PageScoring
+    from newstrail.relevance import RelevanceModel
+
+    model = RelevanceModel(["Iraq parliament votes to expel US troops from the country"])
+    scoring = PageScoring(model)
+    url = "https://news.example/2020/01/05/page"
+    # Off the story: the fast text is kept, and the limits say so.
+    off = analyse_page(OFF_TOPIC_PAGE, url, scoring=scoring)
+    assert off.article is not None and "fast-text" in off.limits
+    assert "sourdough loaf" in off.article.text and off.article.date is None
+    assert off.relevance is not None and not off.relevance.related
+    # On the story: the full extraction, exactly as without scoring.
+    on = analyse_page(SCORED_PAGE, url, scoring=scoring)
+    assert on.article == analyse_page(SCORED_PAGE, url).article
+    assert on.relevance is not None and on.relevance.related and "fast-text" not in on.limits
+    # Asked for (a seed), or switched off for the crawl: the full extraction.
+    full = analyse_page(OFF_TOPIC_PAGE, url).article
+    assert analyse_page(OFF_TOPIC_PAGE, url, scoring=scoring, full=True).article == full
+    no_fast = PageScoring(model, fast=False)
+    assert analyse_page(OFF_TOPIC_PAGE, url, scoring=no_fast).article == full
