@@ -313,9 +313,10 @@ def analyse_page(
 
     With a ``scoring`` whose ``fast`` is on, and unless ``full``, the page's main
     text is first taken the fast way (:func:`fast_article`) and scored; only a page
-    scoring at least ``threshold - margin`` on it gets the full extraction
-    (trafilatura and the second opinions). Any other keeps the fast text, and its
-    limits say ``"fast-text"``: it is not related whichever text is scored.
+    scoring at least ``threshold - margin`` on it, or with under
+    ``min_text_length`` characters of it, gets the full extraction (trafilatura
+    and the second opinions). Any other keeps the fast text, and its limits say
+    ``"fast-text"``: it is not related whichever text is scored.
     """
     config = config or ExtractionConfig()
     text, article_limits, encoding = prepare_html(html, config, content_type=content_type)
@@ -325,7 +326,12 @@ def analyse_page(
     fast = scoring is not None and scoring.fast and not full
     if fast and scoring is not None:
         article = fast_article(text, root, url, article_limits, config.min_text_length)
-        if article is not None:
+        if article is None:
+            # Little main text the fast way (a section front, a listing): the full
+            # extraction may still find an article there, and its score steers the
+            # page's links.
+            fast = False
+        else:
             model = scoring.model
             relevance = model.score(article.text, article.title)
             if relevance.score >= model.threshold - scoring.margin:

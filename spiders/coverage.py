@@ -87,7 +87,7 @@ _QUEUE_MIN = 20
 IN_PROCESS_MAX_BYTES = 128 * 1024
 #: Pages downloaded and waiting for (or in) analysis in the pool, per worker, and
 #: their bytes, past which page downloads wait (PageBodyMiddleware).
-ANALYSIS_BACKLOG_PER_WORKER = 8
+ANALYSIS_BACKLOG_PER_WORKER = 4
 ANALYSIS_BACKLOG_BYTES = 32 * 1024 * 1024
 #: Page requisites go before pages, so a page and its images are captured together.
 REQUISITE_PRIORITY = SEED_PRIORITY // 2

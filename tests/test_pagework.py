@@ -312,3 +312,21 @@ def test_only_pages_near_the_threshold_get_the_full_extraction() -> None:
     assert analyse_page(OFF_TOPIC_PAGE, url, scoring=scoring, full=True).article == full
     no_fast = PageScoring(model, fast=False)
     assert analyse_page(OFF_TOPIC_PAGE, url, scoring=no_fast).article == full
+
+
+def test_a_page_with_little_fast_text_gets_the_full_extraction() -> None:
+    # A section front: resiliparse finds under 200 characters of main text; the full
+    # extraction decides whether it holds an article (its score steers its links).
+    from newstrail.pagework import PageScoring
+    from newstrail.relevance import RelevanceModel
+
+    listing = (
+        "<html><head><title>World news</title></head><body><ul>"
+        + "".join(f'<li><a href="/world/{i}">Headline {i}</a></li>' for i in range(30))
+        + "</ul></body></html>"
+    ).encode()
+    url = "https://news.example/world/"
+    model = RelevanceModel(["Iraq parliament votes to expel US troops from the country"])
+    work = analyse_page(listing, url, scoring=PageScoring(model))
+    assert "fast-text" not in work.limits
+    assert work.article == analyse_page(listing, url).article
