@@ -405,8 +405,30 @@ def score_page(work: PageWork, scoring: PageScoring, relevance: Relevance | None
         article = work.article
         work.relevance = relevance or model.score(article.text, article.title, article.date)
         work.story = _SKETCHER.sketch(article.text)
-    work.links = [_admission(link, model) for link in work.links]
+    global _admitted_for
+    if _admitted_for is not scoring:
+        # Another profile (or another crawl's): earlier answers no longer hold.
+        _admitted.clear()
+        _admitted_for = scoring
+    links = []
+    for link in work.links:
+        found = _admitted.get((link.url, link.text))
+        if found is None:
+            found = _admission(link, model)
+            if len(_admitted) >= _MAX_ADMITTED:
+                _admitted.clear()
+            _admitted[(link.url, link.text)] = found
+        links.append(found)
+    work.links = links
     work.scored_by = scoring.generation
+
+
+# Links recur from page to page (navigation, related stories, the same story linked
+# from many pages): a process keeps what it found of the last links it admitted,
+# for the scoring it found them with.
+_MAX_ADMITTED = 50_000
+_admitted: dict[tuple[str, str], PageLink] = {}
+_admitted_for: PageScoring | None = None
 
 
 def _admission(link: PageLink, model: RelevanceModel) -> PageLink:
