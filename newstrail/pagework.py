@@ -39,7 +39,7 @@ from newstrail.extract import Article, ExtractionConfig, extract_prepared, prepa
 from newstrail.frontier import static_trap_reason
 from newstrail.relevance import Relevance, RelevanceModel
 from newstrail.stories import StoryIndex, StorySketch
-from newstrail.urls import canonical_url, is_http_url, not_coverage_reason
+from newstrail.urls import link_key
 
 __all__ = [
     "DEFAULT_MAX_LINKS",
@@ -432,11 +432,9 @@ _admitted_for: PageScoring | None = None
 
 
 def _admission(link: PageLink, model: RelevanceModel) -> PageLink:
-    if not is_http_url(link.url):
-        return PageLink(link.url, link.text, drop="not-http")
-    if not_coverage_reason(link.url) is not None:
-        return PageLink(link.url, link.text, drop="not-coverage")
-    key = canonical_url(link.url)
+    key, drop = link_key(link.url)
+    if key is None:
+        return PageLink(link.url, link.text, drop=drop)
     if static_trap_reason(key) is not None:
         return PageLink(link.url, link.text, key, drop="trap")
     return PageLink(link.url, link.text, key, score=model.score_link(link.text, key))

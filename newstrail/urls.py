@@ -21,6 +21,7 @@ __all__ = [
     "host_key",
     "is_http_url",
     "is_public_address",
+    "link_key",
     "not_coverage_reason",
     "strip_params",
     "url_tokens",
@@ -181,6 +182,16 @@ _ACCOUNT_PATHS = (
     "/my-account",
     "/logout",
 )
+
+
+def link_key(url: str) -> tuple[str | None, str | None]:
+    """The canonical URL a crawl would fetch for an outlink, else None and why it is
+    never fetched: ``"not-http"`` or ``"not-coverage"`` (:func:`not_coverage_reason`)."""
+    if not is_http_url(url):
+        return None, "not-http"
+    if not_coverage_reason(url) is not None:
+        return None, "not-coverage"
+    return canonical_url(url), None
 
 
 def not_coverage_reason(url: str) -> str | None:

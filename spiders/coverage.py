@@ -58,7 +58,7 @@ from newstrail.urls import (
     canonical_url,
     host_key,
     is_http_url,
-    not_coverage_reason,
+    link_key,
     strip_params,
 )
 
@@ -262,12 +262,11 @@ class CoverageSpider(Spider):
     def _new_key(self, url: str, *, known: bool = False) -> str | None:
         """What :meth:`_admit` would fetch for ``url``, without taking it; a re-crawl's
         known article only when ``known`` (start() admits those)."""
-        if not is_http_url(url):
+        key, drop = link_key(url)
+        if key is None:
+            if drop == "not-coverage":
+                self._count("links_not_coverage")
             return None
-        if not_coverage_reason(url) is not None:
-            self._count("links_not_coverage")
-            return None
-        key = canonical_url(url)
         ignored = self._ignored_params.get(host_key(key))
         if ignored:
             key = strip_params(key, ignored)
