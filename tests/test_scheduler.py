@@ -1,0 +1,70 @@
+"""The crawl's frontier: in memory up to a bound, on disk beyond it, one priority order."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+from scrapy import Request, Spider
+from scrapy.core.engine import ExecutionEngine
+from scrapy.utils.test import get_crawler
+
+from newstrail.spiders import scheduler as frontier
+from newstrail.spiders.scheduler import StagingScheduler
+
+
+def _scheduler(tmp_path: Path) -> StagingScheduler:
+    crawler = get_crawler(
+        Spider,
+        {"JOBDIR": str(tmp_path / "job")},
+    )
+    crawler.spider = crawler._create_spider("frontier")
+    # The scheduler's queues ask the engine's downloader which hosts are busy.
+    crawler.engine = ExecutionEngine(crawler, lambda _: None)
+    scheduler = StagingScheduler.from_crawler(crawler)
+    scheduler.open(crawler.spider)
+    return scheduler
+
+
+def test_the_frontier_spills_to_disk_and_keeps_one_priority_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(frontier, "MEMORY_FRONTIER", 20)
+    scheduler = _scheduler(tmp_path)
+    rng = random.Random(3)
+    priorities = [rng.randrange(0, 10_000) for _ in range(300)]
+    for n, priority in enumerate(priorities[:200]):
+        assert scheduler.enqueue_request(Request(f"http://a.test/{n}", priority=priority))
+    order: list[int] = []
+    # Pops and pushes interleaved, as a crawl does.
+    for n, priority in enumerate(priorities[200:], start=200):
+        order.append(scheduler.next_request().priority)  # type: ignore[union-attr]
+        scheduler.enqueue_request(Request(f"http://a.test/{n}", priority=priority))
+    while (request := scheduler.next_request()) is not None:
+        order.append(request.priority)
+    stats = scheduler.stats.get_stats()  # type: ignore[union-attr]
+    assert len(order) == 300
+    assert sorted(order) == sorted(priorities)
+    assert stats["scheduler/enqueued/memory"] >= 20
+    assert stats["scheduler/enqueued/disk"] >= 150
+    assert stats["scheduler/dequeued/disk"] == stats["scheduler/enqueued/disk"]
+    assert stats["scheduler/dequeued"] == 300
+    # Every request popped was the most urgent of those waiting at that moment.
+    waiting = sorted(priorities[:200], reverse=True)
+    for popped, newcomer in zip(order, priorities[200:], strict=False):
+        assert popped == waiting[0]
+        waiting.pop(0)
+        waiting = sorted([*waiting, newcomer], reverse=True)
+    assert order[100:] == waiting
+    scheduler.close("finished")
+
+
+def test_a_small_frontier_never_touches_the_disk(tmp_path: Path) -> None:
+    scheduler = _scheduler(tmp_path)
+    for n in range(50):
+        scheduler.enqueue_request(Request(f"http://a.test/{n}", priority=n))
+    popped = [scheduler.next_request() for _ in range(50)]
+    assert [r.priority for r in popped if r is not None] == list(range(49, -1, -1))
+    assert scheduler.stats.get_value("scheduler/enqueued/disk") is None  # type: ignore[union-attr]
+    scheduler.close("finished")
