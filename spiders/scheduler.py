@@ -20,7 +20,9 @@ instead of being lost, and closing does not write the frontier's state again.
 
 from __future__ import annotations
 
+import heapq
 import logging
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,7 +31,7 @@ from scrapy.core.scheduler import Scheduler
 from newstrail.spiders.archive import stop_on_write_error
 
 if TYPE_CHECKING:
-    from scrapy import Request
+    from scrapy import Request, Spider
     from twisted.internet.defer import Deferred
 
 __all__ = ["MEMORY_FRONTIER", "StagingScheduler"]
@@ -44,28 +46,35 @@ class StagingScheduler(Scheduler):
     """A scheduler that keeps ``MEMORY_FRONTIER`` requests in memory and the rest on
     disk, and whose disk queue gives up, once, on a disk error instead of raising."""
 
-    #: Requests in each queue (their own ``len`` walks every host's and priority's queue).
+    #: Requests in the memory queue (its own ``len`` walks every host's and priority's queue).
     _in_memory = 0
-    _on_disk = 0
+
+    def open(self, spider: Spider) -> Deferred[None] | None:
+        #: Priorities of the requests on disk, counted, and the same as a max-heap
+        #: (negated; an entry whose count is spent is dropped when it comes up). The
+        #: disk queue cannot be peeked at: queuelib's LIFO disk queue leaves its file
+        #: position before the last record, and the next push overwrites it.
+        self._on_disk: Counter[int] = Counter()
+        self._disk_heap: list[int] = []
+        return super().open(spider)
 
     def _mqpush(self, request: Request) -> None:
         super()._mqpush(request)
         self._in_memory += 1
 
+    def _best_on_disk(self) -> int | None:
+        while self._disk_heap and not self._on_disk[-self._disk_heap[0]]:
+            heapq.heappop(self._disk_heap)
+        return -self._disk_heap[0] if self._disk_heap else None
+
     def next_request(self) -> Request | None:
         # Each queue picks a host as Scrapy's does (the one with the fewest downloads
-        # under way) and that host's most urgent request; of the two, the more urgent
-        # goes first, memory on a tie. Peeking at the disk queue reads one request
-        # back, only while the frontier is past its bound.
-        disk: Request | None = None
-        if self.dqs is not None and self._on_disk:
-            try:
-                disk = self.dqs.peek()
-            except OSError as exc:
-                self._disk_failed(exc)
-        if disk is not None:
+        # under way) and that host's most urgent request. The disk queue goes first
+        # when it holds a request more urgent than the memory queue's choice.
+        best = self._best_on_disk() if self.dqs is not None else None
+        if best is not None:
             memory = self.mqs.peek() if self._in_memory else None
-            if memory is None or disk.priority > memory.priority:
+            if memory is None or best > memory.priority:
                 request = self._dqpop()
                 if request is not None:
                     self._count("disk")
@@ -98,7 +107,10 @@ class StagingScheduler(Scheduler):
         except OSError as exc:
             self._disk_failed(exc)
             return False  # queued in memory instead
-        self._on_disk += pushed
+        if pushed:
+            self._on_disk[request.priority] += 1
+            if self._on_disk[request.priority] == 1:
+                heapq.heappush(self._disk_heap, -request.priority)
         return pushed
 
     def _dqpop(self) -> Request | None:
@@ -107,7 +119,8 @@ class StagingScheduler(Scheduler):
         except OSError as exc:
             self._disk_failed(exc)
             return None
-        self._on_disk -= request is not None
+        if request is not None:
+            self._on_disk[request.priority] -= 1
         return request
 
     def close(self, reason: str) -> Deferred[None] | None:

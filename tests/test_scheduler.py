@@ -68,3 +68,34 @@ def test_a_small_frontier_never_touches_the_disk(tmp_path: Path) -> None:
     assert [r.priority for r in popped if r is not None] == list(range(49, -1, -1))
     assert scheduler.stats.get_value("scheduler/enqueued/disk") is None  # type: ignore[union-attr]
     scheduler.close("finished")
+
+
+def test_spilled_requests_of_many_hosts_all_come_back_intact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(frontier, "MEMORY_FRONTIER", 30)
+    scheduler = _scheduler(tmp_path)
+    rng = random.Random(11)
+    pushed: dict[str, tuple[int, str]] = {}
+    popped: dict[str, tuple[int, str]] = {}
+
+    def pop() -> None:
+        request = scheduler.next_request()
+        if request is not None:
+            popped[request.url] = (request.priority, request.meta["note"])
+
+    for n in range(3000):
+        if rng.random() < 0.6:
+            url = f"http://h{rng.randrange(8)}.test/{n}"
+            note = "x" * rng.randrange(3000)
+            priority = rng.randrange(0, 12)  # few priorities: buckets get reused
+            scheduler.enqueue_request(Request(url, priority=priority, meta={"note": note}))
+            pushed[url] = (priority, note)
+        else:
+            pop()
+    while len(popped) < len(pushed) and scheduler.has_pending_requests():
+        pop()
+    assert scheduler.dqs is not None, "the disk queue failed"
+    assert scheduler.stats.get_value("scheduler/enqueued/disk", 0) > 500  # type: ignore[union-attr]
+    assert popped == pushed
+    scheduler.close("finished")
