@@ -335,6 +335,9 @@ def demo(store: str | None, budget: int) -> None:
         f"  on-topic articles of the demo web found: {result.found_on_topic} of "
         f"{result.total_on_topic}; off-topic pages marked related: {result.false_related}"
     )
+    console.print(
+        f"  report: {result.report} (open it in a browser)", highlight=False, soft_wrap=True
+    )
 
 
 @cli.command(name="ls")
