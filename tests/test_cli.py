@@ -253,6 +253,19 @@ def test_crawl_as_a_prefect_flow_run(
     assert flow_run["state"]["type"] == "COMPLETED"
     # The crawl id is the flow run's id.
     assert (tmp_path / "newstrail-data" / "flowed" / flow_run_id / "manifest.json").exists()
+    # The collection's report is in the store and linked from the same flow run.
+    request = urllib.request.Request(
+        f"{prefect_api}/artifacts/filter",
+        data=json.dumps({"artifacts": {"key": {"any_": ["report-flowed"]}}}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        (link,) = json.load(response)
+    report = tmp_path / "newstrail-data" / "flowed" / "report.html"
+    assert link["type"] == "link", link
+    assert report.as_uri() in link["data"] and link["flow_run_id"] == flow_run_id
+    assert 'id="report-data"' in report.read_text(encoding="utf-8")
     assert list((tmp_path / "newstrail-data" / "flowed").glob("*/manifest.json"))
 
 
