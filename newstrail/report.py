@@ -47,6 +47,8 @@ __all__ = [
 REPLAY_BASE = "http://127.0.0.1:8080"
 
 #: The crawl figures the report shows: (label, the manifest counts summed for it).
+#: A crawl counts only what happened (no ``errors`` key: none), so a missing count is
+#: zero, except those older crawls did not keep (in ``SINCE_LATER``): unknown there.
 FIGURES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("pages fetched", ("pages",)),
     ("articles", ("articles",)),
@@ -59,6 +61,7 @@ FIGURES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("traps closed", ("traps_closed",)),
     ("links dropped as traps", ("trap_links_dropped",)),
 )
+SINCE_LATER = frozenset({"traps_closed"})
 
 EXPORT_FORMATS = ("csv", "parquet", "jsonl")
 
@@ -227,13 +230,13 @@ def _figures(crawls: Sequence[CrawlFigures]) -> dict[str, Any]:
     for crawl in crawls:
         values: dict[str, int | None] = {}
         for label, keys in FIGURES:
-            present = [crawl.counts[k] for k in keys if isinstance(crawl.counts.get(k), int)]
-            # A count the crawl did not record (older crawls have no traps_closed) is
-            # shown as unknown, not as zero.
-            values[label] = sum(present) if present else None
-            if present:
-                totals[label] += sum(present)
-                recorded[label] = True
+            if all(k in SINCE_LATER and k not in crawl.counts for k in keys):
+                values[label] = None
+                continue
+            value = sum(v for k in keys if isinstance(v := crawl.counts.get(k, 0), int))
+            values[label] = value
+            totals[label] += value
+            recorded[label] = True
         rows.append(
             {
                 "crawl": crawl.crawl_id,

@@ -172,6 +172,10 @@ def test_hostile_records_are_escaped_and_capped() -> None:
     assert row["title"].startswith(evil) and row["title"].endswith("characters cut]")
     assert len(row["title"]) < MAX_TITLE + 40
     assert len(row["terms"]) == 12 and row["terms_cut"] == 100_000 - 12
+    # A crawl made before traps were counted: unknown, not zero; what it did not count
+    # (no errors) is zero.
+    values = data["figures"]["crawls"][0]["values"]
+    assert values["traps closed"] is None and values["errors"] == 0
     other = next(r for r in data["articles"] if r["url"] != "https://a.example/1")
     assert other["live"] is None and other["replay"] is None
 
@@ -231,6 +235,18 @@ def test_report_of_a_crawl_in_chromium(crawled: Collection, tmp_path: Path) -> N
         # A row's text record: where the record and its WARC record are.
         page.locator("#articles tbody tr button.linkish").first.click()
         assert best.warc_record_id in page.inner_text("#record")
+        # The crawl's figures, as its manifest counts them.
+        (manifest_path,) = (crawled.root / crawled.name).glob("*/manifest.json")
+        counts = json.loads(manifest_path.read_text())["counts"]
+        assert "traps_closed" in counts
+        headers = page.locator("#figures thead th").all_inner_texts()
+        cells = page.locator("#figures tbody tr").first.locator("td").all_inner_texts()
+        figures = dict(zip(headers, cells, strict=True))
+        assert figures["pages fetched"] == f"{counts['pages']:,}"
+        assert figures["related"] == str(counts["related"]) == str(len(related))
+        assert figures["robots refusals"] == str(counts.get("robots_forbidden", 0))
+        assert figures["traps closed"] == str(counts["traps_closed"])
+        assert figures["errors"] == str(counts.get("errors", 0) + counts.get("failed", 0))
         page.screenshot(path=str(shot), full_page=True)
         assert log.problems == [], log.problems
     print(f"screenshot of the report: {shot}")
