@@ -26,7 +26,7 @@ from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
 from typing import IO, Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from newstrail.errors import NewstrailError
 from newstrail.records import TextRecord
@@ -70,8 +70,8 @@ EXPORT_FORMATS = ("csv", "parquet", "jsonl")
 MAX_TITLE = 300
 MAX_TEXT_FIELD = 200
 MAX_URL = 2000
-MAX_PASSAGE = 500
-MAX_EXCERPT = 300
+MAX_PASSAGE = 400
+MAX_EXCERPT = 200
 MAX_TERMS = 12
 MAX_TERM = 60
 #: Rows in one report: a collection past this shows its most relevant articles and says so.
@@ -184,21 +184,18 @@ def _int(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _row(crawl_id: str, record: TextRecord, collection: str, text_location: str) -> dict[str, Any]:
+def _row(crawl_id: str, record: TextRecord) -> dict[str, Any]:
     terms, terms_cut = _cap_list(record.matched_terms, MAX_TERMS, MAX_TERM)
     passages = record.extra.get("matched_passages")
     passage = _cap(passages[0], MAX_PASSAGE) if isinstance(passages, list) and passages else ""
-    live = _web_url(record.url)
+    # The replay link is made in the page from these: pywb's /COLLECTION/TIMESTAMP/URL.
     stamp = "".join(c for c in str(record.fetched_at) if c.isdigit())[:14]
-    replay = (
-        f"{REPLAY_BASE}/{quote(collection)}/{stamp}/{live}" if live and len(stamp) == 14 else None
-    )
     relevance = record.relevance if isinstance(record.relevance, int | float) else 0.0
     return {
         "title": _cap(record.title or "", MAX_TITLE),
         "url": _cap(record.url, MAX_URL),
-        "live": live,
-        "replay": replay,
+        "live": _web_url(record.url) is not None,
+        "stamp": stamp if len(stamp) == 14 else None,
         "outlet": _outlet(record),
         "date": _pub_date(record.date),
         "date_source": _cap(record.extra.get("date_source") or "", MAX_TEXT_FIELD),
@@ -219,7 +216,6 @@ def _row(crawl_id: str, record: TextRecord, collection: str, text_location: str)
         "record_id": _cap(record.warc_record_id, MAX_TEXT_FIELD),
         "warc": _cap(record.warc_filename, MAX_TEXT_FIELD),
         "warc_offset": _int(record.warc_record_offset),
-        "text_file": text_location,
     }
 
 
@@ -265,7 +261,6 @@ def report_data(
     ``records`` are ``(crawl_id, record)`` pairs of every crawl, oldest crawl first;
     the related articles are kept, one per canonical URL (the latest capture).
     """
-    locations = {c.crawl_id: c.text_location for c in crawls}
     latest: dict[str, tuple[datetime, dict[str, Any], bool]] = {}
     for crawl_id, record in records:
         key = url_key(record)
@@ -273,11 +268,7 @@ def report_data(
         current = latest.get(key)
         if current is None or when >= current[0]:
             # Rows are built at once, so only their capped fields are held, never a text.
-            row = (
-                _row(crawl_id, record, collection, locations.get(crawl_id, ""))
-                if record.related
-                else {}
-            )
+            row = _row(crawl_id, record) if record.related else {}
             latest[key] = (when, row, bool(record.related))
     rows = [row for _, row, related in latest.values() if related]
     rows.sort(key=lambda r: (r["date"] or "9999", r["outlet"], r["url"]))
@@ -291,6 +282,7 @@ def report_data(
         "collection": collection,
         "generated": (generated or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M:%SZ"),
         "replay_base": REPLAY_BASE,
+        "text_files": {c.crawl_id: c.text_location for c in crawls},
         "related_total": total_related,
         "rows_cut": total_related - len(rows),
         "articles": rows,
