@@ -263,8 +263,9 @@ def test_crawl_as_a_prefect_flow_run(
     with urllib.request.urlopen(request, timeout=10) as response:
         (link,) = json.load(response)
     report = tmp_path / "newstrail-data" / "flowed" / "report.html"
-    assert link["type"] == "link", link
-    assert report.as_uri() in link["data"] and link["flow_run_id"] == flow_run_id
+    # Prefect keeps a link artifact as Markdown: [text](link).
+    assert f"[Report of flowed]({report.as_uri()})" in link["data"], link
+    assert link["flow_run_id"] == flow_run_id
     assert 'id="report-data"' in report.read_text(encoding="utf-8")
     assert list((tmp_path / "newstrail-data" / "flowed").glob("*/manifest.json"))
 
@@ -278,6 +279,8 @@ def test_crawl_as_a_prefect_flow_run(
         ["extract", "--help"],
         ["demo", "--help"],
         ["download", "--help"],
+        ["report", "--help"],
+        ["export", "--help"],
     ],
 )
 def test_every_command_is_documented_in_the_readme(argv: list[str], tmp_path: Path) -> None:
