@@ -737,10 +737,10 @@ def report(collection: str, store: str | None, from_dir: str | None, output: str
     """Write a report of a collection as one HTML file that works offline: a timeline of its
     related articles by outlet, the outlets, the stories, a table of the articles and the
     crawls' figures."""
-    from newstrail.report import render_report, report_data
+    from newstrail.report import latest_captures, render_report, report_data
 
     opened = _open_collection(collection, store, from_dir)
-    data = report_data(collection, opened.figures(), opened.records())
+    data = report_data(collection, opened.figures(), latest_captures(opened.records))
     page = render_report(data).encode("utf-8")
     target = Path(output or f"{collection}-report.html")
     _write_file(target, lambda path: path.write_bytes(page))
@@ -779,14 +779,14 @@ def export_cmd(
     output: str | None,
     every: bool,
 ) -> None:
-    """Export a collection's related articles (or --all) as one table, one row per canonical
-    URL (its latest capture), with the text record's fields and the crawl id."""
+    """Export a collection's related articles (or --all) as one table, one row per page (its
+    latest capture), with the text record's fields and the crawl id."""
     from newstrail.report import export_records, latest_captures
 
     if fmt == "parquet" and output is None:
         raise click.UsageError("--format parquet needs -o FILE")
     opened = _open_collection(collection, store, from_dir)
-    rows = latest_captures(opened.records(), related_only=not every)
+    rows = latest_captures(opened.records, related_only=not every)
     if output is None:
         count = export_records(rows, fmt, sys.stdout)
         where = "standard output"

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import heapq
 import html
+import itertools
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from importlib import resources
@@ -113,26 +115,29 @@ def url_key(record: TextRecord) -> str:
 
 
 def latest_captures(
-    records: Iterable[tuple[str, TextRecord]], *, related_only: bool = False
-) -> list[tuple[str, TextRecord]]:
-    """One ``(crawl_id, record)`` per canonical URL, its latest capture, sorted by URL.
+    read: Callable[[], Iterable[tuple[str, TextRecord]]], *, related_only: bool = False
+) -> Iterator[tuple[str, TextRecord]]:
+    """One ``(crawl_id, record)`` per canonical URL, its latest capture, in the order read.
 
-    ``records`` come crawl by crawl, oldest crawl first; of two captures with the
-    same ``fetched_at`` the later one given wins. ``related_only`` keeps the URLs
-    whose latest capture is related.
+    ``read()`` gives the records crawl by crawl, oldest crawl first, the same each
+    time it is called: it is read twice, first to find each URL's latest capture (by
+    ``fetched_at``; of two at the same time the later one read wins), then to yield
+    them, so only a URL and a position per page are held, never a record.
+    ``related_only`` keeps the URLs whose latest capture is related.
     """
-    latest: dict[str, tuple[datetime, str, TextRecord]] = {}
-    for crawl_id, record in records:
+    latest: dict[str, tuple[datetime, int]] = {}
+    for position, (_, record) in enumerate(read()):
         key = url_key(record)
         when = _capture_time(record)
         current = latest.get(key)
         if current is None or when >= current[0]:
-            latest[key] = (when, crawl_id, record)
-    return [
-        (crawl_id, record)
-        for key, (_, crawl_id, record) in sorted(latest.items())
-        if record.related or not related_only
-    ]
+            latest[key] = (when, position)
+    for position, (crawl_id, record) in enumerate(read()):
+        if related_only and not record.related:
+            continue
+        entry = latest.get(url_key(record))
+        if entry is not None and entry[1] == position:
+            yield crawl_id, record
 
 
 def _cap(value: object, limit: int) -> str:
@@ -258,24 +263,28 @@ def report_data(
 ) -> dict[str, Any]:
     """What the report of ``collection`` shows, as plain JSON-able data.
 
-    ``records`` are ``(crawl_id, record)`` pairs of every crawl, oldest crawl first;
-    the related articles are kept, one per canonical URL (the latest capture).
+    ``records`` are ``(crawl_id, record)`` pairs, one per page (what
+    :func:`latest_captures` gives); the related ones are shown, at most
+    ``MAX_ROWS``: the most relevant, and the number left out is said.
     """
-    latest: dict[str, tuple[datetime, dict[str, Any], bool]] = {}
-    for crawl_id, record in records:
-        key = url_key(record)
-        when = _capture_time(record)
-        current = latest.get(key)
-        if current is None or when >= current[0]:
-            # Rows are built at once, so only their capped fields are held, never a text.
-            row = _row(crawl_id, record) if record.related else {}
-            latest[key] = (when, row, bool(record.related))
-    rows = [row for _, row, related in latest.values() if related]
-    rows.sort(key=lambda r: (r["date"] or "9999", r["outlet"], r["url"]))
-    total_related = len(rows)
-    if len(rows) > MAX_ROWS:
-        keep = sorted(rows, key=lambda r: -r["relevance"])[:MAX_ROWS]
-        rows = sorted(keep, key=lambda r: (r["date"] or "9999", r["outlet"], r["url"]))
+    # The rows are built as the records come, so only their capped fields are held,
+    # and at most MAX_ROWS of them (a heap of the most relevant).
+    kept: list[tuple[float, int, dict[str, Any]]] = []
+    total_related = 0
+    for position, (crawl_id, record) in enumerate(records):
+        if not record.related:
+            continue
+        total_related += 1
+        row = _row(crawl_id, record)
+        # -position: of equally relevant rows the earlier stays; never compares rows.
+        item = (row["relevance"], -position, row)
+        if len(kept) < MAX_ROWS:
+            heapq.heappush(kept, item)
+        elif item[:2] > kept[0][:2]:
+            heapq.heapreplace(kept, item)
+    rows = sorted(
+        (row for _, _, row in kept), key=lambda r: (r["date"] or "9999", r["outlet"], r["url"])
+    )
     for index, row in enumerate(rows):
         row["i"] = index
     return {
@@ -431,7 +440,7 @@ def export_records(records: Iterable[tuple[str, TextRecord]], fmt: str, out: Pat
     if fmt == "parquet":
         if not isinstance(out, Path):
             raise NewstrailError("Parquet is written to a file: give -o FILE.parquet")
-        return _write_parquet(list(rows), out)
+        return _write_parquet(rows, out)
     with contextlib.ExitStack() as stack:
         fh = (
             stack.enter_context(out.open("w", encoding="utf-8", newline=""))
@@ -455,7 +464,11 @@ def export_records(records: Iterable[tuple[str, TextRecord]], fmt: str, out: Pat
     return count
 
 
-def _write_parquet(rows: list[dict[str, Any]], out: Path) -> int:
+#: Rows a Parquet row group holds (and this process, at a time).
+PARQUET_BATCH = 2000
+
+
+def _write_parquet(rows: Iterable[dict[str, Any]], out: Path) -> int:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -467,9 +480,21 @@ def _write_parquet(rows: list[dict[str, Any]], out: Path) -> int:
         _LIST: pa.list_(pa.string()),
     }
     schema = pa.schema([(name, kinds[kind]) for name, kind in EXPORT_COLUMNS])
-    try:
-        table = pa.Table.from_pylist(rows, schema=schema)
-    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-        raise NewstrailError(f"a record does not fit the export's columns: {exc}") from None
-    pq.write_table(table, out)
-    return int(table.num_rows)
+    count = 0
+    with pq.ParquetWriter(out, schema) as writer:
+        batch: list[dict[str, Any]] = []
+        for row in itertools.chain(rows, [None]):
+            if row is not None:
+                batch.append(row)
+                if len(batch) < PARQUET_BATCH:
+                    continue
+            if not batch:
+                break
+            try:
+                table = pa.Table.from_pylist(batch, schema=schema)
+            except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+                raise NewstrailError(f"a record does not fit the export's columns: {exc}") from None
+            writer.write_table(table)
+            count += table.num_rows
+            batch = []
+    return count

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from newstrail.errors import NewstrailError, StoreError
 from newstrail.records import TextRecord
-from newstrail.report import CrawlFigures, render_report, report_data
+from newstrail.report import CrawlFigures, latest_captures, render_report, report_data
 from newstrail.storage.base import ObjectNotFoundError, Store
 from newstrail.storage.catalog import CrawlListing, list_crawls
 from newstrail.storage.corpus import read_text_records
@@ -123,7 +123,7 @@ def download_folder(folder: Path, name: str) -> FileStore:
 
 def report_html(collection: Collection) -> str:
     """The collection's report page."""
-    data = report_data(collection.name, collection.figures(), collection.records())
+    data = report_data(collection.name, collection.figures(), latest_captures(collection.records))
     return render_report(data)
 
 

@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from newstrail import report
 from newstrail.config import Environment
 from newstrail.flows.steps import crawl_direct
 from newstrail.newsweb import NewsWebServer
@@ -139,17 +140,35 @@ def test_one_row_per_page_its_latest_capture() -> None:
     copy_b = record("https://c.example/story", "2026-03-02T00:00:00Z", canonical_url=wire)
     gone = record("https://d.example/x", "2026-03-09T00:00:00Z", related=False)
     was = record("https://d.example/x", "2026-03-01T00:00:00Z")
-    kept = latest_captures(
-        [("c1", older), ("c1", copy_a), ("c1", was), ("c2", newer), ("c2", copy_b), ("c2", gone)],
-        related_only=True,
-    )
+    captures = [
+        ("c1", older),
+        ("c1", copy_a),
+        ("c1", was),
+        ("c2", newer),
+        ("c2", copy_b),
+        ("c2", gone),
+    ]
+    kept = list(latest_captures(lambda: captures, related_only=True))
     assert [(c, r.url, r.title) for c, r in kept] == [
-        ("c2", "https://a.example/1", "new"),
         ("c1", "https://b.example/story", "A title"),
+        ("c2", "https://a.example/1", "new"),
         ("c2", "https://c.example/story", "A title"),
     ]
     # The latest capture is by fetch time, whatever order the crawls come in.
-    assert latest_captures([("c2", newer), ("c1", older)])[0][1].title == "new"
+    (only,) = latest_captures(lambda: [("c2", newer), ("c1", older)])
+    assert only[1].title == "new"
+
+
+def test_a_huge_collection_shows_its_most_relevant(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(report, "MAX_ROWS", 3)
+    records = [
+        ("c1", record(f"https://a.example/{i}", "2026-03-01T12:00:00Z", relevance=i / 10))
+        for i in range(1, 7)
+    ]
+    data = report_data("c", [], records)
+    assert data["related_total"] == 6 and data["rows_cut"] == 3
+    assert sorted(r["relevance"] for r in data["articles"]) == [0.4, 0.5, 0.6]
+    assert [r["i"] for r in data["articles"]] == [0, 1, 2]
 
 
 def test_hostile_records_are_escaped_and_capped() -> None:
