@@ -111,6 +111,8 @@ def url_key(record: TextRecord) -> str:
     Not its ``canonical_url`` field (the page's rel=canonical): a syndicated copy
     names the original there, but it is another page on another outlet.
     """
+    if not isinstance(record.url, str) or not record.url:
+        raise NewstrailError(f"a text record has no URL (url is {record.url!r:.80})")
     return canonical_url(record.url)
 
 
@@ -179,7 +181,7 @@ def _outlet(record: TextRecord) -> str:
         hostname = (parts.hostname or "").lower()
     except ValueError:
         host = hostname = ""
-    name = (record.sitename or "").strip()
+    name = str(record.sitename or "").strip()
     if not name or name.lower() == hostname:
         name = host or "(unknown)"
     return _cap(name, MAX_TEXT_FIELD)

@@ -368,6 +368,11 @@ def test_bad_input_is_one_line(tmp_path: Path) -> None:
         {"text/c1.jsonl.gz": text_bytes([record("https://a.example/1", "2026-03-01T12:00:00Z")])},
     )
     make_crawl(store, "broken", "c1", {"text/c1.jsonl.gz": gzip.compress(b"{not json\n")})
+    odd = record("https://a.example/odd", "2026-03-01T12:00:00Z", title=7, sitename=["x"], date=5)
+    make_crawl(store, "odd", "c1", {"text/c1.jsonl.gz": text_bytes([odd])})
+    no_url = record("https://a.example/2", "2026-03-01T12:00:00Z")
+    no_url.url = None  # type: ignore[assignment]  # as a hand-made record may have it
+    make_crawl(store, "nourl", "c1", {"text/c1.jsonl.gz": text_bytes([no_url])})
     store.put("halfway/c1/warc/x.warc.gz", io.BytesIO(b"no manifest yet"))
     uri = ["--store", str(tmp_path / "store")]
     cases = [
@@ -382,6 +387,12 @@ def test_bad_input_is_one_line(tmp_path: Path) -> None:
         ),
         (["report", "good", "--from", str(tmp_path / "elsewhere")], "is not a folder"),
         (["report", "../x", *uri], "collection name"),
+        (["report", "nourl", *uri], "a text record has no URL"),
+        (["export", "nourl", *uri, "--format", "jsonl"], "a text record has no URL"),
+        (
+            ["export", "odd", *uri, "--format", "parquet", "-o", str(tmp_path / "odd.parquet")],
+            "does not fit",
+        ),
     ]
     for argv, needle in cases:
         line = one_line_error(run_newstrail(*argv, cwd=tmp_path))
@@ -389,6 +400,13 @@ def test_bad_input_is_one_line(tmp_path: Path) -> None:
     assert not list(tmp_path.rglob("*.part"))
     usage = run_newstrail("export", "good", *uri, "--format", "parquet", cwd=tmp_path)
     assert usage.returncode == 2 and "needs -o FILE" in usage.stderr
+    # Fields of odd types are shown as text in the report.
+    assert (
+        run_newstrail(
+            "report", "odd", *uri, "-o", str(tmp_path / "odd.html"), cwd=tmp_path
+        ).returncode
+        == 0
+    )
     # A good collection works, to standard output.
     fine = run_newstrail("export", "good", *uri, "--format", "csv", cwd=tmp_path)
     assert fine.returncode == 0 and "https://a.example/1" in fine.stdout
