@@ -37,9 +37,8 @@ from newstrail.storage.corpus import TextRecordWriter, read_text_records
 from newstrail.storage.manifest import Manifest, write_manifest
 from newstrail.urls import canonical_url
 from tests.browser import chromium, watch_console
-from tests.conftest import ROOT, one_line_error, run_newstrail
+from tests.conftest import ARTIFACTS, one_line_error, run_newstrail
 
-ARTIFACTS = ROOT / "tests" / "artifacts"
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
@@ -275,7 +274,6 @@ def test_report_of_a_crawl_in_chromium(crawled: Collection, tmp_path: Path) -> N
         assert figures["errors"] == str(counts.get("errors", 0) + counts.get("failed", 0))
         page.screenshot(path=str(shot), full_page=True)
         assert log.problems == [], log.problems
-    print(f"screenshot of the report: {shot}")
     # Nothing is loaded from anywhere: no src= or stylesheet link outside the data.
     head = out.read_text().split('<script type="application/json"', 1)[0]
     assert "src=" not in head and "<link" not in head
