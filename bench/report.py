@@ -21,9 +21,14 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from newstrail.records import TextRecord
-from newstrail.report import CrawlFigures, render_report, report_data
-from tests.browser import chromium, watch_console
+# Run as a script, this file's folder comes first on sys.path; the repository's root is
+# where tests/browser.py (the Chromium the report's tests use) is found.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [str(_HERE.parent), *(p for p in sys.path if Path(p or ".").resolve() != _HERE)]
+
+from newstrail.records import TextRecord  # noqa: E402
+from newstrail.report import CrawlFigures, render_report, report_data  # noqa: E402
+from tests.browser import chromium, watch_console  # noqa: E402
 
 WORDS = [
     "iraq",
