@@ -21,6 +21,7 @@ import heapq
 import html
 import itertools
 import json
+import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -198,6 +199,9 @@ def _row(crawl_id: str, record: TextRecord) -> dict[str, Any]:
     # The replay link is made in the page from these: pywb's /COLLECTION/TIMESTAMP/URL.
     stamp = "".join(c for c in str(record.fetched_at) if c.isdigit())[:14]
     relevance = record.relevance if isinstance(record.relevance, int | float) else 0.0
+    if not math.isfinite(relevance):
+        # NaN would make the page's JSON invalid (JSON has no NaN).
+        relevance = 0.0
     return {
         "title": _cap(record.title or "", MAX_TITLE),
         "url": _cap(record.url, MAX_URL),

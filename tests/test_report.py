@@ -180,7 +180,9 @@ def test_hostile_records_are_escaped_and_capped() -> None:
         matched_passages=["p" * 1_000_000],
         sitename="<b>Outlet</b>",
     )
-    sneaky = record("javascript:alert(1)", "2026-03-01T12:00:00Z", title="link")
+    sneaky = record(
+        "javascript:alert(1)", "2026-03-01T12:00:00Z", title="link", relevance=float("nan")
+    )
     data = report_data("c", [CrawlFigures("c1", "a", "b")], [("c1", huge), ("c1", sneaky)])
     page = render_report(data)
     assert len(page) < 150_000
@@ -196,6 +198,10 @@ def test_hostile_records_are_escaped_and_capped() -> None:
     assert values["traps closed"] is None and values["errors"] == 0
     other = next(r for r in data["articles"] if r["url"] != "https://a.example/1")
     assert other["live"] is False  # no link to it, live or in replay
+    assert other["relevance"] == 0.0
+    embedded = page.split('id="report-data">', 1)[1].split("</script>", 1)[0]
+    # JSON as a browser reads it: no NaN (Python's reader would accept one).
+    json.loads(embedded, parse_constant=lambda name: pytest.fail(f"{name} in the page's data"))
 
 
 def test_the_report_in_a_browser_escapes_hostile_titles(tmp_path: Path) -> None:
