@@ -209,6 +209,13 @@ def test_the_report_in_a_browser_escapes_hostile_titles(tmp_path: Path) -> None:
     hostile = record("https://a.example/1", "2026-03-01T12:00:00Z", title=evil)
     page_file = tmp_path / "hostile.html"
     page_file.write_text(render_report(report_data("c", [], [("c1", hostile)])))
+    # Dates centuries apart (a wrong date) make a timeline of bounded width: year bins.
+    odd_dates = [
+        ("c1", record(f"https://b.example/{year}", "2026-03-01T12:00:00Z", date=f"{year}-06-01"))
+        for year in (1, 1999, 2020, 9999)
+    ]
+    spread = tmp_path / "spread.html"
+    spread.write_text(render_report(report_data("c", [], odd_dates)))
     with chromium() as browser:
         page = browser.new_page()
         log = watch_console(page)
@@ -216,6 +223,11 @@ def test_the_report_in_a_browser_escapes_hostile_titles(tmp_path: Path) -> None:
         page.wait_for_selector("body[data-ready='1']")
         assert page.evaluate("window.pwned") is None
         assert page.locator("#articles tbody tr td.title a").inner_text() == evil
+        page.goto(spread.as_uri())
+        page.wait_for_selector("body[data-ready='1']")
+        assert page.locator("#timeline .mark").count() == 4
+        assert "(years)" in page.inner_text("#timeline-note")
+        assert page.locator("#timeline text.axis").count() < 300
         assert log.problems == []
 
 
