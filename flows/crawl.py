@@ -23,6 +23,7 @@ from prefect.exceptions import ObjectNotFound
 from newstrail.config import CrawlConfig, Environment
 from newstrail.errors import NewstrailError
 from newstrail.flows.recrawl import prepare_recrawl
+from newstrail.flows.report import artifact_key, publish_report
 from newstrail.flows.steps import (
     JOB_NAME,
     finalize_crawl,
@@ -78,12 +79,13 @@ def _collection_lock(collection: str) -> Iterator[None]:
         yield
 
 
-def _publish(result: dict[str, Any]) -> None:
+def _publish(result: dict[str, Any], store: str) -> None:
     create_markdown_artifact(
         markdown=summary_markdown(result),
-        key=f"crawl-{result['collection']}".lower().replace("_", "-").replace(".", "-"),
+        key=artifact_key("crawl", result["collection"]),
         description=f"newstrail crawl {result['crawl_id']}",
     )
+    publish_report(store, result["collection"])
 
 
 def _flow_run_crawl_id(context: FlowRunContext) -> str:
@@ -155,7 +157,7 @@ def crawl_coverage(
                 data = config.to_dict()
                 summary = run_crawler_task(data)
                 result = finalize_crawl_task(data, summary)
-        _publish(result)
+        _publish(result, config.store)
         return result
     # Called as crawl_coverage.fn(...) outside a flow run: the same steps, untracked.
     if staged:
@@ -171,7 +173,8 @@ def resume_crawl_flow(collection: str, crawl_id: str, store: str | None = None) 
     """Finish the upload of an interrupted crawl from its staging folder (NEWSTRAIL_WORKDIR).
 
     Stores what is not yet stored, writes the manifest (``finish_reason:
-    interrupted`` when the crawler was killed) and publishes the summary. Fetches
+    interrupted`` when the crawler was killed) and publishes the summary and the
+    collection's report. Fetches
     nothing.
     """
     config = staged_config(
@@ -183,5 +186,5 @@ def resume_crawl_flow(collection: str, crawl_id: str, store: str | None = None) 
             f"crawl {collection}/{crawl_id} was started with store {config.store}, not {store}"
         )
     result = finish_upload_task(config.to_dict())
-    _publish(result)
+    _publish(result, config.store)
     return result

@@ -19,6 +19,7 @@ from prefect.context import FlowRunContext
 
 from newstrail.config import CrawlConfig, Environment
 from newstrail.errors import NewstrailError
+from newstrail.flows.report import artifact_key, publish_report
 from newstrail.flows.scaleout_steps import (
     crawl_scaleout,
     join_crawl,
@@ -128,9 +129,10 @@ def crawl_coverage_scaleout(
     result = merge_crawl_task(data)
     create_markdown_artifact(
         markdown=summary_markdown(result),
-        key=f"crawl-{result['collection']}".lower().replace("_", "-").replace(".", "-"),
+        key=artifact_key("crawl", result["collection"]),
         description=f"newstrail crawl {result['crawl_id']} on {len(futures)} local workers",
     )
+    publish_report(config.store, result["collection"])
     return result
 
 

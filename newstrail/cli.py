@@ -335,6 +335,9 @@ def demo(store: str | None, budget: int) -> None:
         f"  on-topic articles of the demo web found: {result.found_on_topic} of "
         f"{result.total_on_topic}; off-topic pages marked related: {result.false_related}"
     )
+    console.print(
+        f"  report: {result.report} (open it in a browser)", highlight=False, soft_wrap=True
+    )
 
 
 @cli.command(name="ls")
@@ -683,6 +686,116 @@ def wacz_cmd(collection: str, store: str | None, crawl_ids: tuple[str, ...], out
         f"{summary.pages} related pages, {_size(summary.bytes)}",
         highlight=False,
     )
+
+
+def _from_option(func: F) -> F:
+    return click.option(
+        "--from",
+        "from_dir",
+        metavar="DIR",
+        type=click.Path(file_okay=False),
+        help="Read the collection from a folder `newstrail download --to DIR` wrote, instead "
+        "of from a store.",
+    )(func)
+
+
+def _open_collection(collection: str, store: str | None, from_dir: str | None) -> Any:
+    from newstrail.storage import open_store
+    from newstrail.storage.collection import download_folder, open_collection
+
+    if from_dir is not None:
+        if store is not None:
+            raise click.UsageError("give --store or --from, not both")
+        return open_collection(download_folder(Path(from_dir), collection), collection)
+    return open_collection(open_store(_store(store)), collection)
+
+
+def _write_file(target: Path, write: Callable[[Path], Any]) -> Any:
+    """``write(path)`` to a file beside ``target``, moved in place once it is whole."""
+    partial = target.with_name(target.name + ".part")
+    try:
+        result = write(partial)
+        partial.replace(target)
+    except OSError as exc:
+        raise NewstrailError(f"cannot write {target}: {exc.strerror or exc}") from None
+    finally:
+        partial.unlink(missing_ok=True)
+    return result
+
+
+@cli.command()
+@click.argument("collection")
+@store_option
+@_from_option
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    help="The HTML file to write (default: COLLECTION-report.html here).",
+)
+def report(collection: str, store: str | None, from_dir: str | None, output: str | None) -> None:
+    """Write a report of a collection as one HTML file that works offline: a timeline of its
+    related articles by outlet, the outlets, the stories, a table of the articles and the
+    crawls' figures."""
+    from newstrail.report import latest_captures, render_report, report_data
+
+    opened = _open_collection(collection, store, from_dir)
+    data = report_data(collection, opened.figures(), latest_captures(opened.records))
+    page = render_report(data).encode("utf-8")
+    target = Path(output or f"{collection}-report.html")
+    _write_file(target, lambda path: path.write_bytes(page))
+    console.print(
+        f"{target}: report of {collection}, {len(opened.crawls)} crawl(s), "
+        f"{data['related_total']} related articles from {len(data['outlets'])} outlets, "
+        f"{_size(len(page))}",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@cli.command(name="export")
+@click.argument("collection")
+@store_option
+@_from_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "parquet", "jsonl"]),
+    required=True,
+    help="csv (list fields as JSON arrays), parquet (typed columns, lists as lists) or jsonl.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    help="The file to write (default: standard output; parquet needs a file).",
+)
+@click.option("--all", "every", is_flag=True, help="Every article, not only the related ones.")
+def export_cmd(
+    collection: str,
+    store: str | None,
+    from_dir: str | None,
+    fmt: str,
+    output: str | None,
+    every: bool,
+) -> None:
+    """Export a collection's related articles (or --all) as one table, one row per page (its
+    latest capture), with the text record's fields and the crawl id."""
+    from newstrail.report import export_records, latest_captures
+
+    if fmt == "parquet" and output is None:
+        raise click.UsageError("--format parquet needs -o FILE")
+    opened = _open_collection(collection, store, from_dir)
+    rows = latest_captures(opened.records, related_only=not every)
+    if output is None:
+        count = export_records(rows, fmt, sys.stdout)
+        where = "standard output"
+    else:
+        target = Path(output)
+        count = _write_file(target, lambda path: export_records(rows, fmt, path))
+        where = str(target)
+    kind = "articles" if every else "related articles"
+    click.echo(f"newstrail: {count} {kind} of {collection} written to {where} ({fmt})", err=True)
 
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

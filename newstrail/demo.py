@@ -23,6 +23,8 @@ class DemoResult:
     total_on_topic: int
     found_on_topic: int
     false_related: int
+    #: Where the collection's report was written (``<store>/<collection>/report.html``).
+    report: str = ""
 
 
 def demo_seed_articles(seeds: SeedSet) -> list[SeedArticle]:
@@ -50,7 +52,8 @@ def run_demo(
     default_seeds: Path,
     crawl: Callable[..., dict[str, Any]] | None = None,
 ) -> DemoResult:
-    """Serve the demo web on 127.0.0.1, crawl it from its seed pages, score against its truth."""
+    """Serve the demo web on 127.0.0.1, crawl it from its seed pages, score against its truth,
+    and write the collection's report into the store."""
     if not default_seeds.exists():
         raise NewstrailError(
             f"the default seed set is not at {default_seeds}; run the demo from a clone of "
@@ -75,12 +78,17 @@ def run_demo(
         )
         truth = {canonical_url(url): label for url, label in server.truth.items()}
     related = _related_urls(store, summary)
+    from newstrail.storage import open_store
+    from newstrail.storage.collection import store_report
+
+    report = store_report(open_store(store), summary["collection"])
     on_topic = {u for u, label in truth.items() if label == "on_topic"}
     return DemoResult(
         summary=summary,
         total_on_topic=len(on_topic),
         found_on_topic=len(on_topic & related),
         false_related=len({u for u in related if truth.get(u) in {"off_topic", "hard_negative"}}),
+        report=report,
     )
 
 

@@ -659,6 +659,9 @@ class CoverageSpider(Spider):
             await self._room.wait()
 
     def closed(self, reason: str) -> None:
+        # The URL patterns closed as traps, for the crawl's summary (a distributed
+        # crawl's workers each close their own; the merge sums them).
+        self._count("traps_closed", len(self.traps.closed))
         if self._pool is not None:
             self._pool.close(cancel_pending=True)
 

@@ -50,6 +50,19 @@ def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
     return lines[0]
 
 
+#: Files tests leave for a person to look at (the report's screenshot), listed at the end.
+ARTIFACTS = ROOT / "tests" / "artifacts"
+_SESSION_START = time.time()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    made = sorted(
+        p for p in ARTIFACTS.glob("*") if p.is_file() and p.stat().st_mtime >= _SESSION_START
+    )
+    for path in made:
+        terminalreporter.write_line(f"written for a person to look at: {path}")
+
+
 @pytest.fixture(scope="session")
 def default_seeds() -> SeedSet:
     return load_seed_set(DEFAULT_SEEDS)

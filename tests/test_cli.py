@@ -253,6 +253,20 @@ def test_crawl_as_a_prefect_flow_run(
     assert flow_run["state"]["type"] == "COMPLETED"
     # The crawl id is the flow run's id.
     assert (tmp_path / "newstrail-data" / "flowed" / flow_run_id / "manifest.json").exists()
+    # The collection's report is in the store and linked from the same flow run.
+    request = urllib.request.Request(
+        f"{prefect_api}/artifacts/filter",
+        data=json.dumps({"artifacts": {"key": {"any_": ["report-flowed"]}}}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        (link,) = json.load(response)
+    report = tmp_path / "newstrail-data" / "flowed" / "report.html"
+    # Prefect keeps a link artifact as Markdown: [text](link).
+    assert f"[Report of flowed]({report.as_uri()})" in link["data"], link
+    assert link["flow_run_id"] == flow_run_id
+    assert 'id="report-data"' in report.read_text(encoding="utf-8")
     assert list((tmp_path / "newstrail-data" / "flowed").glob("*/manifest.json"))
 
 
@@ -265,6 +279,8 @@ def test_crawl_as_a_prefect_flow_run(
         ["extract", "--help"],
         ["demo", "--help"],
         ["download", "--help"],
+        ["report", "--help"],
+        ["export", "--help"],
     ],
 )
 def test_every_command_is_documented_in_the_readme(argv: list[str], tmp_path: Path) -> None:

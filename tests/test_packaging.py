@@ -52,6 +52,8 @@ def test_a_plain_install_carries_the_seeds_and_runs_the_demo(tmp_path: Path) -> 
     # One namespace: nothing but newstrail (and its metadata) at the top of site-packages.
     assert {n.split("/")[0] for n in names} == {"newstrail", "newstrail-0.1.0.dist-info"}
     assert "newstrail/spiders/coverage.py" in names and "newstrail/storage/warc.py" in names
+    # The report's template is package data: `newstrail report` and the demo need it.
+    assert "newstrail/report.html" in names
 
     # Installed on its own (the dependencies are this venv's), away from the checkout.
     target = tmp_path / "site"
@@ -64,6 +66,10 @@ def test_a_plain_install_carries_the_seeds_and_runs_the_demo(tmp_path: Path) -> 
     demo = _python("-c", _DEMO, "demo", "--budget", "30", cwd=work, env=env)
     assert demo.returncode == 0, demo.stderr[-3000:]
     assert "on-topic articles of the demo web found" in demo.stdout
+    # The demo ends with the collection's report, in the store beside its crawls.
+    report = work / "newstrail-data" / "demo-iraq-us-troops" / "report.html"
+    assert f"report: {report.as_uri()}" in demo.stdout
+    assert 'id="report-data"' in report.read_text(encoding="utf-8")
     where = _python("-c", "import newstrail; print(newstrail.__file__)", cwd=work, env=env)
     assert where.returncode == 0, where.stderr
     assert where.stdout.startswith(str(target))
