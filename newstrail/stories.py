@@ -11,8 +11,9 @@ and AMP or print variants of a story contain at least 0.89 of each other's
 shingles; two different stories at most 0.71 (hard negatives on the same
 topic, built from shared sentences), against a threshold of 0.8.
 
-Memory per story is its signature (256 x 4 bytes), its shingle count, its
-first URL and 16 band keys in a sorted array: about 1.5 kB, and no texts.
+Memory per story is the low 16 bits of its signature (256 x 2 bytes), its
+shingle count, id and first URL, and 16 band keys in a sorted array: about
+0.8 kB (764 bytes a story, measured over 6,000 stories), and no texts.
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ _SEED = 20_240_604
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 
 Signature = npt.NDArray[np.uint32]
+
+#: Stories per block of stored signatures (256 x 2 bytes each: 512 kB a block).
+_BLOCK = 1024
 
 
 def shingle_hashes(text: str, size: int = 6) -> npt.NDArray[np.uint32]:
@@ -184,7 +188,10 @@ class StoryIndex:
         self.bands, self.rows = bands, rows
         self._hasher = _MinHasher(num_perm)
         self._table = _BandTable()
-        self._signatures: list[bytes] = []
+        #: The low 16 bits of each story's signature, in fixed blocks of rows that are
+        #: never reallocated (growing one array would copy it, and leave holes in
+        #: the heap the size of every copy).
+        self._blocks: list[npt.NDArray[np.uint16]] = []
         self._sizes: list[int] = []
         self._ids: list[str] = []
         self._first: list[str] = []
@@ -217,7 +224,10 @@ class StoryIndex:
             return StoryMatch(self._ids[best], self._first[best])
         number = len(self._ids)
         self._table.add(keys, number)
-        self._signatures.append(sketch.signature)
+        row = number % _BLOCK
+        if row == 0:
+            self._blocks.append(np.empty((_BLOCK, len(signature)), dtype=np.uint16))
+        self._blocks[-1][row] = signature  # keeps the low 16 bits
         self._sizes.append(sketch.size)
         self._ids.append(sketch.story_id)
         self._first.append(url)
@@ -246,8 +256,11 @@ class StoryIndex:
         ]
         if not numbers:
             return None
-        others = np.frombuffer(b"".join(self._signatures[n] for n in numbers), dtype=np.uint32)
-        agree = np.count_nonzero(others.reshape(len(numbers), -1) == signature, axis=1)
+        others = np.stack([self._blocks[n // _BLOCK][n % _BLOCK] for n in numbers])
+        # b-bit minwise hashing (Li and König, 2010): two texts agree on the low 16
+        # bits of a minimum when they agree on it, or by chance, 1 in 65,536; the
+        # chance agreements are negligible next to the 0.8 threshold.
+        agree = np.count_nonzero(others == signature.astype(np.uint16), axis=1)
         jaccard = agree / len(signature)
         sizes = np.array([self._sizes[n] for n in numbers], dtype=np.float64)
         # |A & B| = J * (|A| + |B|) / (1 + J), over the smaller of the two sets.
