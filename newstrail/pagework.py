@@ -178,26 +178,62 @@ def _outlinks(
     if root is None:
         return [], 0
     base = get_base_url(text[:4096], url)
+    parts = urlsplit(base)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    scheme = urlsplit(url).scheme
     links: list[PageLink] = []
     seen: set[str] = set()
     for element, href in _hrefs(root):
-        try:
-            joined = urljoin(base, strip_html5_whitespace(href))
-            # Queries are percent-encoded in the page's encoding, as browsers do.
-            absolute = urljoin(url, safe_url_string(joined, encoding=encoding))
-            parts = urlsplit(absolute)
-        except ValueError:
-            continue  # a bogus href, as Scrapy skips it
-        if parts.scheme not in ("http", "https"):
-            continue
-        if posixpath.splitext(parts.path)[1].lower() in _DENIED:
-            continue
-        if absolute in seen:
+        absolute = _resolve(base, origin, url, scheme, strip_html5_whitespace(href), encoding)
+        if absolute is None or absolute in seen:
             continue
         seen.add(absolute)
         if len(links) < max_links:
             links.append(PageLink(absolute, str(_string(element)).strip()))
     return links, len(seen)
+
+
+# The same hrefs come back page after page (a site's navigation, links between its
+# articles): a process keeps what the last of them resolved to. Only hrefs whose
+# URL does not depend on the page's own path are kept: absolute URLs, whatever
+# the page, and paths from the root, per site.
+_MAX_RESOLVED = 20_000
+_resolved: dict[tuple[str, str, str], str | None] = {}
+
+
+def _resolve(base: str, origin: str, url: str, scheme: str, href: str, encoding: str) -> str | None:
+    """The absolute http(s) URL ``href`` names on the page at ``url`` whose base URL
+    is ``base``, or None (not http, a file type the crawl does not follow, or
+    bogus). The page's URL adds only its scheme to an absolute URL."""
+    if href.startswith(("http://", "https://")):
+        key: tuple[str, str, str] | None = (scheme, href, encoding)
+    elif href.startswith("/") and not href.startswith("//"):
+        key = (scheme + " " + origin, href, encoding)
+    else:
+        key = None
+    if key is not None and key in _resolved:
+        return _resolved[key]
+    found = _resolve_href(base, url, href, encoding)
+    if key is not None:
+        if len(_resolved) >= _MAX_RESOLVED:
+            _resolved.clear()
+        _resolved[key] = found
+    return found
+
+
+def _resolve_href(base: str, url: str, href: str, encoding: str) -> str | None:
+    try:
+        joined = urljoin(base, href)
+        # Queries are percent-encoded in the page's encoding, as browsers do.
+        absolute = urljoin(url, safe_url_string(joined, encoding=encoding))
+        parts = urlsplit(absolute)
+    except ValueError:
+        return None  # a bogus href, as Scrapy skips it
+    if parts.scheme not in ("http", "https"):
+        return None
+    if posixpath.splitext(parts.path)[1].lower() in _DENIED:
+        return None
+    return absolute
 
 
 _ICON_RELS = frozenset({"icon", "shortcut", "apple-touch-icon", "stylesheet", "preload"})
