@@ -44,6 +44,7 @@ from newstrail.pagework import (
 from newstrail.spiders.archive import REVISIT_META, WARC_META
 from newstrail.spiders.context import CrawlContext, attach_context
 from newstrail.spiders.handler import ResponseHeadersTooLarge, truncation
+from newstrail.spiders.heap import TRIM_EVERY, trim_heap
 from newstrail.spiders.items import PageItem, Provenance
 from newstrail.spiders.middlewares import (
     BODY_META,
@@ -161,6 +162,8 @@ class CoverageSpider(Spider):
         self.stories = StoryIndex()
         self.traps = TrapGuard()
         self.channels: Counter[str] = Counter()
+        #: Pages since the heap's free pages were last given back (spiders/heap.py).
+        self._since_trim = 0
         self.seed_status: dict[str, str] = {}
         self._top: list[tuple[float, str, dict[str, Any]]] = []
         self._hosts: dict[str, dict[str, Any]] = {}
@@ -524,6 +527,10 @@ class CoverageSpider(Spider):
         warc, fetched_at = response.meta.get(WARC_META, (None, ""))
         self._count("pages")
         self.channels[provenance.channel] += 1
+        self._since_trim += 1
+        if self._since_trim >= TRIM_EVERY:
+            self._since_trim = 0
+            trim_heap()
         if response.status >= 400:
             kind = "error"
             self._count("errors")
