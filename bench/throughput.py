@@ -20,6 +20,10 @@ the medians and the ratios to the plain spider.
 
     .venv/bin/python bench/throughput.py
     .venv/bin/python bench/throughput.py --pages 2000 --rounds 1 --only plain,pool
+
+``--sizes 2000,20000`` instead crawls webs of each size with newstrail (the
+extraction pool, one round each) and prints the crawler process's peak RSS on each
+and its ratio to the first: whether memory stays flat as a crawl grows.
 """
 
 from __future__ import annotations
@@ -425,10 +429,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="also record newstrail's crawls with py-spy into DIR (slows them; "
         "summarise with bench/profile_summary.py)",
     )
+    parser.add_argument(
+        "--sizes",
+        metavar="N,N",
+        help="crawl webs of these sizes with newstrail (pool) and compare peak RSS",
+    )
     args = parser.parse_args(argv)
     crawlers = [c for c in args.only.split(",") if c]
     if shutil.which("nginx") is None:
         raise SystemExit("bench/throughput.py needs nginx (apt-get install nginx-light)")
+    if args.sizes:
+        return sizes([int(n) for n in args.sizes.split(",")], args.hosts)
     figures: dict[str, list[dict[str, Any]]] = {c: [] for c in crawlers}
     with tempfile.TemporaryDirectory(prefix="newstrail-web-") as name:
         root = Path(name)
@@ -471,6 +482,28 @@ def main(argv: Sequence[str] | None = None) -> int:
             if crawler != "plain":
                 pace = statistics.median(r["pace"] for r in figures[crawler])
                 print(f"{crawler}/plain pages/s: {pace / plain:.2f}")
+    return 0
+
+
+def sizes(counts: list[int], hosts: int) -> int:
+    """Peak RSS of newstrail's crawler on webs of each size, and the ratio to the first."""
+    head = f"{'pages':>6} {'fetched':>8} {'pages/s':>8} {'crawler ms/p':>13}"
+    print(head + f" {'RSS MB':>7} {'ratio':>6}")
+    first = None
+    for count in counts:
+        with tempfile.TemporaryDirectory(prefix="newstrail-web-") as name:
+            root = Path(name)
+            root.chmod(0o755)
+            ports, seeds = build_static_web(root, count, hosts)
+            (root / "tmp").mkdir()
+            with nginx(root, ports) as log:
+                one = crawl("pool", log, ports, seeds, count + hosts + 100)
+        first = first or one["rss"]
+        print(
+            f"{count:>6} {one['pages']:>8} {one['pace']:>8.1f} {one['crawler_ms']:>13.1f} "
+            f"{one['rss']:>7.0f} {one['rss'] / first:>6.2f}",
+            flush=True,
+        )
     return 0
 
 
