@@ -925,9 +925,11 @@ class CoverageSpider(Spider):
             expected, priority = link_priority(score, link_score)
             scored.append((expected, priority, key, link))
         room = max(_QUEUE_MIN, _QUEUE_PER_REMAINING * self.budget_left)
+        # Most promising first: the engine may take the next request while this
+        # page's are still being queued, and it should find the best of them there.
+        scored.sort(key=lambda entry: -entry[0])
         if len(scored) > room:
             self._count("links_over_budget", len(scored) - room)
-            scored.sort(key=lambda entry: -entry[0])
             del scored[room:]
         for expected, priority, url, link in scored:
             self.seen.add(url)
