@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -815,3 +816,16 @@ def test_benchmark_scale(seeds: list[SeedArticle]) -> None:
     assert len(web.wire) == 4
     assert sum(1 for a in web.articles.values() if a.only == "feed") == 6
     assert sum(1 for a in web.articles.values() if a.only == "sitemap") == 6
+
+
+def test_server_closes_at_once_with_an_idle_client_connected(web: NewsWeb) -> None:
+    with NewsWebServer(web) as local:
+        home = urlsplit(local.url("meridian", "/"))
+        idle = socket.create_connection((home.hostname or "", home.port or 0))
+        time.sleep(0.2)  # accepted, its handler waiting for a request line
+        started = time.monotonic()
+    try:
+        # Without ending the open connections, the join waited the handler's 10 s.
+        assert time.monotonic() - started < 2.0
+    finally:
+        idle.close()

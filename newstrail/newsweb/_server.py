@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as dt
 import hashlib
+import socket
 import threading
 import time
 import traceback
@@ -106,6 +108,16 @@ class _SiteServer(ThreadingHTTPServer):
     def shutdown_request(self, request: Any) -> None:
         self.arrivals.pop(request, None)  # a connection that sent no request
         super().shutdown_request(request)
+
+    def server_close(self) -> None:
+        # A client that connected and never sent a request (a stray one, from
+        # another process on a reused port) would hold its handler thread, and the
+        # join below, for the handler's whole timeout: ending the connections
+        # still open lets them finish now.
+        for request in list(self.arrivals):
+            with contextlib.suppress(OSError):
+                request.shutdown(socket.SHUT_RDWR)
+        super().server_close()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # The default prints a traceback to stderr; a client hanging up is
