@@ -87,6 +87,9 @@ def _local_settings(config: CrawlConfig) -> dict[str, Any]:
         "JOBDIR": str(config.crawl_workdir / "frontier"),
         # A full staging disk stops the crawl with one reason, not a traceback a request.
         "SCHEDULER": "newstrail.spiders.scheduler.StagingScheduler",
+        # Scrapy's per-host queue, which sends no request that a smaller budget than
+        # the frontier would rather spend on more urgent ones waiting for their host.
+        "SCHEDULER_PRIORITY_QUEUE": "newstrail.spiders.scheduler.BudgetAwarePriorityQueue",
         "DOWNLOADER_MIDDLEWARES": {
             # Outermost, so it sees the final response (decompressed, redirected): the
             # body of a page that goes to extraction leaves the response, so Scrapy's

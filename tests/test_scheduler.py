@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
+from typing import Any
 
 import pytest
 from scrapy import Request, Spider
+from scrapy.core.downloader import Slot
 from scrapy.core.engine import ExecutionEngine
 from scrapy.utils.test import get_crawler
 
 from newstrail.spiders import scheduler as frontier
+from newstrail.spiders.middlewares import META_KEY
 from newstrail.spiders.scheduler import StagingScheduler
 
 
 def _scheduler(tmp_path: Path) -> StagingScheduler:
     crawler = get_crawler(
         Spider,
-        {"JOBDIR": str(tmp_path / "job")},
+        {
+            "JOBDIR": str(tmp_path / "job"),
+            "SCHEDULER_PRIORITY_QUEUE": "newstrail.spiders.scheduler.BudgetAwarePriorityQueue",
+        },
     )
     crawler.spider = crawler._create_spider("frontier")
     # The scheduler's queues ask the engine's downloader which hosts are busy.
@@ -98,4 +104,45 @@ def test_spilled_requests_of_many_hosts_all_come_back_intact(
     assert scheduler.dqs is not None, "the disk queue failed"
     assert scheduler.stats.get_value("scheduler/enqueued/disk", 0) > 500  # type: ignore[union-attr]
     assert popped == pushed
+    scheduler.close("finished")
+
+
+def test_a_budget_smaller_than_the_frontier_goes_to_the_best_even_on_a_busy_host(
+    tmp_path: Path,
+) -> None:
+    scheduler = _scheduler(tmp_path)
+    # The spider says how many page requests the budget has left.
+    spider: Any = scheduler.crawler.spider  # type: ignore[union-attr]
+    # slow.test has a download under way (its crawl delay), fast.test none: Scrapy's
+    # queue takes from the idle host first.
+    slot = Slot(concurrency=1, delay=1.0, jitter=0)
+    slot.active.add(Request("http://slow.test/under-way"))
+    scheduler.crawler.engine.downloader.slots["slow.test"] = slot  # type: ignore[union-attr]
+    for n in range(4):
+        for host, priority in (("slow", 900 + n), ("fast", 100 + n)):
+            request = Request(f"http://{host}.test/{n}", priority=priority, meta={META_KEY: n})
+            scheduler.enqueue_request(request)
+
+    # The budget pays for all eight: Scrapy's order, the idle host first.
+    spider.budget_left = 100
+    first = scheduler.next_request()
+    assert first is not None and first.url == "http://fast.test/3"
+
+    # Three left for seven waiting: the three best, though their host is busy.
+    spider.budget_left = 3
+    taken = []
+    for _ in range(3):
+        page = scheduler.next_request()
+        assert page is not None
+        taken.append(page.url)
+        spider.budget_left -= 1  # as BudgetMiddleware counts it when it is sent
+    assert taken == ["http://slow.test/3", "http://slow.test/2", "http://slow.test/1"]
+
+    # Spent: the rest drains (the middleware drops it), nothing is held.
+    rest = []
+    while (left := scheduler.next_request()) is not None:
+        rest.append(left.url)
+    assert sorted(rest) == sorted(
+        ["http://slow.test/0", "http://fast.test/2", "http://fast.test/1", "http://fast.test/0"]
+    )
     scheduler.close("finished")
