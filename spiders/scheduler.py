@@ -25,7 +25,7 @@ import heapq
 import logging
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from scrapy.core.scheduler import Scheduler
 from scrapy.pqueues import DownloaderAwarePriorityQueue
@@ -34,10 +34,13 @@ from newstrail.spiders.archive import stop_on_write_error
 from newstrail.spiders.middlewares import META_KEY, REQUISITE_META
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from scrapy import Request, Spider
+    from scrapy.pqueues import ScrapyPriorityQueue
     from twisted.internet.defer import Deferred
 
-__all__ = ["MEMORY_FRONTIER", "BudgetAwarePriorityQueue", "StagingScheduler"]
+__all__ = ["MEMORY_FRONTIER", "BudgetAwarePriorityQueue", "HostHeap", "StagingScheduler"]
 
 #: Requests waiting in memory before the frontier spills to disk.
 MEMORY_FRONTIER = 5_000
@@ -57,6 +60,44 @@ def _budgeted(request: Request) -> bool:
     return META_KEY in meta and REQUISITE_META not in meta
 
 
+class HostHeap:
+    """One host's requests waiting in memory, most urgent first, newest first among
+    equals (as Scrapy's default ``LifoMemoryQueue``), in one heap.
+
+    Scrapy's ``ScrapyPriorityQueue`` keeps a queue per priority and, each time one
+    empties, finds the next priority by walking all of them. Link priorities are
+    expected relevance times 10,000, so a host has about as many priorities as
+    requests: every pop walked the host's whole frontier, and its thousands of
+    one-request queues were a large part of the crawler's memory.
+    """
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[int, int, Request]] = []
+        self._pushed = 0
+
+    @property
+    def curprio(self) -> int | None:
+        """The most urgent request's priority, negated (as ``ScrapyPriorityQueue``'s)."""
+        return self._heap[0][0] if self._heap else None
+
+    def push(self, request: Request) -> None:
+        self._pushed += 1
+        heapq.heappush(self._heap, (-request.priority, -self._pushed, request))
+
+    def pop(self) -> Request | None:
+        return heapq.heappop(self._heap)[2] if self._heap else None
+
+    def peek(self) -> Request | None:
+        return self._heap[0][2] if self._heap else None
+
+    def close(self) -> list[int]:
+        self._heap.clear()
+        return []
+
+    def __len__(self) -> int:
+        return len(self._heap)
+
+
 class BudgetAwarePriorityQueue(DownloaderAwarePriorityQueue):
     """Scrapy's per-host queue (the host with the fewest downloads under way goes
     first), which takes only from hosts whose most urgent request is worth the budget.
@@ -71,6 +112,12 @@ class BudgetAwarePriorityQueue(DownloaderAwarePriorityQueue):
     """
 
     threshold: int | None = None
+
+    def pqfactory(self, slot: str, startprios: Iterable[int] = ()) -> ScrapyPriorityQueue:
+        if self.key:  # on disk: Scrapy's, whose state is files per priority
+            return super().pqfactory(slot, startprios)
+        # In memory: one heap per host, which pops without walking its priorities.
+        return cast("ScrapyPriorityQueue", HostHeap())
 
     def _eligible(self, stats: list[tuple[int, str]]) -> list[tuple[int, str]]:
         threshold = self.threshold
