@@ -44,7 +44,7 @@ from newstrail.pagework import (
 from newstrail.spiders.archive import REVISIT_META, WARC_META
 from newstrail.spiders.context import CrawlContext, attach_context
 from newstrail.spiders.handler import ResponseHeadersTooLarge, truncation
-from newstrail.spiders.heap import TRIM_EVERY, trim_heap
+from newstrail.spiders.heap import TRIM_EVERY, steady_heap, trim_heap
 from newstrail.spiders.items import PageItem, Provenance
 from newstrail.spiders.middlewares import (
     BODY_META,
@@ -164,6 +164,7 @@ class CoverageSpider(Spider):
         self.channels: Counter[str] = Counter()
         #: Pages since the heap's free pages were last given back (spiders/heap.py).
         self._since_trim = 0
+        steady_heap()
         self.seed_status: dict[str, str] = {}
         self._top: list[tuple[float, str, dict[str, Any]]] = []
         self._hosts: dict[str, dict[str, Any]] = {}
