@@ -13,16 +13,23 @@ topic, built from shared sentences), against a threshold of 0.8.
 
 Memory per story is the low 16 bits of its signature (256 x 2 bytes), its
 shingle count, id and first URL, and 16 band keys in a sorted array: about
-0.8 kB (764 bytes a story, measured over 6,000 stories), and no texts.
+0.8 kB (764 bytes a story, measured over 6,000 stories), and no texts. Given a
+folder, the index keeps the signatures in a file there instead (read back only
+for the few candidates a text's bands name), and about 0.3 kB a story in memory.
 """
 
 from __future__ import annotations
 
 import bisect
 import hashlib
+import os
 import re
+import tempfile
 import zlib
+from array import array
 from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -132,6 +139,62 @@ class _BandTable:
         self._buffer.clear()
 
 
+class _Signatures:
+    """The low 16 bits of each story's signature, by story number: in an unlinked
+    file in ``folder`` when one is given (the operating system's cache holds what
+    is read often, outside the process), else in memory.
+
+    In memory they go in fixed blocks of rows that are never reallocated (growing
+    one array would copy it, and leave holes in the heap the size of every copy).
+    A file that cannot be written any more leaves the rows from then on in memory.
+    """
+
+    def __init__(self, folder: Path | None) -> None:
+        self._file: IO[bytes] | None = None
+        self._fd: int | None = None
+        if folder is not None:
+            try:
+                # Open as long as the index: the file goes with it.
+                self._file = tempfile.TemporaryFile(dir=folder, prefix="stories-")  # noqa: SIM115
+            except OSError:
+                pass
+            else:
+                self._fd = self._file.fileno()
+        self._on_disk = 0
+        self._blocks: list[npt.NDArray[np.uint16]] = []
+        self._count = 0
+
+    def append(self, signature: Signature) -> None:
+        low = signature.astype(np.uint16)
+        if self._fd is not None and self._on_disk == self._count:
+            data = low.tobytes()
+            try:
+                os.pwrite(self._fd, data, self._count * len(data))
+            except OSError:
+                self._fd = None
+            else:
+                self._on_disk += 1
+                self._count += 1
+                return
+        row = (self._count - self._on_disk) % _BLOCK
+        if row == 0:
+            self._blocks.append(np.empty((_BLOCK, len(low)), dtype=np.uint16))
+        self._blocks[-1][row] = low
+        self._count += 1
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+
+    def get(self, number: int, width: int) -> npt.NDArray[np.uint16]:
+        if number < self._on_disk and self._file is not None:
+            size = 2 * width
+            data = os.pread(self._file.fileno(), size, number * size)
+            return cast("npt.NDArray[np.uint16]", np.frombuffer(data, dtype=np.uint16))
+        row = number - self._on_disk
+        return cast("npt.NDArray[np.uint16]", self._blocks[row // _BLOCK][row % _BLOCK])
+
+
 @dataclass(frozen=True)
 class StorySketch:
     """What :meth:`StoryIndex.assign_sketch` needs of a text: its MinHash signature,
@@ -166,6 +229,9 @@ class StoryIndex:
     texts with Jaccard similarity 0.5 (a copy cut to half the original, or one
     with many lines changed) share a band with probability 0.88, 0.7 with
     probability 0.999.
+
+    With ``folder``, the signatures are kept in an unlinked file there, not in
+    memory (a crawl's index, which grows with the crawl).
     """
 
     def __init__(
@@ -178,6 +244,7 @@ class StoryIndex:
         num_perm: int = 256,
         bands: int = 16,
         rows: int = 3,
+        folder: Path | None = None,
     ) -> None:
         if bands * rows > num_perm:
             raise ValueError("bands * rows must not exceed num_perm")
@@ -188,17 +255,20 @@ class StoryIndex:
         self.bands, self.rows = bands, rows
         self._hasher = _MinHasher(num_perm)
         self._table = _BandTable()
-        #: The low 16 bits of each story's signature, in fixed blocks of rows that are
-        #: never reallocated (growing one array would copy it, and leave holes in
-        #: the heap the size of every copy).
-        self._blocks: list[npt.NDArray[np.uint16]] = []
-        self._sizes: list[int] = []
-        self._ids: list[str] = []
+        self._signatures = _Signatures(folder)
+        # Shingle counts and story ids (the 64-bit digest their hex spells) as
+        # machine words, not Python objects.
+        self._sizes = array("L")
+        self._ids = array("Q")
         self._first: list[str] = []
 
     def __len__(self) -> int:
         """Stories indexed (those long enough to be matched)."""
         return len(self._ids)
+
+    def close(self) -> None:
+        """Close the signatures' file (an index given a folder); the index is done."""
+        self._signatures.close()
 
     def assign(self, url: str, text: str) -> StoryMatch:
         """The story of ``text`` captured at ``url``; the first capture of a story founds it."""
@@ -221,15 +291,12 @@ class StoryIndex:
         keys = list(sketch.keys)
         best = self._best_match(signature, sketch.size, self._table.get(keys))
         if best is not None:
-            return StoryMatch(self._ids[best], self._first[best])
+            return StoryMatch(format(self._ids[best], "016x"), self._first[best])
         number = len(self._ids)
         self._table.add(keys, number)
-        row = number % _BLOCK
-        if row == 0:
-            self._blocks.append(np.empty((_BLOCK, len(signature)), dtype=np.uint16))
-        self._blocks[-1][row] = signature  # keeps the low 16 bits
+        self._signatures.append(signature)
         self._sizes.append(sketch.size)
-        self._ids.append(sketch.story_id)
+        self._ids.append(int(sketch.story_id, 16))
         self._first.append(url)
         return StoryMatch(sketch.story_id, None)
 
@@ -256,7 +323,8 @@ class StoryIndex:
         ]
         if not numbers:
             return None
-        others = np.stack([self._blocks[n // _BLOCK][n % _BLOCK] for n in numbers])
+        width = len(signature)
+        others = np.stack([self._signatures.get(n, width) for n in numbers])
         # b-bit minwise hashing (Li and König, 2010): two texts agree on the low 16
         # bits of a minimum when they agree on it, or by chance, 1 in 65,536; the
         # chance agreements are negligible next to the 0.8 threshold.

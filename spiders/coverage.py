@@ -159,7 +159,8 @@ class CoverageSpider(Spider):
         # crawl's as it queues it (newstrail.spiders.distributed).
         self.seen = UrlSet()
         self.captured: dict[str, str] = {}
-        self.stories = StoryIndex()
+        # Its signatures in the staging folder: they grow with the crawl.
+        self.stories = StoryIndex(folder=config.crawl_workdir)
         self.traps = TrapGuard()
         self.channels: Counter[str] = Counter()
         #: Pages since the heap's free pages were last given back (spiders/heap.py).
@@ -670,6 +671,7 @@ class CoverageSpider(Spider):
         # The URL patterns closed as traps, for the crawl's summary (a distributed
         # crawl's workers each close their own; the merge sums them).
         self._count("traps_closed", len(self.traps.closed))
+        self.stories.close()
         if self._pool is not None:
             self._pool.close(cancel_pending=True)
 

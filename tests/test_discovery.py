@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import gzip
+import os
+import random
 import threading
 import time
 import urllib.request
@@ -10,6 +13,8 @@ import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from newstrail.discovery import (
     FEED_MAX_BYTES,
@@ -192,6 +197,41 @@ def test_story_index_clusters_copies() -> None:
     assert first.duplicate_of is None
     assert copy.story_id == first.story_id and copy.duplicate_of == "https://a.org/1"
     assert different.story_id != first.story_id and different.duplicate_of is None
+
+
+def test_a_story_index_with_its_signatures_on_disk_matches_as_one_in_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = random.Random(5)
+    vocabulary = [f"w{n}" for n in range(3000)]
+    texts: list[tuple[str, str]] = []
+    for n in range(60):
+        words = [rng.choice(vocabulary) for _ in range(300)]
+        texts += [
+            (f"https://a.test/{n}", " ".join(words)),
+            (f"https://b.test/{n}", " ".join(words[:250])),
+        ]
+    rng.shuffle(texts)
+    real_pwrite, writes = os.pwrite, 0
+
+    def disk_fills_up(fd: int, data: bytes, offset: int) -> int:
+        nonlocal writes
+        writes += 1
+        if writes > 40:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_pwrite(fd, data, offset)
+
+    memory = StoryIndex()
+    in_memory = [memory.assign(url, text) for url, text in texts]
+    monkeypatch.setattr(os, "pwrite", disk_fills_up)
+    on_disk = StoryIndex(folder=tmp_path)
+    try:
+        assert [on_disk.assign(url, text) for url, text in texts] == in_memory
+    finally:
+        on_disk.close()
+    assert sum(1 for match in in_memory if match.duplicate_of) == 60
+    assert writes > 40, "the disk filled up before the index was half written"
+    assert list(tmp_path.iterdir()) == [], "the file is unlinked"
 
 
 def _paragraphs(path: Path) -> list[str]:
