@@ -36,7 +36,9 @@ class TextRecordPipeline:
 
     def open_spider(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.writer = TextRecordWriter(self.path)
+        # Gzip's fastest level: the file is written again when the crawl ends (its
+        # boilerplate removed, or merged with the other workers'), at the usual level.
+        self.writer = TextRecordWriter(self.path, compresslevel=1)
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, PageItem) and item.record is not None and self.writer is not None:

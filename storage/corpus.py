@@ -36,8 +36,8 @@ class TextRecordWriter:
 
     ``target`` is a path (gzip-compressed when its name ends with ``.gz``; the
     writer opens and closes it, truncating unless ``append``) or a binary stream
-    (compressed when ``compress``; left open). Each record is flushed to the
-    operating system as soon as it is written.
+    (compressed when ``compress``, at ``compresslevel``; left open). Each record
+    is flushed to the operating system as soon as it is written.
     """
 
     def __init__(
@@ -46,6 +46,7 @@ class TextRecordWriter:
         *,
         compress: bool | None = None,
         append: bool = False,
+        compresslevel: int = 6,
     ) -> None:
         if isinstance(target, str | os.PathLike):
             path = Path(target)
@@ -60,6 +61,7 @@ class TextRecordWriter:
             self._owned = False
             default_compress = False
         self.compress = default_compress if compress is None else compress
+        self.compresslevel = compresslevel
         self.count = 0
 
     def write(self, record: TextRecord) -> None:
@@ -67,7 +69,7 @@ class TextRecordWriter:
         data = (record.to_json() + "\n").encode("utf-8")
         if self.compress:
             # mtime=0: the same records always give the same bytes.
-            data = gzip.compress(data, compresslevel=6, mtime=0)
+            data = gzip.compress(data, compresslevel=self.compresslevel, mtime=0)
         self.stream.write(data)
         self.stream.flush()
         self.count += 1
