@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -17,6 +20,10 @@ from newstrail.archives import (
     parse_cdx,
     use_archives,
 )
+from newstrail.config import CrawlConfig
+from newstrail.errors import NewstrailError, SeedError
+from newstrail.seeds import SeedSet, load_seed_set
+from tests.conftest import one_line_error, run_newstrail
 
 
 def _query(url: str) -> list[tuple[str, str]]:
@@ -238,3 +245,89 @@ def test_empty_and_error_answers() -> None:
 def test_archive_is_a_value() -> None:
     assert parse_archive("http://h:1/c") == parse_archive("http://h:1/c/")
     assert isinstance(parse_archive("http://h:1/c"), Archive)
+
+
+SEED_FILE = """
+archives = ["https://web.archive.org/", "http://127.0.0.1:9/past"]
+outlets = ["www.Example.org", "https://news.example/section/x", "127.0.0.1:8080"]
+
+[collection]
+name = "past"
+
+[relevance]
+published_before = {before}
+
+[[seed]]
+url = "https://a.example/story"
+text = "troops in Iraq"
+"""
+
+
+def _seed_file(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "seeds.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_seed_file_archives_and_outlets(tmp_path: Path) -> None:
+    seeds = load_seed_set(_seed_file(tmp_path, SEED_FILE.format(before="2019-12-31")))
+    assert seeds.archives == ("https://web.archive.org", "http://127.0.0.1:9/past")
+    assert seeds.outlets == ("www.example.org", "news.example", "127.0.0.1:8080")
+    assert SeedSet.from_dict(seeds.to_dict()) == seeds
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('archives = "https://web.archive.org"', "archives: must be a list"),
+        ('archives = ["ftp://x"]', "archives: archive 'ftp://x' is not"),
+        ('archives = ["http://127.0.0.1:9"]', "pywb collection is named by its root"),
+        ("outlets = [1]", "outlets: must be a list"),
+        ('outlets = ["not a host"]', "is not a host name"),
+        ('outlets = ["a.example"] \noutlets2 = 1', "unknown section 'outlets2'"),
+    ],
+)
+def test_bad_seed_file_archives(tmp_path: Path, line: str, message: str) -> None:
+    text = line + "\n" + SEED_FILE.format(before="2019-12-31").split("\n", 3)[3]
+    with pytest.raises(SeedError) as error:
+        load_seed_set(_seed_file(tmp_path, text))
+    assert message in str(error.value) and "\n" not in str(error.value)
+
+
+def _config(seeds: SeedSet, **changes: Any) -> CrawlConfig:
+    return CrawlConfig(seeds=seeds, collection="past", crawl_id="c", **changes)
+
+
+def test_crawl_config_asks_archives_for_past_windows_only(tmp_path: Path) -> None:
+    today = date(2026, 12, 4)
+    past = load_seed_set(_seed_file(tmp_path, SEED_FILE.format(before="2019-12-31")))
+    assert [a.kind for a in _config(past).archive_list(today)] == ["wayback", "pywb"]
+    assert _config(past, force_archives=False).archive_list(today) == []
+    recent = load_seed_set(_seed_file(tmp_path, SEED_FILE.format(before="2026-12-01")))
+    assert _config(recent).archive_list(today) == []
+    forced = _config(recent, force_archives=True, archives=("http://h:1/c",))
+    # The flag's archives, then the seed file's (the config is built from both).
+    assert [a.name for a in forced.archive_list(today)] == [
+        "h:1/c",
+        "web.archive.org",
+        "127.0.0.1:9/past",
+    ]
+    # --archives alone, and no archive in the seed file: the Wayback Machine.
+    bare = replace(recent, archives=())
+    assert [a.url for a in _config(bare, force_archives=True).archive_list(today)] == [
+        "https://web.archive.org"
+    ]
+    assert CrawlConfig.from_dict(_config(past).to_dict()).archives == _config(past).archives
+    with pytest.raises(NewstrailError):
+        _config(past, archives=("gopher://x",))
+
+
+def test_crawl_command_refuses_bad_archive_flags(tmp_path: Path) -> None:
+    seeds = _seed_file(tmp_path, SEED_FILE.format(before="2019-12-31"))
+    bad = run_newstrail("crawl", str(seeds), "--archive", "ftp://nowhere", cwd=tmp_path)
+    assert "is not an absolute http(s) URL" in one_line_error(bad)
+    both = run_newstrail(
+        "crawl", str(seeds), "--no-archives", "--archive", "https://web.archive.org", cwd=tmp_path
+    )
+    assert "choose one" in one_line_error(both)
+    assert not (tmp_path / "work").exists()  # nothing started
