@@ -49,6 +49,7 @@ __all__ = [
     "cdx_window",
     "parse_archive",
     "parse_cdx",
+    "path_date",
     "use_archives",
 ]
 
@@ -70,6 +71,9 @@ MARGIN_AFTER = timedelta(days=365)
 #: above about one request a second; Common Crawl's index asks for the same.
 DEFAULT_DELAYS = {"wayback": 1.5, "commoncrawl": 1.5, "pywb": 0.0}
 
+_PATH_DATE = re.compile(
+    r"/((?:19|20)\d\d)[/-]?(0[1-9]|1[0-2])(?:[/-]?(0[1-9]|[12]\d|3[01]))?(?=[/-]|$)"
+)
 _CC_INDEX = re.compile(r"/(CC-MAIN-\d{4}-\d{2})-index/?$")
 _TIMESTAMP = re.compile(r"^\d{4,14}$")
 
@@ -259,6 +263,19 @@ def use_archives(
     if window_end is None:
         return False
     return window_end < today - timedelta(weeks=weeks)
+
+
+def path_date(url: str) -> date | None:
+    """The date a URL's path gives (``/2019/01/05/``, ``/2019-01-05-``, ``/201901/``),
+    the first of the month when it names no day; None when it gives none."""
+    found = _PATH_DATE.search(urlsplit(url).path[:2048])
+    if found is None:
+        return None
+    year, month, day = found.group(1), found.group(2), found.group(3) or "01"
+    try:
+        return date(int(year), int(month), int(day))
+    except ValueError:
+        return None
 
 
 def cdx_window(start: date | None, end: date | None) -> tuple[date | None, date | None]:

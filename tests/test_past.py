@@ -5,12 +5,20 @@ from __future__ import annotations
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
+from typing import Any
 
 import pytest
+from warcio.archiveiterator import ArchiveIterator
 
 from newstrail.archives import parse_archive, parse_cdx
+from newstrail.config import Environment
+from newstrail.flows.steps import crawl_direct
+from newstrail.records import TextRecord
 from newstrail.seeds import SeedSet
+from newstrail.storage.corpus import read_text_records
 from tests.archive_fixtures import PastAndLive, past_and_live
 
 
@@ -57,3 +65,115 @@ def test_the_archive_answers_cdx_and_mementos(past: PastAndLive) -> None:
     assert status == 200 and b"20,000" in page
     # the id_ form: the original bytes, nothing of pywb's rewriting in them
     assert b"wombat" not in page and b"_wb_" not in page
+
+
+@dataclass
+class PastCrawl:
+    summary: dict[str, Any]
+    records: list[TextRecord]
+    warcs: list[Path]
+
+
+def _crawl(past: PastAndLive, seeds: SeedSet, root: Path, *, archives: bool) -> PastCrawl:
+    summary = crawl_direct(
+        seeds.with_urls(past.server.seed_urls),
+        store=str(root),
+        collection="past",
+        budget=BUDGET,
+        allow_private=["127.0.0.1"],
+        download_delay=0.0,
+        archives=[past.archive] if archives else [],
+        force_archives=None if archives else False,
+        env=Environment(store=str(root), workdir=root.parent / f"work-{archives}"),
+    )
+    crawl_dir = root / "past" / summary["crawl_id"]
+    records: list[TextRecord] = []
+    for path in sorted((crawl_dir / "text").glob("*.jsonl.gz")):
+        with path.open("rb") as fh:
+            records.extend(read_text_records(fh, compressed=True))
+    return PastCrawl(summary, records, sorted((crawl_dir / "warc").glob("*.warc.gz")))
+
+
+BUDGET = 150
+
+
+@pytest.fixture(scope="module")
+def crawls(
+    past: PastAndLive, default_seeds: SeedSet, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[PastCrawl, PastCrawl]:
+    """The same crawl of the live web, with the archive and without it."""
+    with_archive = _crawl(past, default_seeds, tmp_path_factory.mktemp("with"), archives=True)
+    live_only = _crawl(past, default_seeds, tmp_path_factory.mktemp("without"), archives=False)
+    return with_archive, live_only
+
+
+def _stories_found(past: PastAndLive, crawl: PastCrawl) -> set[str]:
+    found = set()
+    for record in crawl.records:
+        if record.related:
+            story = past.server.story_of(record.original_url or record.url)
+            if story is not None:
+                found.add(story)
+    return found
+
+
+def test_a_dead_seed_is_recovered_from_the_archive(
+    past: PastAndLive, crawls: tuple[PastCrawl, PastCrawl]
+) -> None:
+    with_archive, live_only = crawls
+    dead_seed = past.server.seed_urls[0]
+    assert live_only.summary["seeds"][dead_seed].startswith("HTTP 404")
+    assert with_archive.summary["seeds"][dead_seed] == "ok"
+    (memento,) = [r for r in with_archive.records if r.original_url == dead_seed]
+    assert memento.source == "archive" and memento.related
+    assert memento.memento_url is not None and memento.memento_url.startswith(past.archive + "/")
+    assert memento.url == memento.memento_url and "id_/" in memento.url
+    assert memento.memento_datetime == "2018-12-29T09:30:00Z"
+    assert memento.extra["channel"] == "seed" and memento.extra["archive"]
+    assert "20,000" in memento.text
+    live = [r for r in with_archive.records if r.source == "live"]
+    assert live and all(r.original_url is None for r in live)
+
+
+def test_the_memento_is_archived_with_its_provenance(
+    past: PastAndLive, crawls: tuple[PastCrawl, PastCrawl]
+) -> None:
+    with_archive, _ = crawls
+    dead_seed = past.server.seed_urls[0]
+    (memento,) = [r for r in with_archive.records if r.original_url == dead_seed]
+    targets: dict[str, list[str]] = {}
+    metadata: dict[str, str] = {}
+    for path in with_archive.warcs:
+        with path.open("rb") as fh:
+            for record in ArchiveIterator(fh):
+                target = record.rec_headers.get_header("WARC-Target-URI")
+                targets.setdefault(target, []).append(record.rec_type)
+                if record.rec_type == "metadata" and target == memento.url:
+                    metadata[target] = record.content_stream().read().decode()
+    assert {"request", "response", "metadata"} <= set(targets[memento.url])
+    fields = metadata[memento.url]
+    assert f"memento-original-url: {dead_seed}" in fields
+    assert "memento-datetime: 2018-12-29T09:30:00Z" in fields
+    assert "memento-archive: " in fields
+    # The archive's CDX answers are archived too, as any fetch of the crawl.
+    assert any((url or "").startswith(past.archive + "/cdx?") for url in targets)
+
+
+def test_archive_index_finds_what_only_the_archive_holds(
+    past: PastAndLive, crawls: tuple[PastCrawl, PastCrawl]
+) -> None:
+    with_archive, live_only = crawls
+    old_stories = {
+        past.server.story_of(url) for url in past.fates if url in set(past.server.on_topic_urls)
+    }
+    found_with = _stories_found(past, with_archive) & old_stories
+    found_without = _stories_found(past, live_only) & old_stories
+    via_index = [r for r in with_archive.records if r.extra.get("channel") == "archive-index"]
+    assert via_index and all(r.extra.get("archive") for r in via_index)
+    assert len(found_with) >= 0.9 * len(old_stories), (len(found_with), len(old_stories))
+    assert len(found_with) > len(found_without)
+    counts = with_archive.summary["counts"]
+    print(
+        f"old stories {len(old_stories)}: found with the archive {len(found_with)}, "
+        f"live only {len(found_without)}; counts {counts}"
+    )
