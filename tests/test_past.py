@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -14,12 +15,17 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from newstrail.archives import parse_archive, parse_cdx
+from newstrail.articles import page_canonical_url
 from newstrail.config import Environment
+from newstrail.extract import extract_article
 from newstrail.flows.steps import crawl_direct
 from newstrail.records import TextRecord
 from newstrail.seeds import SeedSet
+from newstrail.spiders.middlewares import _is_home_redirect, retry_after
 from newstrail.storage.corpus import read_text_records
+from newstrail.stories import StoryIndex
 from tests.archive_fixtures import PastAndLive, past_and_live
+from tests.conftest import run_newstrail
 
 
 @pytest.fixture(scope="module")
@@ -177,3 +183,70 @@ def test_archive_index_finds_what_only_the_archive_holds(
         f"old stories {len(old_stories)}: found with the archive {len(found_with)}, "
         f"live only {len(found_without)}; counts {counts}"
     )
+
+
+def test_a_live_copy_and_its_memento_are_one_story(past: PastAndLive) -> None:
+    """A page still alive, fetched live and from the archive (the id_ form): one story,
+    the memento a copy of the live capture, and one canonical URL."""
+    alive = past.server.seed_urls[1]  # the 2020 seed: live, and captured in 2020
+    archive = parse_archive(past.archive)
+    _, body = _get(archive.closest_query(alive, None))
+    (capture,) = parse_cdx(body).captures
+    memento_url = archive.memento_url(capture.timestamp, alive)
+    live = extract_article(_get(alive)[1], alive)
+    memento = extract_article(_get(memento_url)[1], memento_url)
+    assert live is not None and memento is not None
+    index = StoryIndex()
+    first = index.assign(alive, live.text)
+    second = index.assign(memento_url, memento.text)
+    assert second.story_id == first.story_id and second.duplicate_of == alive
+    assert page_canonical_url(memento_url, memento) == page_canonical_url(alive, live)
+
+
+def test_retry_after_and_soft_404_rules() -> None:
+    assert retry_after(b"120", 0.0) == 120.0
+    assert retry_after(b"Wed, 21 Oct 2015 07:28:00 GMT", 1445412470.0) == 10.0
+    for junk in (None, b"", b"soon", b"-5", b"Wed, 99 Oct"):
+        assert retry_after(junk, 0.0) is None
+    assert _is_home_redirect("https://a.example/2019/story", "/")
+    assert _is_home_redirect("https://a.example/2019/story", "https://a.example")
+    assert not _is_home_redirect("https://a.example/", "/")
+    assert not _is_home_redirect("https://a.example/old", "/new")
+    assert not _is_home_redirect("https://a.example/old", "https://b.example/")
+    assert not _is_home_redirect("https://a.example/old", "/?from=old")
+
+
+def test_crawl_command_with_an_archive_in_the_seed_file(
+    past: PastAndLive, default_seeds: SeedSet, tmp_path: Path
+) -> None:
+    """`newstrail crawl` as a user runs it: the seed file names the archive, the dead
+    seed is recovered, and the crawl's counts say what the archive gave."""
+    dead_seed = past.server.seed_urls[0]
+    text = default_seeds.texts[0].replace('"""', "")
+    seeds = tmp_path / "past.toml"
+    seeds.write_text(
+        f'archives = ["{past.archive}"]\n'
+        f'outlets = ["{dead_seed.split("/")[2]}"]\n\n'
+        '[collection]\nname = "past-cli"\n\n'
+        "[relevance]\npublished_after = 2018-01-01\npublished_before = 2021-12-31\n\n"
+        f'[[seed]]\nurl = "{dead_seed}"\npublished = "2018-12"\ntext = """{text}"""\n',
+        encoding="utf-8",
+    )
+    store = tmp_path / "store"
+    args = ["crawl", str(seeds), "--store", str(store), "--budget", "25", "--delay", "0"]
+    done = run_newstrail(*args, "--allow-private", "127.0.0.1", cwd=tmp_path, timeout=240)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "seed not captured" not in done.stderr
+    (crawl_dir,) = (store / "past-cli").iterdir()
+    summary = json.loads((crawl_dir / "manifest.json").read_text())
+    records: list[TextRecord] = []
+    for path in sorted((crawl_dir / "text").glob("*.jsonl.gz")):
+        with path.open("rb") as fh:
+            records.extend(read_text_records(fh, compressed=True))
+    assert any(r.original_url == dead_seed and r.source == "archive" for r in records)
+    assert summary["settings"]["archives"] == [past.archive]
+    # --no-archives: the same crawl leaves the dead seed dead.
+    off = run_newstrail(
+        *args, "--no-archives", "--allow-private", "127.0.0.1", cwd=tmp_path, timeout=240
+    )
+    assert "seed not captured" in off.stderr and "HTTP 404" in off.stderr
