@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import html
 import io
 import urllib.error
 import urllib.request
@@ -29,6 +30,7 @@ from newstrail.newsweb._web import Fate
 from newstrail.replay import serve
 from newstrail.seeds import SeedSet
 from newstrail.storage.cdxj import write_cdxj
+from tests.conftest import free_port
 
 #: The live web's articles start here; the archive holds what came before.
 RETIRED_BEFORE = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
@@ -45,6 +47,9 @@ class PastAndLive:
     archive: str  # the pywb collection's root, http://127.0.0.1:PORT/past
     fates: dict[str, Fate]  # article URL -> what became of it on the live web
     captured: dict[str, dt.datetime]  # article URL -> when the archive captured it
+    #: An article of an outlet that no longer exists (nothing listens on its port):
+    #: only the archive has it.
+    dead_outlet: str = ""
 
     @property
     def gone(self) -> list[str]:
@@ -59,9 +64,34 @@ def _get(url: str) -> tuple[int, list[tuple[str, str]], bytes]:
         return error.code, list(error.headers.items()), error.read()
 
 
-def capture_past(server: NewsWebServer, warc: Path) -> dict[str, dt.datetime]:
+DEAD_OUTLET_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>{title}</title></head><body><header><a href="/">The Baghdad Courier</a></header>
+<article><h1>{title}</h1><p class="byline">By {author}, {published}</p>
+{paragraphs}</article><footer>The Baghdad Courier, 2012-2020</footer></body></html>"""
+
+
+def dead_outlet_page(server: NewsWebServer) -> tuple[str, bytes]:
+    """The path and HTML of a dead outlet's article: the text of the web's oldest
+    on-topic article, rewritten by an outlet that has since closed."""
+    on_topic = [a for a in server.web.articles.values() if a.label == "on_topic"]
+    source = min(on_topic, key=lambda a: a.published)
+    title = "Closed outlet: " + source.title
+    paragraphs = "\n".join(f"<p>{html.escape(p)}</p>" for p in source.paragraphs)
+    page = DEAD_OUTLET_PAGE.format(
+        title=html.escape(title),
+        author=html.escape(source.author),
+        published=source.published.date().isoformat(),
+        paragraphs=paragraphs,
+    )
+    return f"{source.published:/%Y/%m/%d}/us-troops-iraq-immunity-courier/", page.encode()
+
+
+def capture_past(
+    server: NewsWebServer, warc: Path, dead_outlet: str = ""
+) -> dict[str, dt.datetime]:
     """Write the served web's articles, home pages and feeds into ``warc`` as request
-    and response records dated when an archive would have captured them."""
+    and response records dated when an archive would have captured them; and, at
+    ``dead_outlet`` (a URL), an article of an outlet that no longer exists."""
     web = server.web
     pages: list[tuple[str, dt.datetime]] = []
     for article in web.articles.values():
@@ -72,8 +102,14 @@ def capture_past(server: NewsWebServer, warc: Path) -> dict[str, dt.datetime]:
     captured: dict[str, dt.datetime] = {}
     with warc.open("wb") as out:
         writer = WARCWriter(out, gzip=True)
+        if dead_outlet:
+            pages.append((dead_outlet, dt.datetime(2019, 1, 11, tzinfo=dt.UTC)))
         for url, when in pages:
-            status, headers, body = _get(url)
+            if url == dead_outlet:
+                headers = [("Content-Type", "text/html; charset=utf-8")]
+                status, body = 200, dead_outlet_page(server)[1]
+            else:
+                status, headers, body = _get(url)
             if status != 200:
                 continue
             date = when.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -117,9 +153,10 @@ def past_and_live(seeds: SeedSet, root: Path, *, scale: int = 1) -> Iterator[Pas
         (folder / "archive").mkdir(parents=True)
         (folder / "indexes").mkdir()
         warc = folder / "archive" / "past.warc.gz"
-        captured = capture_past(server, warc)
+        dead_outlet = f"http://127.0.0.1:{free_port()}" + dead_outlet_page(server)[0]
+        captured = capture_past(server, warc, dead_outlet)
         with (folder / "indexes" / "index.cdxj").open("wb") as index:
             write_cdxj([warc], index)
         fates = server.retire(RETIRED_BEFORE)
         with serve(root) as base:
-            yield PastAndLive(server, f"{base}/{COLLECTION}", fates, captured)
+            yield PastAndLive(server, f"{base}/{COLLECTION}", fates, captured, dead_outlet)

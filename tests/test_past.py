@@ -6,7 +6,7 @@ import json
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -81,8 +81,10 @@ class PastCrawl:
 
 
 def _crawl(past: PastAndLive, seeds: SeedSet, root: Path, *, archives: bool) -> PastCrawl:
+    # The seed file names one more outlet: the closed one, only in the archive.
+    outlets = (past.dead_outlet.split("/")[2],)
     summary = crawl_direct(
-        seeds.with_urls(past.server.seed_urls),
+        replace(seeds.with_urls(past.server.seed_urls), outlets=outlets),
         store=str(root),
         collection="past",
         budget=BUDGET,
@@ -250,3 +252,17 @@ def test_crawl_command_with_an_archive_in_the_seed_file(
         *args, "--no-archives", "--allow-private", "127.0.0.1", cwd=tmp_path, timeout=240
     )
     assert "seed not captured" in off.stderr and "HTTP 404" in off.stderr
+
+
+def test_a_closed_outlet_is_found_through_the_archive(
+    past: PastAndLive, crawls: tuple[PastCrawl, PastCrawl]
+) -> None:
+    """An outlet of the seed file whose server is gone (connection refused): the
+    archive's index names its article, the live fetch fails, the memento is fetched."""
+    with_archive, live_only = crawls
+    (record,) = [r for r in with_archive.records if r.original_url == past.dead_outlet]
+    assert record.source == "archive" and record.related
+    assert record.extra["channel"] == "archive-index" and record.extra["archive"]
+    assert record.memento_datetime == "2019-01-11T00:00:00Z"
+    assert with_archive.summary["counts"]["dead_refused"] >= 1
+    assert not any(r.original_url == past.dead_outlet for r in live_only.records)
