@@ -47,6 +47,8 @@ EXTRACT_META = "newstrail_extract"
 BODY_META = "newstrail_body"
 # Set on feed and sitemap requests: their bodies travel under BODY_META too.
 LISTING_META = "newstrail_listing"
+#: A memento's request (spiders/past.py): original URL, memento datetime, archive.
+MEMENTO_META = "newstrail_memento"
 # Set on page requisites (images, stylesheets, scripts...): how far from the page
 # (0: the page's own, 1: a stylesheet's). Archived, never extracted or followed.
 REQUISITE_META = "newstrail_requisite"
@@ -370,7 +372,11 @@ class ArchivePacingMiddleware:
                 slot.delay = max(slot.delay, min(wait, RETRY_AFTER_MAX))
                 assert self.crawler.stats is not None
                 self.crawler.stats.inc_value("newstrail/retry_after_honoured")
-        elif response.status in _REDIRECTS and request.meta.get(EXTRACT_META):
+        elif (
+            response.status in _REDIRECTS
+            and request.meta.get(EXTRACT_META)
+            and MEMENTO_META not in request.meta
+        ):
             location = response.headers.get(b"Location")
             if location and _is_home_redirect(request.url, location.decode("latin-1")):
                 context = crawl_context(self.crawler)

@@ -28,10 +28,10 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import Request
 
-from newstrail.archives import Archive, Capture, CdxAnswer, cdx_window, parse_cdx, path_date
+from newstrail.archives import Archive, Capture, CdxAnswer, cdx_window, path_date
 from newstrail.discovery import Candidate
 from newstrail.spiders.items import Provenance
-from newstrail.spiders.middlewares import META_KEY
+from newstrail.spiders.middlewares import MEMENTO_META
 from newstrail.urls import canonical_url, host_key, link_key
 
 if TYPE_CHECKING:
@@ -43,8 +43,6 @@ logger = logging.getLogger(__name__)
 
 #: Request meta of an archive's CDX query: an :class:`ArchiveLookup`.
 ARCHIVE_META = "newstrail_archive"
-#: Request meta of a memento: original URL, memento datetime, archive name.
-MEMENTO_META = "newstrail_memento"
 #: Rows asked per CDX page, pages per host and archive, URLs queued per host.
 CDX_PAGE_ROWS = 500
 CDX_PAGES_PER_HOST = 4
@@ -70,6 +68,7 @@ class ArchiveLookup:
     original: str = ""  # a closest query: the page gone from the live web
     provenance: Provenance | None = None  # the gone page's own
     when: str = ""  # the date its capture should be closest to (YYYY-MM-DD), if known
+    first: str = ""  # an index query: the first URL of the page before
 
 
 class ArchiveChannel:
@@ -185,7 +184,12 @@ class ArchiveChannel:
                 return None
         elif len(answer.captures) < CDX_PAGE_ROWS:
             return None  # the last page
-        nxt = replace(lookup, page=lookup.page + 1, queued=total)
+        first = answer.captures[0].url if answer.captures else ""
+        if not first or first == lookup.first:
+            # The same page again: an archive that ignores page= (a pywb collection
+            # indexed as one CDXJ file answers every page with the first).
+            return None
+        nxt = replace(lookup, page=lookup.page + 1, queued=total, first=first)
         priority = int(provenance.expected * 10_000)
         return self._index_request(nxt, provenance, priority, answer.resume_key or "")
 
@@ -214,10 +218,9 @@ class ArchiveChannel:
         child = replace(
             provenance, channel="archive-lookup", parent=url, archive=self.archives[index].name
         )
-        priority = max(int(provenance.expected * 10_000), 1) + (
-            5_000 if provenance.channel == "seed" else 0
+        return self._archive_request(
+            query, child, _finishing(provenance), lookup, self.spider.parse_closest
         )
-        return self._archive_request(query, child, priority, lookup, self.spider.parse_closest)
 
     def _page_date(self, url: str, provenance: Provenance) -> date | None:
         found = path_date(url)
@@ -239,10 +242,7 @@ class ArchiveChannel:
         self.spider.seen.add(canonical_url(url))
         self.spider.count("archive_requests")
         self.spider.count("mementos_requested")
-        priority = max(int(provenance.expected * 10_000), 1) + (
-            10_000 if provenance.channel == "seed" else 0
-        )
-        request = self.spider.page_request(url, provenance, priority)
+        request = self.spider.page_request(url, provenance, _finishing(provenance) + 1)
         request.meta[MEMENTO_META] = {
             "original_url": lookup.original,
             "memento_datetime": capture.datetime.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -252,17 +252,9 @@ class ArchiveChannel:
         return request
 
 
-def lookup_of(request: Request | None) -> ArchiveLookup | None:
-    if request is None:
-        return None
-    lookup = request.meta.get(ARCHIVE_META)
-    return lookup if isinstance(lookup, ArchiveLookup) else None
-
-
-def provenance_of(request: Request) -> Provenance | None:
-    provenance = request.meta.get(META_KEY)
-    return provenance if isinstance(provenance, Provenance) else None
-
-
-def parse_answer(body: bytes) -> CdxAnswer:
-    return parse_cdx(body)
+def _finishing(provenance: Provenance) -> int:
+    """The priority of a gone page's archive lookup and memento: above every link
+    still waiting (the page was chosen, and its live fetch paid for), below seeds and
+    requisites, a seed's first."""
+    boost = 40_000 if provenance.channel == "seed" else 10_000
+    return boost + max(int(provenance.expected * 10_000), 0)
