@@ -371,7 +371,8 @@ class ArchivePacingMiddleware:
             if wait is not None and slot is not None:
                 slot.delay = max(slot.delay, min(wait, RETRY_AFTER_MAX))
                 assert self.crawler.stats is not None
-                self.crawler.stats.inc_value("newstrail/retry_after_honoured")
+                # In the crawl's counts (the spider's prefix), as retry_after_honoured.
+                self.crawler.stats.inc_value("coverage/retry_after_honoured")
         elif (
             response.status in _REDIRECTS
             and request.meta.get(EXTRACT_META)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
@@ -20,12 +23,12 @@ from newstrail.config import Environment
 from newstrail.extract import extract_article
 from newstrail.flows.steps import crawl_direct
 from newstrail.records import TextRecord
-from newstrail.seeds import SeedSet
+from newstrail.seeds import SeedSet, seed_set_from_urls
 from newstrail.spiders.middlewares import _is_home_redirect, retry_after
 from newstrail.storage.corpus import read_text_records
 from newstrail.stories import StoryIndex
 from tests.archive_fixtures import PastAndLive, past_and_live
-from tests.conftest import run_newstrail
+from tests.conftest import free_port, run_newstrail
 
 
 @pytest.fixture(scope="module")
@@ -266,3 +269,59 @@ def test_a_closed_outlet_is_found_through_the_archive(
     assert record.memento_datetime == "2019-01-11T00:00:00Z"
     assert with_archive.summary["counts"]["dead_refused"] >= 1
     assert not any(r.original_url == past.dead_outlet for r in live_only.records)
+
+
+class _BusyThenOk(BaseHTTPRequestHandler):
+    """An archive-like server that asks the crawler to come back later, once."""
+
+    times: ClassVar[list[float]] = []
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        if self.path != "/2019/01/05/story":
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        self.times.append(time.monotonic())
+        if len(self.times) == 1:
+            self.send_response(429)
+            self.send_header("Retry-After", "2")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        body = (
+            "<html><head><title>US troops in Iraq</title></head><body><article>"
+            + "<p>The US military presence in Iraq and the immunity of its troops.</p>" * 20
+            + "</article></body></html>"
+        ).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def test_retry_after_is_honoured(tmp_path: Path) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), _BusyThenOk)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/2019/01/05/story"
+        summary = crawl_direct(
+            seed_set_from_urls([url], "busy"),
+            store=str(tmp_path / "store"),
+            budget=3,
+            allow_private=["127.0.0.1"],
+            download_delay=0.0,
+            env=Environment(store=str(tmp_path / "store"), workdir=tmp_path / "work"),
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    times = _BusyThenOk.times
+    assert len(times) == 2 and summary["seeds"][url] == "ok"
+    assert times[1] - times[0] >= 1.8, times[1] - times[0]
+    assert summary["counts"]["retry_after_honoured"] == 1
