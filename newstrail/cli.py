@@ -100,6 +100,15 @@ def _print_summary(summary: dict[str, Any], elapsed: float) -> None:
         f"errors: {counts.get('errors', 0) + counts.get('failed', 0)} · "
         f"robots.txt refusals: {counts.get('robots_forbidden', 0)}"
     )
+    if counts.get("archive_requests"):
+        console.print(
+            f"  web archives: {counts['archive_requests']} requests · "
+            f"found in their indexes: {counts.get('archive-index_entries_queued', 0)} · "
+            f"dead pages: {counts.get('dead_pages', 0)} · "
+            f"mementos: {counts.get('mementos', 0)} "
+            f"({counts.get('related_from_archive', 0)} related, "
+            f"{counts.get('seeds_recovered', 0)} seeds)"
+        )
     top = summary.get("top_related", [])
     if top:
         table = Table(title="Top related articles", show_lines=True)

@@ -242,6 +242,7 @@ def test_crawl_command_with_an_archive_in_the_seed_file(
     done = run_newstrail(*args, "--allow-private", "127.0.0.1", cwd=tmp_path, timeout=240)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "seed not captured" not in done.stderr
+    assert "web archives: " in done.stdout and "1 seeds)" in done.stdout
     (crawl_dir,) = (store / "past-cli").iterdir()
     summary = json.loads((crawl_dir / "manifest.json").read_text())
     records: list[TextRecord] = []
