@@ -30,7 +30,7 @@ from twisted.internet.error import ConnectionRefusedError, DNSLookupError
 from twisted.python.failure import Failure
 
 from newstrail.archives import parse_cdx
-from newstrail.articles import article_record, page_canonical_url
+from newstrail.articles import article_record, memento_canonical_url, page_canonical_url
 from newstrail.config import CrawlConfig
 from newstrail.discovery import COMMON_FEED_PATHS, Candidate, read_feed, read_sitemap
 from newstrail.extract import looks_like_html
@@ -886,10 +886,7 @@ class CoverageSpider(Spider):
             )
             key = page_canonical_url(response.url, article)
             if memento is not None:
-                # The page's own URL, not the archive's (its rel=canonical, if any).
-                key = page_canonical_url(memento["original_url"], article)
-                if host_key(key) == host_key(response.url):
-                    key = canonical_url(memento["original_url"])
+                key = memento_canonical_url(memento["original_url"], response.url, article)
             self._learn_ignored_params(response.url, key)
             score = relevance.score
             # A seed is related by definition, whatever its score.

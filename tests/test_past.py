@@ -26,6 +26,7 @@ from newstrail.records import TextRecord
 from newstrail.seeds import SeedSet, seed_set_from_urls
 from newstrail.spiders.middlewares import _is_home_redirect, retry_after
 from newstrail.storage.corpus import read_text_records
+from newstrail.storage.reextract import records_from_warcs
 from newstrail.stories import StoryIndex
 from tests.archive_fixtures import PastAndLive, past_and_live
 from tests.conftest import free_port, run_newstrail
@@ -326,3 +327,18 @@ def test_retry_after_is_honoured(tmp_path: Path) -> None:
     assert len(times) == 2 and summary["seeds"][url] == "ok"
     assert times[1] - times[0] >= 1.8, times[1] - times[0]
     assert summary["counts"]["retry_after_honoured"] == 1
+
+
+def test_re_extraction_reads_the_memento_back(
+    past: PastAndLive, crawls: tuple[PastCrawl, PastCrawl]
+) -> None:
+    """`newstrail extract` on the crawl's WARC files gives the memento's record as the
+    crawl did: its source, original URL, memento URL and date, from the metadata."""
+    with_archive, _ = crawls
+    dead_seed = past.server.seed_urls[0]
+    (crawled,) = [r for r in with_archive.records if r.original_url == dead_seed]
+    again = [r for r in records_from_warcs(with_archive.warcs) if r.original_url == dead_seed]
+    assert len(again) == 1
+    for name in ("url", "canonical_url", "source", "memento_url", "memento_datetime", "text"):
+        assert getattr(again[0], name) == getattr(crawled, name), name
+    assert again[0].extra["archive"] == crawled.extra["archive"]
