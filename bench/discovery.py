@@ -506,7 +506,7 @@ def measure_past(
     } & on_topic
     alive_stories = on_topic - gone_stories
     related = [r for r in records if r.get("related")]
-    story_of = [server.story_of(r.get("original_url") or r["url"]) for r in related]
+    story_of = [web.story_of(r.get("original_url") or r["url"]) for r in related]
     found = set(story_of) & on_topic
     correct = sum(1 for story in story_of if stories.get(story or "") in ("seed", "on_topic"))
     return (

@@ -23,7 +23,11 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import get_retry_request
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadConnectionRefusedError,
+    IgnoreRequest,
+)
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError
@@ -142,6 +146,25 @@ def _first_cause(error: BaseException | None) -> BaseException | None:
         else:
             break
     return error
+
+
+def _gone_because(error: BaseException | None) -> str | None:
+    """``dns`` or ``refused`` when a download failed because the page's host is gone
+    (no such name, nothing listening), whichever wrapper Scrapy put around it."""
+    for _ in range(8):
+        if isinstance(error, DNSLookupError | CannotResolveHostError):
+            return "dns"
+        if isinstance(error, ConnectionRefusedError | DownloadConnectionRefusedError):
+            return "refused"
+        if error is None:
+            return None
+        reasons = getattr(error, "reasons", None)
+        if reasons:
+            first = reasons[0]
+            error = first.value if isinstance(first, Failure) else first
+        else:
+            error = error.__cause__ or error.__context__
+    return None
 
 
 def _outlinks(requests: list[Request]) -> list[tuple[str, str]]:
@@ -1194,12 +1217,8 @@ class CoverageSpider(Spider):
             )
         if not request.meta.get(EXTRACT_META) or MEMENTO_META in request.meta:
             return None
-        error = _first_cause(failure.value)
-        if isinstance(error, DNSLookupError):
-            return self.past.recover(request.url, provenance, "dns")
-        if isinstance(error, ConnectionRefusedError):
-            return self.past.recover(request.url, provenance, "refused")
-        return None
+        why = _gone_because(failure.value)
+        return self.past.recover(request.url, provenance, why) if why else None
 
     # -- results ----------------------------------------------------------------
 

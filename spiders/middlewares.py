@@ -370,6 +370,7 @@ class ArchivePacingMiddleware:
             slot = engine.downloader.slots.get(slot_key) if engine and slot_key else None
             if wait is not None and slot is not None:
                 slot.delay = max(slot.delay, min(wait, RETRY_AFTER_MAX))
+                slot.jitter = 0.0  # as long as asked, not a random half of it
                 assert self.crawler.stats is not None
                 # In the crawl's counts (the spider's prefix), as retry_after_honoured.
                 self.crawler.stats.inc_value("coverage/retry_after_honoured")

@@ -25,7 +25,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from newstrail.demo import demo_seed_articles
-from newstrail.newsweb import NewsWebServer, build_web
+from newstrail.newsweb import Article, NewsWebServer, build_web
 from newstrail.newsweb._web import Fate
 from newstrail.replay import serve
 from newstrail.seeds import SeedSet
@@ -50,6 +50,15 @@ class PastAndLive:
     #: An article of an outlet that no longer exists (nothing listens on its port):
     #: only the archive has it.
     dead_outlet: str = ""
+    #: Another, whose domain name is gone (it does not resolve).
+    dead_domain: str = ""
+
+    def story_of(self, url: str) -> str | None:
+        """The story ``url`` shows: the news web's, and the closed outlets' copy of the
+        web's oldest on-topic article."""
+        if url in (self.dead_outlet, self.dead_domain):
+            return self.server.story_of(dead_outlet_source(self.server))
+        return self.server.story_of(url)
 
     @property
     def gone(self) -> list[str]:
@@ -70,11 +79,21 @@ DEAD_OUTLET_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"
 {paragraphs}</article><footer>The Baghdad Courier, 2012-2020</footer></body></html>"""
 
 
+def _oldest_on_topic(server: NewsWebServer) -> Article:
+    on_topic = [a for a in server.web.articles.values() if a.label == "on_topic"]
+    return min(on_topic, key=lambda a: a.published)
+
+
+def dead_outlet_source(server: NewsWebServer) -> str:
+    """The URL of the article the closed outlets republished."""
+    source = _oldest_on_topic(server)
+    return server.url(source.site, source.path)
+
+
 def dead_outlet_page(server: NewsWebServer) -> tuple[str, bytes]:
     """The path and HTML of a dead outlet's article: the text of the web's oldest
-    on-topic article, rewritten by an outlet that has since closed."""
-    on_topic = [a for a in server.web.articles.values() if a.label == "on_topic"]
-    source = min(on_topic, key=lambda a: a.published)
+    on-topic article, republished by an outlet that has since closed."""
+    source = _oldest_on_topic(server)
     title = "Closed outlet: " + source.title
     paragraphs = "\n".join(f"<p>{html.escape(p)}</p>" for p in source.paragraphs)
     page = DEAD_OUTLET_PAGE.format(
@@ -87,11 +106,11 @@ def dead_outlet_page(server: NewsWebServer) -> tuple[str, bytes]:
 
 
 def capture_past(
-    server: NewsWebServer, warc: Path, dead_outlet: str = ""
+    server: NewsWebServer, warc: Path, dead_outlets: tuple[str, ...] = ()
 ) -> dict[str, dt.datetime]:
     """Write the served web's articles, home pages and feeds into ``warc`` as request
     and response records dated when an archive would have captured them; and, at
-    ``dead_outlet`` (a URL), an article of an outlet that no longer exists."""
+    each of ``dead_outlets`` (URLs), an article of an outlet that no longer exists."""
     web = server.web
     pages: list[tuple[str, dt.datetime]] = []
     for article in web.articles.values():
@@ -102,10 +121,10 @@ def capture_past(
     captured: dict[str, dt.datetime] = {}
     with warc.open("wb") as out:
         writer = WARCWriter(out, gzip=True)
-        if dead_outlet:
-            pages.append((dead_outlet, dt.datetime(2019, 1, 11, tzinfo=dt.UTC)))
+        for url in dead_outlets:
+            pages.append((url, dt.datetime(2019, 1, 11, tzinfo=dt.UTC)))
         for url, when in pages:
-            if url == dead_outlet:
+            if url in dead_outlets:
                 headers = [("Content-Type", "text/html; charset=utf-8")]
                 status, body = 200, dead_outlet_page(server)[1]
             else:
@@ -153,10 +172,14 @@ def past_and_live(seeds: SeedSet, root: Path, *, scale: int = 1) -> Iterator[Pas
         (folder / "archive").mkdir(parents=True)
         (folder / "indexes").mkdir()
         warc = folder / "archive" / "past.warc.gz"
-        dead_outlet = f"http://127.0.0.1:{free_port()}" + dead_outlet_page(server)[0]
-        captured = capture_past(server, warc, dead_outlet)
+        path = dead_outlet_page(server)[0]
+        dead_outlet = f"http://127.0.0.1:{free_port()}{path}"
+        dead_domain = f"http://baghdad-courier.invalid{path}"  # RFC 2606: never resolves
+        captured = capture_past(server, warc, (dead_outlet, dead_domain))
         with (folder / "indexes" / "index.cdxj").open("wb") as index:
             write_cdxj([warc], index)
         fates = server.retire(RETIRED_BEFORE)
         with serve(root) as base:
-            yield PastAndLive(server, f"{base}/{COLLECTION}", fates, captured, dead_outlet)
+            yield PastAndLive(
+                server, f"{base}/{COLLECTION}", fates, captured, dead_outlet, dead_domain
+            )
