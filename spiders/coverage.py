@@ -54,16 +54,16 @@ from newstrail.spiders.handler import ResponseHeadersTooLarge, truncation
 from newstrail.spiders.heap import TRIM_EVERY, trim_heap
 from newstrail.spiders.items import PageItem, Provenance
 from newstrail.spiders.middlewares import (
+    ARCHIVE_META,
     BODY_META,
     EXTRACT_META,
     LISTING_META,
+    MEMENTO_META,
     META_KEY,
     REQUISITE_META,
 )
 from newstrail.spiders.past import (
-    ARCHIVE_META,
     GONE_STATUSES,
-    MEMENTO_META,
     QUEUED_PER_HOST,
     ArchiveChannel,
     ArchiveLookup,
@@ -660,6 +660,7 @@ class CoverageSpider(Spider):
             yield following
             return
         self._count("dead_not_archived")
+        self.context.recoveries_pending.discard(lookup.original)
         if lookup.provenance.channel == "seed":
             status = self.seed_status.get(lookup.provenance.seed, "gone")
             self.seed_status[lookup.provenance.seed] = f"{status}; not in the archives"
@@ -1212,9 +1213,14 @@ class CoverageSpider(Spider):
             return None
         lookup = request.meta.get(ARCHIVE_META)
         if isinstance(lookup, ArchiveLookup) and lookup.provenance is not None:
-            return self.past.recover(
-                lookup.original, lookup.provenance, "", archive=lookup.archive + 1
-            )
+            following = None
+            if not isinstance(failure.value, IgnoreRequest):  # not dropped by the budget
+                following = self.past.recover(
+                    lookup.original, lookup.provenance, "", archive=lookup.archive + 1
+                )
+            if following is None:
+                self.context.recoveries_pending.discard(lookup.original)
+            return following
         if not request.meta.get(EXTRACT_META) or MEMENTO_META in request.meta:
             return None
         why = _gone_because(failure.value)

@@ -49,6 +49,8 @@ BODY_META = "newstrail_body"
 LISTING_META = "newstrail_listing"
 #: A memento's request (spiders/past.py): original URL, memento datetime, archive.
 MEMENTO_META = "newstrail_memento"
+#: An archive's CDX request (spiders/past.py): an ArchiveLookup.
+ARCHIVE_META = "newstrail_archive"
 # Set on page requisites (images, stylesheets, scripts...): how far from the page
 # (0: the page's own, 1: a stylesheet's). Archived, never extracted or followed.
 REQUISITE_META = "newstrail_requisite"
@@ -140,11 +142,16 @@ class BudgetMiddleware:
         # not yet sent leave (the spider admits no more of them than the budget).
         context = crawl_context(self.crawler)
         pending = context.seeds_pending if context is not None else set()
+        # A gone page whose archive lookup was sent holds one request back for its
+        # memento, so a recovery begun is finished within the budget.
+        recoveries = context.recoveries_pending if context is not None else set()
+        recovering = _recovering(request)
+        recoveries.discard(recovering)
         if getattr(provenance, "channel", None) in ("seed", "known-article"):
             pending.discard(provenance.seed)
             reserved = 0
         else:
-            reserved = len(pending)
+            reserved = len(pending) + len(recoveries)
         # A distributed crawl counts its budget across all workers (in Redis).
         shared = context.shared_budget if context is not None else None
         spent = self.sent + reserved >= self.budget if shared is None else not shared.take()
@@ -153,8 +160,18 @@ class BudgetMiddleware:
             self.crawler.stats.inc_value("newstrail/over_budget_dropped")
             raise IgnoreRequest("page budget spent")
         self.sent += 1
+        if recovering and MEMENTO_META not in request.meta:
+            recoveries.add(recovering)  # a lookup sent: its memento's request is held
         assert self.crawler.stats is not None
         self.crawler.stats.set_value("newstrail/pages_requested", self.sent)
+
+
+def _recovering(request: Request) -> str:
+    """The gone page an archive lookup or a memento request is for, else ''."""
+    memento = request.meta.get(MEMENTO_META)
+    if isinstance(memento, dict):
+        return str(memento.get("original_url", ""))
+    return str(getattr(request.meta.get(ARCHIVE_META), "original", "") or "")
 
 
 class RedirectDupeFilter(BaseDupeFilter):

@@ -31,18 +31,16 @@ from scrapy import Request
 from newstrail.archives import Archive, Capture, CdxAnswer, cdx_window, path_date
 from newstrail.discovery import Candidate
 from newstrail.spiders.items import Provenance
-from newstrail.spiders.middlewares import MEMENTO_META
+from newstrail.spiders.middlewares import ARCHIVE_META, MEMENTO_META
 from newstrail.urls import canonical_url, host_key, link_key
 
 if TYPE_CHECKING:
     from newstrail.spiders.coverage import CoverageSpider
 
-__all__ = ["ARCHIVE_META", "MEMENTO_META", "ArchiveChannel", "ArchiveLookup"]
+__all__ = ["ArchiveChannel", "ArchiveLookup"]
 
 logger = logging.getLogger(__name__)
 
-#: Request meta of an archive's CDX query: an :class:`ArchiveLookup`.
-ARCHIVE_META = "newstrail_archive"
 #: Rows asked per CDX page, pages per host and archive, URLs queued per host.
 CDX_PAGE_ROWS = 500
 CDX_PAGES_PER_HOST = 4
