@@ -331,3 +331,18 @@ def test_crawl_command_refuses_bad_archive_flags(tmp_path: Path) -> None:
     )
     assert "choose one" in one_line_error(both)
     assert not (tmp_path / "work").exists()  # nothing started
+
+
+def test_an_archive_gets_its_own_delay(tmp_path: Path) -> None:
+    """The Wayback Machine's pace is kept like a robots.txt Crawl-delay on its host."""
+    from scrapy.utils.test import get_crawler
+
+    from newstrail.spiders.politeness import RobotsPoliteness
+
+    seeds = load_seed_set(_seed_file(tmp_path, SEED_FILE.format(before="2019-12-31")))
+    crawler = get_crawler(settings_dict={"NEWSTRAIL_CONFIG": _config(seeds)})
+    delays = RobotsPoliteness.from_crawler(crawler).delays
+    assert delays["web.archive.org"] >= 1.5
+    assert "127.0.0.1:9" not in delays  # a pywb collection: the crawl's own delay
+    off = get_crawler(settings_dict={"NEWSTRAIL_CONFIG": _config(seeds, force_archives=False)})
+    assert RobotsPoliteness.from_crawler(off).delays == {}
