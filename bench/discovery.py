@@ -28,6 +28,18 @@ same extraction and relevance model, so its precision is comparable.
     .venv/bin/python bench/discovery.py --only newstrail --budgets 1000
     .venv/bin/python bench/discovery.py --memory             # peak RSS, 2,000 vs 20,000 pages
 
+``--past`` is the past-story scenario: the web's past (every article, its home pages
+and feeds as they were) is captured into a real pywb collection, and the web served
+is its live version in which the articles published before 2020 are gone (404),
+redirect to their home page, or answer but are linked from no listing
+(``tests/archive_fixtures.py``). newstrail crawls the live web at each budget (default
+300,1000) with the archive and without it, and prints story recall over the on-topic
+stories (all of them held by the archive), split into those whose page is still
+alive and those gone, precision of related, and requests to the live web and to the
+archive.
+
+    .venv/bin/python bench/discovery.py --past               # scale 4, budgets 300,1000
+
 ``--memory`` crawls the webs at ``--memory-scales`` (5: about 1,900 pages; 56:
 about 20,300) with a budget of every page of each web (or ``--memory-budget``), and
 prints the crawler process's peak RSS for each and their ratio.
@@ -48,17 +60,21 @@ from collections import Counter
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 # Run as a script, this file's folder comes first on sys.path, where bench/storage.py
 # would hide the storage package that newstrail's crawl imports.
 _HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+# The repository's root is where tests/archive_fixtures.py (the pywb archive) is found.
+sys.path[:] = [str(_HERE.parent), *(p for p in sys.path if Path(p or ".").resolve() != _HERE)]
 
 from newstrail.config import Environment  # noqa: E402
 from newstrail.demo import demo_seed_articles  # noqa: E402
 from newstrail.newsweb import TRAP_KINDS, LoggedRequest, NewsWebServer, build_web  # noqa: E402
 from newstrail.seeds import SeedSet, load_seed_set  # noqa: E402
+
+if TYPE_CHECKING:
+    from tests.archive_fixtures import PastAndLive
 
 ROOT = _HERE.parent
 SEEDS = ROOT / "seeds" / "iraq-us-troops.toml"
@@ -431,6 +447,146 @@ def benchmark(args: argparse.Namespace) -> None:
             print(f"\nserver errors: {len(server.errors)}\n{server.errors[0]}", file=sys.stderr)
 
 
+# -- past stories: the live web and its archive ------------------------------------------
+
+
+@dataclass
+class PastFigures:
+    archives: bool
+    budget: int
+    seconds: float
+    found_alive: int
+    alive: int
+    found_gone: int
+    gone: int
+    precision: float
+    related: int
+    live_requests: int
+    archive_requests: int
+    mementos: int
+    seed_status: str
+
+
+def crawl_past(
+    seeds: SeedSet, budget: int, workdir: Path, archive: str | None
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Crawl with newstrail, asking ``archive`` (or no archive); its summary and records."""
+    from newstrail.flows.steps import crawl_direct
+    from newstrail.storage.corpus import read_text_records
+
+    store = workdir / "store"
+    collection = f"past-{budget}"
+    summary = crawl_direct(
+        seeds.to_dict(),
+        store=str(store),
+        collection=collection,
+        budget=budget,
+        allow_private=True,
+        download_delay=0.0,
+        archives=[archive] if archive else [],
+        force_archives=None if archive else False,
+        env=Environment(store=str(store), workdir=workdir / "work"),
+    )
+    records: list[dict[str, Any]] = []
+    for path in sorted((store / collection / summary["crawl_id"] / "text").glob("*.jsonl.gz")):
+        with path.open("rb") as fh:
+            records.extend(r.to_dict() for r in read_text_records(fh, compressed=True))
+    return summary, records
+
+
+def measure_past(
+    web: PastAndLive, records: list[dict[str, Any]]
+) -> tuple[int, int, int, int, float, int]:
+    """Stories found alive and gone (of how many), precision of related, related count."""
+    server = web.server
+    stories = server.stories()
+    on_topic = server.on_topic_stories
+    gone_stories = {
+        server.story_of(url) for url, fate in web.fates.items() if fate in ("gone", "home")
+    } & on_topic
+    alive_stories = on_topic - gone_stories
+    related = [r for r in records if r.get("related")]
+    story_of = [web.story_of(r.get("original_url") or r["url"]) for r in related]
+    found = set(story_of) & on_topic
+    correct = sum(1 for story in story_of if stories.get(story or "") in ("seed", "on_topic"))
+    return (
+        len(found & alive_stories),
+        len(alive_stories),
+        len(found & gone_stories),
+        len(gone_stories),
+        correct / len(related) if related else 0.0,
+        len(related),
+    )
+
+
+def past(args: argparse.Namespace) -> None:
+    from tests.archive_fixtures import past_and_live
+
+    seed_set = load_seed_set(SEEDS)
+    budgets = args.budgets if args.budgets_given else [300, 1000]
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.monotonic()
+        with past_and_live(seed_set, Path(tmp) / "pywb", scale=args.scale) as web:
+            server = web.server
+            print(
+                describe_web(server, args.scale)
+                + f"; archive built and served by pywb in {time.monotonic() - started:.1f} s; "
+                f"{len(web.fates)} articles before 2020 retired from the live web\n",
+                flush=True,
+            )
+            results: list[PastFigures] = []
+            for archives in (True, False):
+                for budget in budgets:
+                    workdir = Path(tmp) / f"{archives}-{budget}"
+                    server.reset_log()
+                    began = time.monotonic()
+                    summary, records = crawl_past(
+                        web_seeds(seed_set, server),
+                        budget,
+                        workdir,
+                        web.archive if archives else None,
+                    )
+                    seconds = time.monotonic() - began
+                    log = [e for e in server.request_log if is_page_request(e)]
+                    fa, a, fg, g, precision, related = measure_past(web, records)
+                    counts = summary.get("counts", {})
+                    results.append(
+                        PastFigures(
+                            archives=archives,
+                            budget=budget,
+                            seconds=seconds,
+                            found_alive=fa,
+                            alive=a,
+                            found_gone=fg,
+                            gone=g,
+                            precision=precision,
+                            related=related,
+                            live_requests=len(log),
+                            archive_requests=int(counts.get("archive_requests", 0)),
+                            mementos=int(counts.get("mementos", 0)),
+                            seed_status=summary.get("seeds", {}).get(server.seed_urls[0], "?"),
+                        )
+                    )
+                    print(
+                        f"  ran at budget {budget}, archives {archives}: {seconds:.0f} s",
+                        flush=True,
+                    )
+        print(
+            f"\n{'archive':<8} {'budget':>6} {'recall':>7} {'alive':>9} {'gone':>9} "
+            f"{'precision':>9} {'related':>7} {'live req':>8} {'arch req':>8} {'mementos':>8}"
+            "  dead seed"
+        )
+        for f in results:
+            total = f.alive + f.gone
+            recall = (f.found_alive + f.found_gone) / total if total else 0.0
+            print(
+                f"{'yes' if f.archives else 'no':<8} {f.budget:>6} {recall:>7.2f} "
+                f"{f.found_alive:>4}/{f.alive:<4} {f.found_gone:>4}/{f.gone:<4} "
+                f"{f.precision:>9.2f} {f.related:>7} {f.live_requests:>8} {f.archive_requests:>8} "
+                f"{f.mementos:>8}  {f.seed_status}"
+            )
+
+
 # -- memory -------------------------------------------------------------------------------
 
 
@@ -499,7 +655,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--scale", type=int, default=4, help="web scale (default 4)")
     parser.add_argument("--seed", type=int, default=0, help="web generator seed (default 0)")
     parser.add_argument(
-        "--budgets", type=_budgets, default=[200, 500, 1000], help="comma-separated page budgets"
+        "--budgets",
+        type=_budgets,
+        default=None,
+        help="comma-separated page budgets (default 200,500,1000; with --past 300,1000)",
+    )
+    parser.add_argument(
+        "--past",
+        action="store_true",
+        help="the past-story scenario: the live web and a pywb archive of its past",
     )
     parser.add_argument("--only", choices=CRAWLERS, help="run one crawler only")
     parser.add_argument(
@@ -516,7 +680,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--memory-budget", type=int, help="page budget for --memory (default: every page)"
     )
     args = parser.parse_args(argv)
-    if args.memory:
+    args.budgets_given = args.budgets is not None
+    if args.budgets is None:
+        args.budgets = [200, 500, 1000]
+    if args.past:
+        past(args)
+    elif args.memory:
         memory(args)
     else:
         benchmark(args)

@@ -112,6 +112,8 @@ def crawl_coverage(
     since: str | None = None,
     wacz: bool = False,
     requisites: str = "related",
+    archives: list[str] | None = None,
+    force_archives: bool | None = None,
 ) -> dict[str, Any]:
     """Crawl related coverage of a seed set into a store and return the crawl's summary.
 
@@ -140,6 +142,8 @@ def crawl_coverage(
         threshold=threshold,
         wacz=wacz,
         requisites=requisites,
+        archives=archives or (),
+        force_archives=force_archives,
     )
     # A staging folder with a job file: this crawl already ran (a retried flow run, or
     # a crawl id given again) and only its upload is left to finish.

@@ -74,6 +74,8 @@ def crawl_coverage_scaleout(
     worker_deployment: str | None = None,
     wacz: bool = False,
     requisites: str = "related",
+    archives: list[str] | None = None,
+    force_archives: bool | None = None,
 ) -> dict[str, Any]:
     """One crawl on ``workers`` processes of this flow run plus ``remote_workers`` runs of
     the ``join_crawl`` deployment ``worker_deployment`` (on machines of its work pool).
@@ -105,6 +107,8 @@ def crawl_coverage_scaleout(
         threshold=threshold,
         wacz=wacz,
         requisites=requisites,
+        archives=archives or (),
+        force_archives=force_archives,
         env=env,
     )
     data = config.to_dict()

@@ -72,6 +72,8 @@ def plan_crawl(
     log_level: str = "WARNING",
     wacz: bool = False,
     requisites: str = "related",
+    archives: Sequence[str] = (),
+    force_archives: bool | None = None,
     env: Environment | None = None,
 ) -> CrawlConfig:
     """Build the crawl's configuration from flow parameters and NEWSTRAIL_* settings."""
@@ -110,6 +112,8 @@ def plan_crawl(
         requisites=requisites,
         max_requisites=env.max_requisites,
         full_extraction=env.full_extraction,
+        archives=tuple(archives),
+        force_archives=force_archives,
     )
 
 

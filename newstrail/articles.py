@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from newstrail.extract import Article
 from newstrail.records import TextRecord
 from newstrail.relevance import Relevance
 from newstrail.urls import canonical_url, is_http_url
 
-__all__ = ["WarcPointer", "article_record", "page_canonical_url"]
+__all__ = ["WarcPointer", "article_record", "memento_canonical_url", "page_canonical_url"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,19 @@ def page_canonical_url(url: str, article: Article | None) -> str:
     if article is not None and article.canonical_url and is_http_url(article.canonical_url):
         return canonical_url(article.canonical_url)
     return canonical_url(url)
+
+
+def memento_canonical_url(original_url: str, memento_url: str, article: Article | None) -> str:
+    """A memento's canonical URL: the archived page's own, never the archive's.
+
+    Its rel=canonical when that names a page off the archive (the ``id_`` form keeps
+    the page's bytes, so an absolute rel=canonical is the live page's), else the
+    original URL: a live copy and a memento of one page are one page.
+    """
+    key = page_canonical_url(original_url, article)
+    if urlsplit(key).netloc == urlsplit(memento_url).netloc:
+        return canonical_url(original_url)
+    return key
 
 
 def article_record(

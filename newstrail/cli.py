@@ -100,6 +100,15 @@ def _print_summary(summary: dict[str, Any], elapsed: float) -> None:
         f"errors: {counts.get('errors', 0) + counts.get('failed', 0)} · "
         f"robots.txt refusals: {counts.get('robots_forbidden', 0)}"
     )
+    if counts.get("archive_requests"):
+        console.print(
+            f"  web archives: {counts['archive_requests']} requests · "
+            f"found in their indexes: {counts.get('archive-index_entries_queued', 0)} · "
+            f"dead pages: {counts.get('dead_pages', 0)} · "
+            f"mementos: {counts.get('mementos', 0)} "
+            f"({counts.get('related_from_archive', 0)} related, "
+            f"{counts.get('seeds_recovered', 0)} seeds)"
+        )
     top = summary.get("top_related", [])
     if top:
         table = Table(title="Top related articles", show_lines=True)
@@ -121,6 +130,22 @@ def _print_summary(summary: dict[str, Any], elapsed: float) -> None:
             )
         console.print(table)
     console.print(f"  files: {summary.get('location', '')}")
+
+
+def _archive_params(archives: tuple[str, ...], force: bool | None) -> dict[str, Any]:
+    """The crawl's archive parameters, checked now (a one-line error before anything runs)."""
+    from newstrail.archives import parse_archive
+
+    if force is False and archives:
+        raise NewstrailError("--no-archives with --archive: choose one")
+    for url in archives:
+        parse_archive(url)
+    params: dict[str, Any] = {}
+    if archives:
+        params["archives"] = list(archives)
+    if force is not None:
+        params["force_archives"] = force
+    return params
 
 
 def _seed_problems(summary: dict[str, Any]) -> list[str]:
@@ -202,6 +227,23 @@ def _crawl_options(func: F) -> F:
     help="Finish storing an interrupted crawl from its staging folder and write its manifest "
     "(default: the only one in $NEWSTRAIL_WORKDIR). Fetches nothing.",
 )
+@click.option(
+    "--archive",
+    "archives",
+    metavar="URL",
+    multiple=True,
+    help="A web archive to ask for past pages and dead ones: https://web.archive.org, a "
+    "Common Crawl index URL (.../CC-MAIN-2019-04-index) or a pywb collection "
+    "(http://HOST:PORT/COLLECTION); repeat for more. Also `archives = [...]` in the seed file.",
+)
+@click.option(
+    "--archives/--no-archives",
+    "force_archives",
+    default=None,
+    help="Ask the archives, or never ask them, whatever the seed set's dates (default: "
+    "asked when its date window ended more than 8 weeks ago). --archives with no "
+    "--archive: the Wayback Machine.",
+)
 @frontier_options
 def crawl(
     seeds: tuple[str, ...],
@@ -215,6 +257,8 @@ def crawl(
     threshold: float | None,
     wacz: bool,
     resume: str | None,
+    archives: tuple[str, ...],
+    force_archives: bool | None,
     frontier: str | None,
     workers: int,
     seen: str,
@@ -270,6 +314,7 @@ def crawl(
         threshold=threshold,
         wacz=wacz,
         requisites=requisites,
+        **_archive_params(archives, force_archives),
     )
     _print_summary(summary, time.monotonic() - started)
     problems = _seed_problems(summary)

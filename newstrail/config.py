@@ -8,11 +8,12 @@ import os
 import secrets
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from newstrail import __version__
+from newstrail.archives import WAYBACK, Archive, parse_archive, use_archives
 from newstrail.errors import NewstrailError
 from newstrail.netguard import allow_list
 from newstrail.relevance import DEFAULT_THRESHOLD
@@ -178,6 +179,19 @@ class Environment:
         )
 
 
+def _latest_published(seeds: SeedSet) -> date | None:
+    """The latest seed publication date (YYYY, YYYY-MM: the period's end, about)."""
+    days = []
+    for seed in seeds.seeds:
+        parts = [int(p) for p in (seed.published or "").split("-") if p.isdigit()]
+        if parts:
+            month = parts[1] if len(parts) > 1 else 12
+            day = parts[2] if len(parts) > 2 else 28
+            with contextlib.suppress(ValueError):
+                days.append(date(parts[0], month, day))
+    return max(days, default=None)
+
+
 @dataclass(frozen=True)
 class CrawlConfig:
     """Everything one crawl needs; serialisable, so it can cross into the crawler process."""
@@ -218,6 +232,12 @@ class CrawlConfig:
     prior: str | None = None
     known_urls: tuple[str, ...] = ()
     known_feeds: tuple[str, ...] = ()
+    #: Web archives (``newstrail.archives``) the crawl may ask, by URL: ``--archive``
+    #: and the seed file's ``archives``.
+    archives: tuple[str, ...] = ()
+    #: ``--archives`` (True) or ``--no-archives`` (False); None: :func:`use_archives`
+    #: decides by the seed set's date window.
+    force_archives: bool | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -247,6 +267,20 @@ class CrawlConfig:
             )
         if self.max_requisites < 0:
             raise NewstrailError("max requisites cannot be negative")
+        # The command line's first, then the seed file's.
+        given = (*self.archives, *self.seeds.archives)
+        archives = tuple(dict.fromkeys(parse_archive(url).url for url in given))
+        if self.force_archives and not archives:
+            archives = (WAYBACK,)  # --archives alone: the Wayback Machine
+        object.__setattr__(self, "archives", archives)
+
+    def archive_list(self, today: date | None = None) -> list[Archive]:
+        """The archives this crawl asks: none unless the rule (or a flag) says so."""
+        today = today or datetime.now(UTC).date()
+        window_end = self.seeds.window.before or _latest_published(self.seeds)
+        if not use_archives(window_end, today, force=self.force_archives):
+            return []
+        return [parse_archive(url) for url in self.archives]
 
     @property
     def user_agent(self) -> str:
@@ -305,6 +339,7 @@ class CrawlConfig:
             "max_requisites": self.max_requisites,
             "full_extraction": self.full_extraction,
             "incremental": self.prior is not None,
+            "archives": [a.url for a in self.archive_list()],
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -320,6 +355,7 @@ class CrawlConfig:
         data["workdir"] = Path(data["workdir"])
         data["known_urls"] = tuple(data.get("known_urls", ()))
         data["known_feeds"] = tuple(data.get("known_feeds", ()))
+        data["archives"] = tuple(data.get("archives", ()))
         # Job files of earlier versions hold a boolean.
         data["allow_private"] = allow_list(data.get("allow_private"))
         return cls(**data)

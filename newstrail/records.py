@@ -36,6 +36,12 @@ class TextRecord:
     #: The limits extraction reached on the page (``html-truncated``,
     #: ``second-opinions-skipped``, ``links-capped``...): the text may be partial.
     limits: list[str] = field(default_factory=list)
+    #: ``live``, or ``archive`` for a memento (a capture in a web archive of a page
+    #: gone from the live web): then the page's own URL, the memento's and its date.
+    source: str = "live"
+    original_url: str | None = None
+    memento_url: str | None = None
+    memento_datetime: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

@@ -12,8 +12,10 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from newstrail.errors import SeedError
+from newstrail.archives import parse_archive
+from newstrail.errors import NewstrailError, SeedError
 from newstrail.redact import has_userinfo, redact
 from newstrail.relevance import DEFAULT_THRESHOLD, DateWindow, RelevanceModel
 from newstrail.urls import is_http_url
@@ -24,6 +26,7 @@ __all__ = [
     "check_seed_url",
     "default_seed_file",
     "load_seed_set",
+    "outlet_host",
     "seed_set_from_urls",
     "validate_name",
 ]
@@ -48,6 +51,7 @@ def default_seed_file() -> Path:
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 _FULL_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_HOST = re.compile(r"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,62}\.)*[a-z0-9-]{1,63}(:\d{1,5})?$")
 _RELEVANCE_KEYS = {"keywords", "threshold", "published_after", "published_before"}
 
 
@@ -75,6 +79,10 @@ class SeedSet:
     source: str | None = None
     published_after: str | None = None
     published_before: str | None = None
+    #: Web archives to ask (``archives = [...]``: URLs, see ``newstrail.archives``).
+    archives: tuple[str, ...] = ()
+    #: More outlet hosts whose archived pages are looked up (``outlets = [...]``).
+    outlets: tuple[str, ...] = ()
 
     @property
     def urls(self) -> list[str]:
@@ -129,6 +137,8 @@ class SeedSet:
             "source": self.source,
             "published_after": self.published_after,
             "published_before": self.published_before,
+            "archives": list(self.archives),
+            "outlets": list(self.outlets),
             "seeds": [s.__dict__.copy() for s in self.seeds],
         }
 
@@ -147,6 +157,8 @@ class SeedSet:
             source=data.get("source"),
             published_after=data.get("published_after"),
             published_before=data.get("published_before"),
+            archives=tuple(data.get("archives", ())),
+            outlets=tuple(data.get("outlets", ())),
             seeds=tuple(Seed(**s) for s in data["seeds"]),
         )
 
@@ -216,7 +228,7 @@ def load_seed_set(path: str | Path) -> SeedSet:
     except tomllib.TOMLDecodeError as exc:
         raise SeedError(f"{path}: invalid TOML: {exc}") from None
 
-    known = {"collection", "seed", "relevance"}
+    known = {"collection", "seed", "relevance", "archives", "outlets"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise SeedError(f"{path}: unknown section '{unknown[0]}' (expected {sorted(known)})")
@@ -271,6 +283,8 @@ def load_seed_set(path: str | Path) -> SeedSet:
     ]
     if not any(s.url for s in seeds):
         raise SeedError(f"{path}: no seed has a 'url', so there is nothing to fetch")
+    archives = _archives(data.get("archives", []), _Where(path, ["archives"]))
+    outlets = _outlets(data.get("outlets", []), _Where(path, ["outlets"]))
     return SeedSet(
         name=name,
         description=description,
@@ -278,8 +292,44 @@ def load_seed_set(path: str | Path) -> SeedSet:
         keywords=tuple(keywords),
         threshold=float(threshold) if threshold is not None else None,
         source=str(path),
+        archives=archives,
+        outlets=outlets,
         **window,
     )
+
+
+#: Outlets of one seed file: each is one CDX query per archive, at least.
+MAX_OUTLETS = 200
+
+
+def _archives(value: Any, where: _Where) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise SeedError(f"{where}: must be a list of archive URLs")
+    try:
+        return tuple(dict.fromkeys(parse_archive(v).url for v in value))
+    except NewstrailError as exc:
+        raise SeedError(f"{where}: {exc}") from None
+
+
+def outlet_host(value: str) -> str:
+    """The host of an outlet given as a host name or a URL; SeedError if neither."""
+    text = value.strip()
+    host = (urlsplit(text).netloc if "://" in text else text.split("/", 1)[0]) or ""
+    host = host.lower().rstrip(".")
+    if not _HOST.match(host):
+        raise SeedError(f"outlet {value!r} is not a host name or an http(s) URL")
+    return host
+
+
+def _outlets(value: Any, where: _Where) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise SeedError(f"{where}: must be a list of host names or URLs")
+    if len(value) > MAX_OUTLETS:
+        raise SeedError(f"{where}: {len(value)} outlets, at most {MAX_OUTLETS}")
+    try:
+        return tuple(dict.fromkeys(outlet_host(v) for v in value))
+    except SeedError as exc:
+        raise SeedError(f"{where}: {exc}") from None
 
 
 _SEED_KEYS = {"url", "title", "author", "published", "site", "text", "text_file"}

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 from weakref import WeakKeyDictionary
 
 from scrapy.crawler import Crawler
@@ -59,6 +59,12 @@ class CrawlContext:
     prior: dict[str, Capture] = field(default_factory=dict)
     shared_budget: PageBudget | None = None
     analysis_room: Callable[[], Awaitable[None]] | None = None
+    #: Gone pages whose archive lookup was sent: each holds one request of the budget
+    #: for its memento (BudgetMiddleware).
+    recoveries_pending: set[str] = field(default_factory=set)
+    #: Called with a page request's URL and provenance when the site answers it with
+    #: a redirect to its home page (a soft 404): the spider asks the archives.
+    soft_not_found: Callable[[str, Any], None] | None = None
 
 
 _CONTEXTS: WeakKeyDictionary[Crawler, CrawlContext] = WeakKeyDictionary()

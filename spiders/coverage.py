@@ -16,18 +16,25 @@ import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import replace
+from dataclasses import replace as evolve
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import get_retry_request
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadConnectionRefusedError,
+    IgnoreRequest,
+)
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
+from twisted.internet.error import ConnectionRefusedError, DNSLookupError
 from twisted.python.failure import Failure
 
-from newstrail.articles import article_record, page_canonical_url
+from newstrail.archives import parse_cdx
+from newstrail.articles import article_record, memento_canonical_url, page_canonical_url
 from newstrail.config import CrawlConfig
 from newstrail.discovery import COMMON_FEED_PATHS, Candidate, read_feed, read_sitemap
 from newstrail.extract import looks_like_html
@@ -47,11 +54,19 @@ from newstrail.spiders.handler import ResponseHeadersTooLarge, truncation
 from newstrail.spiders.heap import TRIM_EVERY, steady_heap, trim_heap
 from newstrail.spiders.items import PageItem, Provenance
 from newstrail.spiders.middlewares import (
+    ARCHIVE_META,
     BODY_META,
     EXTRACT_META,
     LISTING_META,
+    MEMENTO_META,
     META_KEY,
     REQUISITE_META,
+)
+from newstrail.spiders.past import (
+    GONE_STATUSES,
+    QUEUED_PER_HOST,
+    ArchiveChannel,
+    ArchiveLookup,
 )
 from newstrail.storage.captures import Capture, read_captures
 from newstrail.stories import StoryIndex
@@ -133,6 +148,25 @@ def _first_cause(error: BaseException | None) -> BaseException | None:
     return error
 
 
+def _gone_because(error: BaseException | None) -> str | None:
+    """``dns`` or ``refused`` when a download failed because the page's host is gone
+    (no such name, nothing listening), whichever wrapper Scrapy put around it."""
+    for _ in range(8):
+        if isinstance(error, DNSLookupError | CannotResolveHostError):
+            return "dns"
+        if isinstance(error, ConnectionRefusedError | DownloadConnectionRefusedError):
+            return "refused"
+        if error is None:
+            return None
+        reasons = getattr(error, "reasons", None)
+        if reasons:
+            first = reasons[0]
+            error = first.value if isinstance(first, Failure) else first
+        else:
+            error = error.__cause__ or error.__context__
+    return None
+
+
 def _outlinks(requests: list[Request]) -> list[tuple[str, str]]:
     out = []
     for request in requests:
@@ -212,6 +246,10 @@ class CoverageSpider(Spider):
             prior=self.prior,
             analysis_room=self._analysis_room if self._pool is not None else None,
         )
+        # The web archives, when the crawl asks them (newstrail.spiders.past).
+        self.past = ArchiveChannel(self, config.archive_list())
+        if self.past.active:
+            self.context.soft_not_found = self._soft_not_found
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> CoverageSpider:
@@ -250,6 +288,19 @@ class CoverageSpider(Spider):
             headers=headers or None,
             meta=meta,
         )
+
+    def page_request(self, url: str, provenance: Provenance, priority: int) -> Request:
+        """A request for a page (extracted, scored, followed)."""
+        return self._request(url, provenance, priority)
+
+    def listing_request(
+        self, url: str, provenance: Provenance, priority: int, callback: Any
+    ) -> Request:
+        """A request for a listing (feed, sitemap, archive index) read by ``callback``."""
+        return self._request(url, provenance, priority, callback)
+
+    def count(self, name: str, value: int = 1) -> None:
+        self._count(name, value)
 
     def _admit(self, url: str, *, known: bool = False) -> str | None:
         """The URL to fetch if ``url`` is new and not a trap, else None (and it is dropped).
@@ -330,6 +381,16 @@ class CoverageSpider(Spider):
                 seed=url, parent=None, hop=0, depth=0, channel="known-article", expected=0.7
             )
             yield self._request(url, provenance, SEED_PRIORITY // 2 - rank)
+        if self.past.active and self.seed_urls:
+            # The outlets known before the first page: the seeds' hosts and the seed
+            # file's outlets, asked of every archive.
+            hosts = [host_key(u) for u in self.seed_urls] + list(self.config.seeds.outlets)
+            origin = Provenance(
+                seed=self.seed_urls[0], parent=None, hop=0, depth=0, channel="seed", expected=0.6
+            )
+            for host in dict.fromkeys(hosts):
+                for request in self.past.index_requests(host, origin, SEED_PRIORITY // 4):
+                    yield request
 
     def _count(self, name: str, value: int = 1) -> None:
         """Count in Scrapy's stats, as ``coverage/<name>`` (the crawl's summary has them)."""
@@ -453,12 +514,15 @@ class CoverageSpider(Spider):
         scored: list[tuple[float, Candidate]],
         channel: str,
         limit: int | None = None,
+        *,
+        base: float = 0.3,
+        archive: str = "",
     ) -> Iterator[Request]:
         for link_score, c in scored[:limit]:
             url = self._admit(c.url)
             if url is None:
                 continue
-            expected, priority = link_priority(max(provenance.expected, 0.3), link_score)
+            expected, priority = link_priority(max(provenance.expected, base), link_score)
             child = provenance.child(
                 url,
                 parent=response.url,
@@ -467,6 +531,8 @@ class CoverageSpider(Spider):
                 expected=expected,
                 anchor=c.title,
             )
+            if archive:
+                child = evolve(child, archive=archive)
             self._count(f"{channel}_entries_queued")
             yield self._request(url, child, priority)
 
@@ -521,6 +587,112 @@ class CoverageSpider(Spider):
         yield item
         for request in requests:
             yield request
+
+    # -- the archives: their indexes, and dead pages ------------------------------
+
+    async def parse_archive_index(self, response: Response) -> AsyncIterator[PageItem | Request]:
+        """One page of an archive's CDX answer for an outlet host: queue its captured
+        URLs that look related (scored like sitemap entries), then the next page."""
+        if truncation(response.flags) is not None:
+            for output in self._truncated(response):
+                yield output
+            return
+        provenance: Provenance = response.meta[META_KEY]
+        lookup: ArchiveLookup = response.meta[ARCHIVE_META]
+        body: bytes = response.meta.pop(BODY_META, None) or response.body
+        item = self._page_item(response, "archive-index")
+        if response.status >= 400 or self.budget_spent:
+            if response.status >= 400:
+                self._count("archive_errors")
+            yield item
+            return
+        answer = await asyncio.to_thread(parse_cdx, body)
+        del body
+        scored, counts = await asyncio.to_thread(self.past.rank, answer, lookup.host)
+        for name, value in counts.items():
+            self._count(name, value)
+        self._count("archive_index_captures", len(answer.captures))
+        if answer.junk:
+            self._count("archive_index_junk_rows", answer.junk)
+        item.limits = list(answer.limits)
+        for limit in answer.limits:
+            self._count("limit_" + limit.replace("-", "_"))
+        room = max(_QUEUE_MIN, _QUEUE_PER_REMAINING * self.budget_left)
+        base = 0.3 + 0.6 * self.past.host_relevance(lookup.host)
+        requests = list(
+            self._candidates(
+                response,
+                provenance,
+                scored,
+                "archive-index",
+                limit=min(QUEUED_PER_HOST - lookup.queued, room),
+                base=base,
+                archive=provenance.archive,
+            )
+        )
+        following = self.past.next_page(lookup, provenance, answer, len(requests))
+        if following is not None:
+            requests.append(following)
+        item.discovered = len(requests)
+        item.outlinks = _outlinks(requests)
+        yield item
+        for request in requests:
+            yield request
+
+    async def parse_closest(self, response: Response) -> AsyncIterator[PageItem | Request]:
+        """An archive's capture of a gone page closest to its date: fetch its memento,
+        or ask the next archive."""
+        if truncation(response.flags) is not None:
+            for output in self._truncated(response):
+                yield output
+            return
+        lookup: ArchiveLookup = response.meta[ARCHIVE_META]
+        body: bytes = response.meta.pop(BODY_META, None) or response.body
+        item = self._page_item(response, "archive-lookup")
+        yield item
+        captures = parse_cdx(body, max_rows=10).captures if response.status < 400 else []
+        if captures:
+            yield self.past.memento_request(lookup, captures[0])
+            return
+        assert lookup.provenance is not None
+        following = self.past.recover(
+            lookup.original, lookup.provenance, "", archive=lookup.archive + 1
+        )
+        if following is not None:
+            yield following
+            return
+        self._count("dead_not_archived")
+        self.context.recoveries_pending.discard(lookup.original)
+        if lookup.provenance.channel == "seed":
+            status = self.seed_status.get(lookup.provenance.seed, "gone")
+            self.seed_status[lookup.provenance.seed] = f"{status}; not in the archives"
+
+    def _soft_not_found(self, url: str, provenance: Any) -> None:
+        """A page answered with a redirect to its site's home page: ask the archives."""
+        if not isinstance(provenance, Provenance) or self.crawler.engine is None:
+            return
+        request = self.past.recover(url, provenance, "soft_404")
+        if request is not None:
+            self.crawler.engine.crawl(request)
+
+    def _unarchived_links(self, links: list[PageLink], memento: dict[str, str]) -> list[PageLink]:
+        """A memento's links as the live web's: its original bytes' relative links
+        resolved against the archive, put back on the page's own site."""
+        archive_host = host_key(memento["archive_url"])
+        prefix = memento["archive_url"].rstrip("/") + "/"
+        out = []
+        for link in links:
+            if host_key(link.url) != archive_host:
+                out.append(link)
+                continue
+            if link.url.startswith(prefix):
+                rest = link.url[len(prefix) :].split("/", 1)
+                target = rest[1] if len(rest) == 2 and is_http_url(rest[1]) else ""
+            else:
+                target = urljoin(memento["original_url"], urlsplit(link.url).path)
+            if target:
+                out.append(PageLink(url=target, text=link.text))
+        return out
 
     # -- pages ------------------------------------------------------------------
 
@@ -686,6 +858,9 @@ class CoverageSpider(Spider):
         for limit in limits:
             self._count("limit_" + limit.replace("-", "_"))
         unchanged = REVISIT_META in response.meta
+        memento: dict[str, str] | None = response.meta.get(MEMENTO_META)
+        if memento is not None:
+            item.memento = {k: memento[k] for k in ("original_url", "memento_datetime", "archive")}
         if unchanged:
             # Archived as a revisit: the collection already has this page's text.
             item.kind = "revisit"
@@ -694,9 +869,15 @@ class CoverageSpider(Spider):
                 return
         if item.kind == "error":
             if is_seed:
-                self.seed_status[provenance.seed] = f"HTTP {response.status}"
+                gone = "memento " if memento is not None else ""
+                self.seed_status[provenance.seed] = f"{gone}HTTP {response.status}"
             self.traps.record(canonical_url(response.url), related=False, new_links=0)
             yield item
+            if memento is None and response.status in GONE_STATUSES and self.past.active:
+                # Gone from the live web: the archives may still have it.
+                lookup = self.past.recover(response.url, provenance, f"http_{response.status}")
+                if lookup is not None:
+                    yield lookup
             return
         self.seen.add(canonical_url(response.url))
         # An HTML page's body was taken out of the response for its analysis; any
@@ -731,6 +912,8 @@ class CoverageSpider(Spider):
                 else self.model.score(article.text, article.title, article.date)
             )
             key = page_canonical_url(response.url, article)
+            if memento is not None:
+                key = memento_canonical_url(memento["original_url"], response.url, article)
             self._learn_ignored_params(response.url, key)
             score = relevance.score
             # A seed is related by definition, whatever its score.
@@ -741,6 +924,8 @@ class CoverageSpider(Spider):
             item.passages = list(relevance.passages)
             if is_seed:
                 self.seed_status[provenance.seed] = "ok"
+                if memento is not None:
+                    self._count("seeds_recovered")
             if unchanged:
                 self.captured.setdefault(key, response.url)
             elif key in self.captured:
@@ -777,6 +962,14 @@ class CoverageSpider(Spider):
                 record.related = related
                 if limits:
                     record.limits = list(limits)
+                if memento is not None:
+                    record.source = "archive"
+                    record.original_url = memento["original_url"]
+                    record.memento_url = response.url
+                    record.memento_datetime = memento["memento_datetime"]
+                    record.canonical_url = key
+                if provenance.archive:
+                    record.extra["archive"] = provenance.archive
                 record.extra.update(
                     story_id=story.story_id,
                     duplicate_of=story.duplicate_of,
@@ -788,6 +981,10 @@ class CoverageSpider(Spider):
                     chain=list(provenance.chain),
                 )
                 item.record = record
+            if memento is not None:
+                self._count("mementos")
+                if related:
+                    self._count("related_from_archive")
             if related:
                 self._count("related")
                 self._keep_top(score, response.url, article.title, relevance, provenance)
@@ -795,11 +992,23 @@ class CoverageSpider(Spider):
             self.seed_status[provenance.seed] = "no article text found"
         feeds = work.feeds if work is not None else []
         links = work.links if work is not None else []
+        if memento is not None:
+            links = self._unarchived_links(links, memento)
+            feeds = []
         requests = list(
             self._follow(response, provenance, related, score, links, self._scored(work))
         )
+        if article is not None and self.past.active:
+            host = host_key(memento["original_url"] if memento else response.url)
+            self.past.host_pages[host] += 1
+            if related:
+                # A host with related coverage: its archived pages are worth a look.
+                self.past.host_related[host] += 1
+                requests.extend(
+                    self.past.index_requests(host, provenance, int((0.3 + 0.5 * score) * 10_000))
+                )
         hop = 0 if related else provenance.hop + 1
-        if hop <= self.config.max_hops and not self.budget_spent:
+        if hop <= self.config.max_hops and not self.budget_spent and memento is None:
             for url in feeds:
                 requests.extend(
                     self._listing(url, provenance, response.url, "feed", 0.25 + 0.5 * score)
@@ -977,9 +1186,10 @@ class CoverageSpider(Spider):
             return None
         return key, link.score
 
-    def on_error(self, failure: Failure) -> None:
+    def on_error(self, failure: Failure) -> list[Request]:
         request = failure.request  # type: ignore[attr-defined]
         provenance: Provenance | None = request.meta.get(META_KEY)
+        retry = self._recover_failed(request, provenance, failure)
         if provenance is not None and provenance.channel in ("seed", "known-article"):
             # A seed dropped before it was sent no longer holds budget back.
             self.seeds_pending.discard(provenance.seed)
@@ -995,6 +1205,29 @@ class CoverageSpider(Spider):
             logger.warning("fetch failed: %s (%s)", request.url, reason)
         if provenance is not None and provenance.channel == "seed":
             self.seed_status[provenance.seed] = reason
+        return [retry] if retry is not None else []
+
+    def _recover_failed(
+        self, request: Request, provenance: Provenance | None, failure: Failure
+    ) -> Request | None:
+        """The archives' turn when a page's host is gone (no DNS name, no server
+        listening), or when an archive failed to answer for a gone page."""
+        if not self.past.active or provenance is None:
+            return None
+        lookup = request.meta.get(ARCHIVE_META)
+        if isinstance(lookup, ArchiveLookup) and lookup.provenance is not None:
+            following = None
+            if not isinstance(failure.value, IgnoreRequest):  # not dropped by the budget
+                following = self.past.recover(
+                    lookup.original, lookup.provenance, "", archive=lookup.archive + 1
+                )
+            if following is None:
+                self.context.recoveries_pending.discard(lookup.original)
+            return following
+        if not request.meta.get(EXTRACT_META) or MEMENTO_META in request.meta:
+            return None
+        why = _gone_because(failure.value)
+        return self.past.recover(request.url, provenance, why) if why else None
 
     # -- results ----------------------------------------------------------------
 

@@ -43,6 +43,9 @@ class Provenance:
     expected: float
     anchor: str = ""
     chain: tuple[str, ...] = ()
+    #: The web archive whose index named this page (channel ``archive-index``) or
+    #: that served it (a memento); empty for the live web's own channels.
+    archive: str = ""
 
     def child(
         self, url: str, *, parent: str, channel: str, hop: int, expected: float, anchor: str = ""
@@ -79,6 +82,8 @@ class Provenance:
         if self.anchor:
             out.append(("anchor-text", " ".join(self.anchor.split())))
         out.extend(("chain", step) for step in self.chain)
+        if self.archive:
+            out.append(("via-archive", self.archive))
         return out
 
 
@@ -109,6 +114,8 @@ class PageItem:
     # Limits the page's analysis reached ("html-truncated", "links-capped",
     # "extraction-timeout", ...): what was read of it is not all it holds.
     limits: list[str] = field(default_factory=list)
+    #: A memento's provenance: the archived page's own URL, its capture time, the archive.
+    memento: dict[str, str] | None = None
 
     def metadata_fields(self) -> list[tuple[str, str]]:
         out = self.provenance.fields()
@@ -136,4 +143,8 @@ class PageItem:
         )
         out.extend(("redirected-from", u) for u in self.redirected_from)
         out.extend(("newstrail-limit", limit) for limit in self.limits)
+        if self.memento:
+            out.append(("memento-original-url", self.memento["original_url"]))
+            out.append(("memento-datetime", self.memento["memento_datetime"]))
+            out.append(("memento-archive", self.memento["archive"]))
         return out

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import time
+from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
@@ -44,6 +47,10 @@ EXTRACT_META = "newstrail_extract"
 BODY_META = "newstrail_body"
 # Set on feed and sitemap requests: their bodies travel under BODY_META too.
 LISTING_META = "newstrail_listing"
+#: A memento's request (spiders/past.py): original URL, memento datetime, archive.
+MEMENTO_META = "newstrail_memento"
+#: An archive's CDX request (spiders/past.py): an ArchiveLookup.
+ARCHIVE_META = "newstrail_archive"
 # Set on page requisites (images, stylesheets, scripts...): how far from the page
 # (0: the page's own, 1: a stylesheet's). Archived, never extracted or followed.
 REQUISITE_META = "newstrail_requisite"
@@ -135,11 +142,16 @@ class BudgetMiddleware:
         # not yet sent leave (the spider admits no more of them than the budget).
         context = crawl_context(self.crawler)
         pending = context.seeds_pending if context is not None else set()
+        # A gone page whose archive lookup was sent holds one request back for its
+        # memento, so a recovery begun is finished within the budget.
+        recoveries = context.recoveries_pending if context is not None else set()
+        recovering = _recovering(request)
+        recoveries.discard(recovering)
         if getattr(provenance, "channel", None) in ("seed", "known-article"):
             pending.discard(provenance.seed)
             reserved = 0
         else:
-            reserved = len(pending)
+            reserved = len(pending) + len(recoveries)
         # A distributed crawl counts its budget across all workers (in Redis).
         shared = context.shared_budget if context is not None else None
         spent = self.sent + reserved >= self.budget if shared is None else not shared.take()
@@ -148,8 +160,18 @@ class BudgetMiddleware:
             self.crawler.stats.inc_value("newstrail/over_budget_dropped")
             raise IgnoreRequest("page budget spent")
         self.sent += 1
+        if recovering and MEMENTO_META not in request.meta:
+            recoveries.add(recovering)  # a lookup sent: its memento's request is held
         assert self.crawler.stats is not None
         self.crawler.stats.set_value("newstrail/pages_requested", self.sent)
+
+
+def _recovering(request: Request) -> str:
+    """The gone page an archive lookup or a memento request is for, else ''."""
+    memento = request.meta.get(MEMENTO_META)
+    if isinstance(memento, dict):
+        return str(memento.get("original_url", ""))
+    return str(getattr(request.meta.get(ARCHIVE_META), "original", "") or "")
 
 
 class RedirectDupeFilter(BaseDupeFilter):
@@ -316,3 +338,78 @@ class SizeLimitMiddleware:
         body = response.body[:ROBOTS_MAX_BYTES]
         end = body.rfind(b"\n")
         return response.replace(body=body[: end + 1] if end >= 0 else body)
+
+
+#: Seconds of a Retry-After that are honoured at most (a longer one is an outage).
+RETRY_AFTER_MAX = 300.0
+_REDIRECTS = {301, 302, 303, 307, 308}
+
+
+def retry_after(value: bytes | None, now: float) -> float | None:
+    """Seconds a ``Retry-After`` value asks for (delay-seconds or an HTTP date)."""
+    if not value:
+        return None
+    text = value.decode("latin-1").strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(when.timestamp() - now, 0.0)
+
+
+class ArchivePacingMiddleware:
+    """Two things a live response says that the spider must hear before the redirect
+    and retry middlewares act on it.
+
+    A 429 or 503 with ``Retry-After``: the host's slot waits that long (at most
+    :data:`RETRY_AFTER_MAX`) before its next request, the retry included; archives
+    ask for it when a client goes too fast. A page answered with a redirect to its
+    site's home page is a soft 404: the page is gone, and the spider asks the
+    archives for it (the redirect is still followed, and archived).
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ArchivePacingMiddleware:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if response.status in (429, 503):
+            wait = retry_after(response.headers.get(b"Retry-After"), time.time())
+            engine = self.crawler.engine
+            slot_key = request.meta.get("download_slot")
+            slot = engine.downloader.slots.get(slot_key) if engine and slot_key else None
+            if wait is not None and slot is not None:
+                slot.delay = max(slot.delay, min(wait, RETRY_AFTER_MAX))
+                slot.jitter = 0.0  # as long as asked, not a random half of it
+                assert self.crawler.stats is not None
+                # In the crawl's counts (the spider's prefix), as retry_after_honoured.
+                self.crawler.stats.inc_value("coverage/retry_after_honoured")
+        elif (
+            response.status in _REDIRECTS
+            and request.meta.get(EXTRACT_META)
+            and MEMENTO_META not in request.meta
+        ):
+            location = response.headers.get(b"Location")
+            if location and _is_home_redirect(request.url, location.decode("latin-1")):
+                context = crawl_context(self.crawler)
+                provenance = request.meta.get(META_KEY)
+                if context is not None and context.soft_not_found is not None:
+                    context.soft_not_found(request.url, provenance)
+        return response
+
+
+def _is_home_redirect(url: str, location: str) -> bool:
+    source, target = urlsplit(url), urlsplit(urljoin(url, location))
+    return (
+        source.path not in ("", "/")
+        and target.netloc.lower() == source.netloc.lower()
+        and target.path in ("", "/")
+        and not target.query
+    )

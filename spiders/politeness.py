@@ -48,6 +48,11 @@ class RobotsPoliteness:
     def from_crawler(cls, crawler: Crawler) -> RobotsPoliteness:
         config: CrawlConfig = crawler.settings["NEWSTRAIL_CONFIG"]
         ext = cls(crawler, config.user_agent)
+        # An archive's own pace (the Wayback Machine throttles clients above about one
+        # request a second), kept like a robots.txt Crawl-delay.
+        for archive in config.archive_list():
+            if archive.delay > 0:
+                ext.delays[host_key(archive.url)] = archive.delay + _SEND_MARGIN
         # Connected after AutoThrottle (an extension of lower order), so the clamp
         # below has the last word on a slot's delay.
         crawler.signals.connect(ext.response_downloaded, signal=signals.response_downloaded)

@@ -24,7 +24,7 @@ from typing import Any, BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
 
-from newstrail.articles import WarcPointer, article_record
+from newstrail.articles import WarcPointer, article_record, memento_canonical_url
 from newstrail.errors import NewstrailError
 from newstrail.extract import looks_like_html
 from newstrail.extract_pool import DEFAULT_TIMEOUT, ExtractionPool, ExtractionTimeout, Task
@@ -348,4 +348,15 @@ def _record(
     )
     text_record.limits = limits
     text_record.extra.update(_provenance(fields))
+    original = _one(fields, "memento-original-url")
+    if original:
+        # A memento (a page the live web had lost, fetched from a web archive).
+        text_record.source = "archive"
+        text_record.original_url = original
+        text_record.memento_url = page.url
+        text_record.memento_datetime = _one(fields, "memento-datetime")
+        text_record.canonical_url = memento_canonical_url(original, page.url, article)
+    archive = _one(fields, "memento-archive") or _one(fields, "via-archive")
+    if archive:
+        text_record.extra["archive"] = archive
     return text_record

@@ -23,7 +23,7 @@ from ._model import Article, Channel, Ref
 from ._sites import THEMES
 from ._topics import Label
 from ._traps import TrapKind, split_target, trap_sources, without_sessions
-from ._web import NewsWeb
+from ._web import Fate, NewsWeb
 
 # What each site answers in its Server header, as real ones vary.
 _SERVER_HEADERS = {
@@ -426,6 +426,14 @@ class NewsWebServer:
             article = self.article(url)
             article.title = title
             self._touch(article)
+
+    def retire(self, before: dt.datetime) -> dict[str, Fate]:
+        """Turn the served web into its live version of later years (``NewsWeb.retire``):
+        articles published before ``before`` are gone, redirect home or are linked
+        from nowhere. Returns article URL -> fate."""
+        with self._lock:
+            fates = self._web.retire(before)
+        return {self.url(*key): fate for key, fate in fates.items()}
 
     @staticmethod
     def _touch(article: Article) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import itertools
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Literal
 
 from . import _traps
 from ._feeds import FEED_SIZE, NEWS_SITEMAP_SIZE, robots_disallows
@@ -24,6 +26,9 @@ from ._model import (
 from ._render import render
 from ._sites import THEMES
 from ._topics import LABELS, Label
+
+#: What became of an article of the web's past on the live web (``NewsWeb.retire``).
+Fate = Literal["gone", "home", "unlisted"]
 
 
 @dataclass
@@ -72,6 +77,58 @@ class NewsWeb:
             for key in self._listed[site]:
                 section = self.articles[key].section
                 self._sections.setdefault((site, section), []).append(key)
+
+    # -- the live web of later years -----------------------------------------
+
+    def retire(self, before: dt.datetime) -> dict[ArticleKey, Fate]:
+        """Make this the live web of years after ``before``: every article published
+        before it leaves the home, section and author pages, the feed and the
+        sitemaps; of those, two in five are gone (404), one in five redirects to its
+        site's home page (a soft 404) and the rest still answer, linked from
+        nowhere but older articles. Wire stories and the special pages stay as
+        they are. Returns each retired article's fate (``gone``, ``home``,
+        ``unlisted``); the archive of the web's past is what holds them now."""
+        specials = self.specials
+        keep = {
+            specials.redirect_to,
+            specials.duplicate_of,
+            specials.syndicated_copy,
+            specials.syndicated_original,
+            *((r.site, r.path.split("?")[0]) for r in specials.duplicate_variants),
+        }
+        for wire in self.wire:
+            keep.add(wire.original)
+            keep.update(key for key, _ in wire.copies)
+        fates: dict[ArticleKey, Fate] = {}
+        for key, article in self.articles.items():
+            if article.published >= before or key in keep or article.copy_of is not None:
+                continue
+            draw = int(hashlib.sha1(f"{self.seed}:retire:{article.path}".encode()).hexdigest(), 16)
+            fate: Fate = ("gone", "gone", "home", "unlisted", "unlisted")[draw % 5]
+            if key in self.seed_keys:
+                fate = "gone"  # a dead seed: only the archive still has it
+            fates[key] = fate
+        retired = set(fates)
+        for site, routes in self.routes.items():
+            for path, route in list(routes.items()):
+                if route.kind not in ("article", "amp") or (site, route.arg) not in retired:
+                    continue
+                fate = fates[(site, route.arg)]
+                if fate == "gone":
+                    del routes[path]
+                elif fate == "home":
+                    routes[path] = Route("redirect", "/")
+        self._by_site = {
+            site: [k for k in keys if k not in retired] for site, keys in self._by_site.items()
+        }
+        self._listed = {
+            site: [k for k in keys if k not in retired] for site, keys in self._listed.items()
+        }
+        self._sections = {
+            where: [k for k in keys if k not in retired] for where, keys in self._sections.items()
+        }
+        self._popular.clear()
+        return fates
 
     # -- queries --------------------------------------------------------------
 
