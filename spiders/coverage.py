@@ -16,7 +16,6 @@ import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import replace
-from dataclasses import replace as evolve
 from typing import Any
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
@@ -532,7 +531,7 @@ class CoverageSpider(Spider):
                 anchor=c.title,
             )
             if archive:
-                child = evolve(child, archive=archive)
+                child = replace(child, archive=archive)
             self._count(f"{channel}_entries_queued")
             yield self._request(url, child, priority)
 
