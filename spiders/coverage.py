@@ -166,6 +166,14 @@ def _gone_because(error: BaseException | None) -> str | None:
     return None
 
 
+def _listing_outputs(item: PageItem, requests: list[Request]) -> Iterator[PageItem | Request]:
+    """A listing's item, saying what it queued, then the requests it queued."""
+    item.discovered = len(requests)
+    item.outlinks = _outlinks(requests)
+    yield item
+    yield from requests
+
+
 def _outlinks(requests: list[Request]) -> list[tuple[str, str]]:
     out = []
     for request in requests:
@@ -546,11 +554,8 @@ class CoverageSpider(Spider):
         requests = list(
             self._candidates(response, provenance, scored, "feed", limit=_FEED_ENTRIES_PER_FILE)
         )
-        item.discovered = len(requests)
-        item.outlinks = _outlinks(requests)
-        yield item
-        for request in requests:
-            yield request
+        for output in _listing_outputs(item, requests):
+            yield output
 
     async def parse_sitemap(self, response: Response) -> AsyncIterator[PageItem | Request]:
         """A sitemap or sitemap index: queue the best entries, never the whole tree."""
@@ -581,11 +586,8 @@ class CoverageSpider(Spider):
                 self._listing(c.url, provenance, response.url, "sitemap", provenance.expected)
             )
             host["child_sitemaps"] = host.get("child_sitemaps", 0) + len(requests) - before
-        item.discovered = len(requests)
-        item.outlinks = _outlinks(requests)
-        yield item
-        for request in requests:
-            yield request
+        for output in _listing_outputs(item, requests):
+            yield output
 
     # -- the archives: their indexes, and dead pages ------------------------------
 
@@ -632,11 +634,8 @@ class CoverageSpider(Spider):
         following = self.past.next_page(lookup, provenance, answer, len(requests))
         if following is not None:
             requests.append(following)
-        item.discovered = len(requests)
-        item.outlinks = _outlinks(requests)
-        yield item
-        for request in requests:
-            yield request
+        for output in _listing_outputs(item, requests):
+            yield output
 
     async def parse_closest(self, response: Response) -> AsyncIterator[PageItem | Request]:
         """An archive's capture of a gone page closest to its date: fetch its memento,
