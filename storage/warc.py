@@ -16,6 +16,7 @@ import re
 import shutil
 import tempfile
 import uuid
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,6 +35,7 @@ from newstrail.errors import StoreError
 __all__ = [
     "DEFAULT_MAX_SIZE",
     "IDENTICAL_PAYLOAD",
+    "LARGE_RECORD",
     "SERVER_NOT_MODIFIED",
     "ExchangeRefs",
     "HeaderList",
@@ -49,6 +51,15 @@ SPOOL_MEMORY = 1024 * 1024
 _CHUNK = 1024 * 1024
 
 WARC_VERSION = "WARC/1.1"
+
+#: zlib level of each record's gzip member: zlib's default, as in wget's and
+#: Heritrix's WARCs (warcio's is 9), and its fastest for a record over
+#: ``LARGE_RECORD`` bytes. Records are written on the crawl's reactor thread: a
+#: 41 MB page of links took 1.3 s at level 9, 0.5 s at level 6 and 0.16 s at level 1,
+#: for 4.8, 4.9 and 4.6 MB (a 12 MB page: 0.42, 0.14 and 0.05 s).
+GZIP_LEVEL = 6
+LARGE_RECORD = 1024 * 1024
+LARGE_RECORD_GZIP_LEVEL = 1
 _CONFORMS_TO = "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/"
 
 #: Headers as the HTTP client gives them: names and values as bytes (kept verbatim) or str.
@@ -61,6 +72,34 @@ _TRUNCATED_REASONS = frozenset({"length", "time", "disconnect", "unspecified"})
 #: WARC 1.1 revisit profiles.
 IDENTICAL_PAYLOAD = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
 SERVER_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
+
+
+class _GzipMember:
+    """One record's gzip member, at a given level (warcio's wrapper has level 9 fixed)."""
+
+    def __init__(self, out: IO[bytes], level: int) -> None:
+        self._out = out
+        self._zip = zlib.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+
+    def write(self, data: bytes) -> None:
+        self._out.write(self._zip.compress(data))
+
+    def flush(self) -> None:
+        self._out.write(self._zip.flush())
+        self._out.flush()
+
+
+class _WarcWriter(WARCWriter):  # type: ignore[misc]  # warcio ships no type hints
+    """warcio's writer, each record gzipped at ``GZIP_LEVEL`` (``LARGE_RECORD_GZIP_LEVEL``
+    when large)."""
+
+    def __init__(self, out: IO[bytes]) -> None:
+        super().__init__(out, gzip=False, warc_version=WARC_VERSION)
+
+    def _write_warc_record(self, out: IO[bytes], record: Any) -> None:
+        length = record.length if isinstance(record.length, int) else 0
+        level = LARGE_RECORD_GZIP_LEVEL if length > LARGE_RECORD else GZIP_LEVEL
+        super()._write_warc_record(_GzipMember(out, level), record)
 
 
 @dataclass(frozen=True)
@@ -456,7 +495,7 @@ class RollingWarcWriter:
                 f"cannot create WARC file in {self.directory}: {_reason(exc)}"
             ) from None
         self._fh, self._name, self._broken = fh, name, False
-        self._writer = WARCWriter(fh, gzip=True, warc_version=WARC_VERSION)
+        self._writer = _WarcWriter(fh)
         # A metadata record's block has no payload apart from itself: like wget and
         # Heritrix, give it a block digest only (FastWARC, which takes the payload to
         # be what follows the block's first header-like lines, fails the digest).

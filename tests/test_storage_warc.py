@@ -28,6 +28,7 @@ from newstrail.storage import (
     write_cdxj,
     write_cdxj_streams,
 )
+from newstrail.storage.warc import LARGE_RECORD
 
 T0 = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
 URL = "https://example.org/news/story?id=7"
@@ -300,6 +301,23 @@ def test_records_read_back_with_warcio(tmp_path: Path) -> None:
     assert response.rec_headers["WARC-Target-URI"] == "http://example.com/page"
     assert response.rec_headers["WARC-Payload-Digest"] == b32_sha1(b"missing").decode()
     assert response.rec_headers["WARC-Block-Digest"].startswith("sha1:")
+
+
+def test_a_large_record_is_gzipped_at_zlibs_fastest_level(tmp_path: Path) -> None:
+    # Records are written on the crawl's reactor thread: a page of tens of megabytes
+    # at warcio's level 9 held it for over a second. zlib marks its fastest level in
+    # each member's gzip header (XFL 4), its default with 0 and level 9 with 2.
+    small = b"<p>Iraq</p>" * 100
+    large = b"<li><a href='/l/1'>a link</a></li>\n" * (LARGE_RECORD // 30)
+    with make_writer(tmp_path) as writer:
+        small_refs = exchange(writer, "http://example.com/small", small)
+        large_refs = exchange(writer, "http://example.com/large", large)
+    data = writer.files[0].read_bytes()
+    assert data[small_refs.response.offset + 8] == 0
+    assert data[large_refs.response.offset + 8] == 4
+    assert data[large_refs.request.offset + 8] == 0
+    bodies = {r.rec_headers["WARC-Target-URI"]: r.payload for r in read_all(writer.files[0])}
+    assert bodies["http://example.com/large"] == large
 
 
 def test_every_record_ref_points_at_its_record(tmp_path: Path) -> None:
