@@ -109,6 +109,10 @@ def _local_settings(config: CrawlConfig) -> dict[str, Any]:
             # before the robots.txt middleware parses it; a page stops at
             # DOWNLOAD_MAXSIZE and is archived as far as it came.
             "newstrail.spiders.middlewares.SizeLimitMiddleware": 580,
+            # Scrapy's decoding of Content-Encoding, in a thread: a decompression bomb
+            # takes up to half a second to reach DOWNLOAD_MAXSIZE.
+            "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+            "newstrail.spiders.middlewares.DecompressionMiddleware": 590,
             # Above redirects (600) and retries (550), so it sees a response first:
             # a Retry-After slows the host before the retry; a redirect to the home
             # page (a soft 404) sends the spider to the archives.

@@ -6,6 +6,8 @@ held whole) and plain small pages; it logs every request with its arrival time.
 
 from __future__ import annotations
 
+import asyncio
+import gzip
 import threading
 import time
 from collections.abc import Iterator
@@ -16,12 +18,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from scrapy import Request
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import HtmlResponse
+from scrapy.utils.test import get_crawler
 from warcio.archiveiterator import ArchiveIterator
 
 from newstrail.config import CrawlConfig, Environment
 from newstrail.flows.steps import plan_crawl, run_crawler
+from newstrail.newsweb import bomb
 from newstrail.seeds import Seed, SeedSet
-from newstrail.spiders.middlewares import ROBOTS_MAX_BYTES
+from newstrail.spiders.middlewares import ROBOTS_MAX_BYTES, DecompressionMiddleware
 
 LINKS_ON_BIG_PAGE = 1_000_000
 ROBOTS_SIZE = 64 * 1024 * 1024
@@ -303,3 +310,44 @@ def test_records_are_dated_when_the_request_was_sent(
     sent = datetime.fromisoformat(dates["response"].replace("Z", "+00:00")).timestamp()
     assert "." in dates["response"]
     assert answered - 0.5 < sent <= answered
+
+
+def test_content_codings_are_decoded_off_the_reactor_thread() -> None:
+    """A response's Content-Encoding is decoded in a thread: the event loop (the
+    reactor, pacing every host's requests) runs on while a large body or a bomb
+    inflates, and a bomb is still refused at DOWNLOAD_MAXSIZE."""
+    crawler = get_crawler(settings_dict={"DOWNLOAD_MAXSIZE": 8 * 2**20})
+    middleware = DecompressionMiddleware.from_crawler(crawler)
+    page = b"<html><body>" + b"<p>Iraq's parliament votes on US troops.</p>\n" * 150_000
+    assert len(page) < 8 * 2**20
+
+    async def decode(body: bytes, coding: bytes) -> tuple[Any, int]:
+        ticks = 0
+        done = asyncio.Event()
+
+        async def tick() -> None:
+            nonlocal ticks
+            while not done.is_set():
+                await asyncio.sleep(0.001)
+                ticks += 1
+
+        ticker = asyncio.create_task(tick())
+        await asyncio.sleep(0.01)
+        before = ticks
+        request = Request("http://127.0.0.1/page")
+        response = HtmlResponse(request.url, body=body, headers={"Content-Encoding": coding})
+        try:
+            return await middleware.process_response(request, response), ticks - before
+        finally:
+            done.set()
+            await ticker
+
+    decoded, ticks = asyncio.run(decode(gzip.compress(page, 1), b"gzip"))
+    assert decoded.body == page
+    assert b"Content-Encoding" not in decoded.headers
+    assert ticks >= 1
+    with pytest.raises(IgnoreRequest):
+        asyncio.run(decode(bomb("gzip", 64 * 2**20), b"gzip"))
+    plain = HtmlResponse("http://127.0.0.1/plain", body=page)
+    same = asyncio.run(middleware.process_response(Request(plain.url), plain))
+    assert same is plain
