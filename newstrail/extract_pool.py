@@ -67,7 +67,18 @@ from typing import Any
 from newstrail.extract import ExtractionConfig
 from newstrail.pagework import DEFAULT_MAX_LINKS, PageWork, analyse_page
 
-__all__ = ["DEFAULT_TIMEOUT", "ExtractionFailed", "ExtractionPool", "ExtractionTimeout"]
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "HEAVY_PAGE_BYTES",
+    "ExtractionFailed",
+    "ExtractionPool",
+    "ExtractionTimeout",
+]
+
+HEAVY_PAGE_BYTES = 1024 * 1024
+"""A page whose body is larger is heavy: its analysis may take seconds (the
+extraction cuts it to ``max_html_bytes``, 512 KiB, after stripping its scripts and
+styles), and a handful of them must not hold every worker."""
 
 DEFAULT_TIMEOUT = 20.0
 """Seconds a worker may spend on one page: a hundred times a normal page's worst,
@@ -146,6 +157,8 @@ class _Worker:
     done: int = 0
     #: The pool's scoring version this worker has (0: none yet).
     scoring: int = 0
+    #: Whether the page it is analysing is a heavy one.
+    heavy: bool = False
 
 
 @dataclass
@@ -153,6 +166,7 @@ class _Page:
     future: Future[PageWork]
     args: tuple[bytes, str, str | None, int, bool] = field(repr=False)
     started: bool = False
+    heavy: bool = False
 
 
 class ExtractionPool:
@@ -168,6 +182,12 @@ class ExtractionPool:
     start on the first :meth:`submit`, or in the background after :meth:`start`;
     :attr:`ready` tells when they are all up. Use as a context manager, or call
     :meth:`close`.
+
+    Pages are handed out in the order they came, except heavy ones (a body over
+    ``heavy_bytes``): at most ``workers - 1`` of them (at least one) are analysed at
+    once, and ordinary pages go past the others. With two workers or more, one
+    is always free for ordinary pages, however many heavy ones come together or
+    however long they take.
     """
 
     def __init__(
@@ -178,8 +198,11 @@ class ExtractionPool:
         timeout: float = DEFAULT_TIMEOUT,
         max_tasks_per_child: int | None = 1000,
         task: Task = analyse_page,
+        heavy_bytes: int = HEAVY_PAGE_BYTES,
     ) -> None:
         self.workers = workers or os.cpu_count() or 1
+        self.heavy_bytes = heavy_bytes
+        self._heavy_slots = max(1, self.workers - 1)
         if self.workers < 1:
             raise ValueError("workers must be at least 1")
         if timeout <= 0:
@@ -234,7 +257,8 @@ class ExtractionPool:
         with self._lock:
             if self._closed:
                 raise RuntimeError("the extraction pool is closed")
-            self._pending.append(_Page(future, (html, url, content_type, max_links, full)))
+            args = (html, url, content_type, max_links, full)
+            self._pending.append(_Page(future, args, heavy=len(html) > self.heavy_bytes))
         self.start()
         self._wake()
         return future
@@ -351,13 +375,22 @@ class ExtractionPool:
             if not future.done():
                 future.set_exception(ExtractionFailed(f"the pool's dispatcher failed: {exc!r}"))
 
+    def _take(self) -> _Page | None:
+        """The first page waiting that may be handed out now (see the class's note)."""
+        heavy_busy = sum(1 for w in self._workers if w.future is not None and w.heavy)
+        with self._lock:
+            for i, page in enumerate(self._pending):
+                if not page.heavy or heavy_busy < self._heavy_slots:
+                    del self._pending[i]
+                    return page
+        return None
+
     def _hand_out(self) -> None:
         for worker in self._workers:
             if worker.future is not None:
                 continue
             while True:
-                with self._lock:
-                    page = self._pending.popleft() if self._pending else None
+                page = self._take()
                 if page is None:
                     return
                 if page.started or page.future.set_running_or_notify_cancel():
@@ -375,7 +408,7 @@ class ExtractionPool:
                     self._pending.appendleft(page)
                 self._replace(worker, kill=True)
                 return  # the worker list changed: the next round hands out the rest
-            worker.future = page.future
+            worker.future, worker.heavy = page.future, page.heavy
             worker.deadline = time.monotonic() + self.timeout
             # The page's bytes now live in the worker only.
             del page

@@ -101,9 +101,16 @@ _QUEUE_MIN = 20
 #: page measured at this size, 128 KiB of links, takes 0.3 s (bench/hostile.py).
 IN_PROCESS_MAX_BYTES = 128 * 1024
 #: Pages downloaded and waiting for (or in) analysis in the pool, per worker, and
-#: their bytes, past which page downloads wait (PageBodyMiddleware).
+#: their bytes, past which page downloads wait (PageBodyMiddleware). Heavy pages
+#: (``ExtractionPool.heavy_bytes``) have a lane of their own in the pool and count
+#: by their bytes only: however many come together, ordinary pages flow on.
 ANALYSIS_BACKLOG_PER_WORKER = 4
 ANALYSIS_BACKLOG_BYTES = 32 * 1024 * 1024
+#: The bytes of a page that go to its analysis. The extraction keeps 512 KiB of
+#: markup (``ExtractionConfig.max_html_bytes``) once scripts, styles and comments
+#: are gone: 4 MiB leaves room for 3.5 MiB of them before the text, and a 41 MB page
+#: is not copied to a worker whole (the WARC record has all of it).
+ANALYSIS_MAX_BYTES = 4 * 1024 * 1024
 #: Page requisites go before pages, so a page and its images are captured together.
 REQUISITE_PRIORITY = SEED_PRIORITY // 2
 
@@ -805,18 +812,22 @@ class CoverageSpider(Spider):
             return done
         assert self._pool is not None
         self._count("extracted_in_pool")
+        if len(body) > ANALYSIS_MAX_BYTES:
+            body = body[:ANALYSIS_MAX_BYTES]
+            self._count("pages_cut_for_analysis")
         # A large page that comes before the workers are up waits for them in the
         # pool's queue: analysed here it would hold the reactor, with no time limit.
         future = self._pool.submit(
             body, url, content_type=content_type, max_links=max_links, full=full
         )
         size = len(body)
-        self._backlog_pages += 1
+        counted = 0 if size > self._pool.heavy_bytes else 1
+        self._backlog_pages += counted
         self._backlog_bytes += size
         waiting = asyncio.wrap_future(future)
 
         def release(_: asyncio.Future[PageWork]) -> None:
-            self._backlog_pages -= 1
+            self._backlog_pages -= counted
             self._backlog_bytes -= size
             if not self._backlog_full():
                 self._room.set()

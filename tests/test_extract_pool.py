@@ -73,6 +73,27 @@ def test_a_page_past_the_timeout_fails_alone_and_its_worker_is_replaced() -> Non
         assert other_pid in {_pid(future) for future in pair}
 
 
+def test_heavy_pages_never_hold_every_worker() -> None:
+    """Three heavy pages come first, each taking seconds: they go one at a time to
+    one worker, and the ordinary pages behind them go past, to the other."""
+    with ExtractionPool(workers=2, timeout=60, task=slow_task, heavy_bytes=1000) as pool:
+        _wait_ready(pool)
+        heavy = [pool.submit(b"x" * 1001, f"https://ex.org/heavy{i}#2") for i in range(3)]
+        light = [pool.submit(b"x" * 1000, f"https://ex.org/light{i}#0.1") for i in range(8)]
+        started = time.monotonic()
+        for future in light:
+            future.result(timeout=60)
+        assert time.monotonic() - started < 1.9
+        assert not any(future.done() for future in heavy[1:])
+        assert len({_pid(future) for future in heavy}) == 1
+
+
+def test_with_one_worker_heavy_pages_still_come_in_their_turn() -> None:
+    with ExtractionPool(workers=1, timeout=60, task=slow_task, heavy_bytes=10) as pool:
+        futures = [pool.submit(b"x" * 11, f"https://ex.org/heavy{i}#0.1") for i in range(3)]
+        assert all(f.result(timeout=60) for f in futures)
+
+
 def test_the_timed_out_worker_is_killed() -> None:
     with ExtractionPool(workers=1, timeout=1.0, task=slow_task) as pool:
         first = _pid(pool.submit(b"", "https://ex.org/a"))
