@@ -939,13 +939,15 @@ class CoverageSpider(Spider):
                 self.captured.setdefault(key, response.url)
             elif key in self.captured:
                 # The same page under another URL (an AMP or print variant, a
-                # tracking variant): archived, but not a second text record.
+                # tracking variant, a syndicated copy naming the original as its
+                # canonical URL): archived, but not a second text record. Its links
+                # and requisites are followed all the same: it replays with its
+                # images, and what a crawl finds does not depend on which copy
+                # came first.
                 item.kind = "duplicate"
                 item.duplicate_of = self.captured[key]
                 self._count("duplicates")
-                yield item
-                return
-        if article is not None and not unchanged:
+        if article is not None and not unchanged and item.kind != "duplicate":
             self.captured[key] = response.url
             self.seen.add(key)
             sketch = work.story if work is not None else None

@@ -53,6 +53,15 @@ def _article(title: str, port: int, extra: str = "") -> bytes:
     ).encode()
 
 
+def _copy(port: int, name: str, *, canonical: bool) -> bytes:
+    link = f'<link rel="canonical" href="http://127.0.0.1:{port}/story.html">' if canonical else ""
+    return (
+        f"<html><head><title>Delta flood</title>{link}</head><body><article>"
+        f'<h1>Delta flood</h1><img src="/img/{name}.png"><p>{STORY}</p><p>{STORY}</p>'
+        "</article></body></html>"
+    ).encode()
+
+
 class _Handler(BaseHTTPRequestHandler):
     site: Site
 
@@ -84,6 +93,9 @@ class _Handler(BaseHTTPRequestHandler):
             "/app.js": ("application/javascript", b"console.log('app');"),
             "/report.pdf": ("application/pdf", b"%PDF-1.4\n%%EOF\n"),
             "/fonts/f.woff2": ("font/woff2", b"wOF2" + b"\x00" * 32),
+            # One story twice: the original, and a copy naming it as its canonical URL.
+            "/story.html": ("text/html; charset=utf-8", _copy(port, "story", canonical=False)),
+            "/copy.html": ("text/html; charset=utf-8", _copy(port, "copy", canonical=True)),
         }
         moves = {
             "/moved.html": ("301", "/moved-again.html"),
@@ -194,3 +206,38 @@ def test_requisites_of_articles_are_archived_once_and_replay_in_pywb(
         with urllib.request.urlopen(start, timeout=30) as got:
             assert got.status == 200 and got.url.endswith("/article3.html"), got.url
             assert "Delta levee" in got.read().decode("utf-8", "replace")
+
+
+def test_a_copy_of_a_page_is_captured_with_its_requisites_whichever_came_first(
+    site: Site, default_seeds: SeedSet, tmp_path: Path
+) -> None:
+    """Of two seeds with one text, the second analysed is a duplicate of the first:
+    it has no text record of its own, but replays with its images all the same, so
+    what is captured does not depend on which copy was analysed first."""
+    seeds = default_seeds.with_urls([site.base + "/story.html", site.base + "/copy.html"])
+    store = tmp_path / "store"
+    summary = crawl_direct(
+        seeds,
+        store=str(store),
+        collection="copies",
+        budget=4,
+        allow_private=True,
+        download_delay=0.0,
+        env=Environment(store=str(store), workdir=tmp_path / "work"),
+    )
+    fetched = site.fetched()
+    assert fetched[("127.0.0.1", "/img/story.png")] == 1
+    assert fetched[("127.0.0.1", "/img/copy.png")] == 1
+    assert summary["counts"]["duplicates"] == 1
+    kinds: dict[str, str] = {}
+    crawl_dir = store / "copies" / summary["crawl_id"]
+    for warc in sorted((crawl_dir / "warc").glob("*.warc.gz")):
+        with warc.open("rb") as fh:
+            for record in ArchiveIterator(fh):
+                if record.rec_type == "metadata":
+                    fields = record.content_stream().read().decode()
+                    kind = re.search(r"page-kind: (\S+)", fields)
+                    uri = record.rec_headers.get_header("WARC-Target-URI")
+                    kinds[uri.rsplit("/", 1)[1]] = kind[1] if kind else ""
+    assert sorted([kinds["story.html"], kinds["copy.html"]]) == ["article", "duplicate"]
+    assert kinds["story.png"] == kinds["copy.png"] == "requisite"
