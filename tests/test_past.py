@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import json
+import subprocess
 import threading
 import time
 import urllib.error
@@ -23,6 +25,7 @@ from newstrail.config import Environment
 from newstrail.extract import extract_article
 from newstrail.flows.steps import crawl_direct
 from newstrail.records import TextRecord
+from newstrail.replay import archive_tool, serve
 from newstrail.seeds import SeedSet, seed_set_from_urls
 from newstrail.spiders.middlewares import _is_home_redirect, retry_after
 from newstrail.storage.corpus import read_text_records
@@ -347,3 +350,39 @@ def test_re_extraction_reads_the_memento_back(
     for name in ("url", "canonical_url", "source", "memento_url", "memento_datetime", "text"):
         assert getattr(again[0], name) == getattr(crawled, name), name
     assert again[0].extra["archive"] == crawled.extra["archive"]
+
+
+def test_a_past_crawl_is_a_valid_wacz_that_replays_its_mementos_in_pywb(
+    past: PastAndLive, crawls: tuple[PastCrawl, PastCrawl], tmp_path: Path
+) -> None:
+    """The field's own tools take a crawl with mementos in it: the reference WACZ
+    validator, and pywb, which replays the recovered seed under its memento URL."""
+    with_archive, _ = crawls
+    root = with_archive.warcs[0].parents[3]
+    target = tmp_path / "past.wacz"
+    made = run_newstrail("wacz", "past", "--store", str(root), "-o", str(target), cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    checked = subprocess.run(
+        [str(archive_tool("wacz")), "validate", "-f", str(target)], capture_output=True, text=True
+    )
+    assert checked.returncode == 0 and "is valid" in checked.stdout, checked.stdout
+    dead_seed = past.server.seed_urls[0]
+    (memento,) = [r for r in with_archive.records if r.original_url == dead_seed]
+    assert memento.memento_url is not None
+    collection = tmp_path / "pywb" / "collections"
+    collection.parent.mkdir()
+    for step in (["init", "mementos"], ["add", "--unpack-wacz", "mementos", str(target)]):
+        added = subprocess.run(
+            [str(archive_tool("wb-manager")), *step],
+            cwd=collection.parent,
+            capture_output=True,
+            text=True,
+        )
+        assert added.returncode == 0, added.stdout + added.stderr
+    with serve(collection.parent) as base:
+        url = f"{base}/mementos/mp_/{memento.memento_url}"
+        with urllib.request.urlopen(url, timeout=30) as got:
+            assert got.status == 200
+            body = got.read().decode("utf-8", "replace")
+    assert (memento.title or "") in html.unescape(body)
+    assert "20,000" in body
