@@ -124,6 +124,20 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
+def _crawl(seeds: SeedSet, tmp_path: Path, collection: str, *, budget: int) -> dict[str, Any]:
+    """A crawl of the test site into ``tmp_path / "store"``: its summary."""
+    store = tmp_path / "store"
+    return crawl_direct(
+        seeds,
+        store=str(store),
+        collection=collection,
+        budget=budget,
+        allow_private=True,
+        download_delay=0.0,
+        env=Environment(store=str(store), workdir=tmp_path / "work"),
+    )
+
+
 @pytest.fixture
 def site() -> Iterator[Site]:
     handler: type[_Handler] = type("Handler", (_Handler,), {})
@@ -142,15 +156,7 @@ def test_requisites_of_articles_are_archived_once_and_replay_in_pywb(
     # A third seed reached through a redirect chain (301, then 302).
     seeds = replace(seeds, seeds=(*seeds.seeds[:2], Seed(url=site.base + "/moved.html")))
     store = tmp_path / "store"
-    summary = crawl_direct(
-        seeds,
-        store=str(store),
-        collection="req",
-        budget=12,
-        allow_private=True,
-        download_delay=0.0,
-        env=Environment(store=str(store), workdir=tmp_path / "work"),
-    )
+    summary = _crawl(seeds, tmp_path, "req", budget=12)
     fetched = site.fetched()
     local = "127.0.0.1"
     wanted = [
@@ -216,15 +222,7 @@ def test_a_copy_of_a_page_is_captured_with_its_requisites_whichever_came_first(
     what is captured does not depend on which copy was analysed first."""
     seeds = default_seeds.with_urls([site.base + "/story.html", site.base + "/copy.html"])
     store = tmp_path / "store"
-    summary = crawl_direct(
-        seeds,
-        store=str(store),
-        collection="copies",
-        budget=4,
-        allow_private=True,
-        download_delay=0.0,
-        env=Environment(store=str(store), workdir=tmp_path / "work"),
-    )
+    summary = _crawl(seeds, tmp_path, "copies", budget=4)
     fetched = site.fetched()
     assert fetched[("127.0.0.1", "/img/story.png")] == 1
     assert fetched[("127.0.0.1", "/img/copy.png")] == 1
