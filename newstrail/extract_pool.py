@@ -258,10 +258,14 @@ class ExtractionPool:
             if self._closed:
                 raise RuntimeError("the extraction pool is closed")
             args = (html, url, content_type, max_links, full)
-            self._pending.append(_Page(future, args, heavy=len(html) > self.heavy_bytes))
+            self._pending.append(_Page(future, args, heavy=self.is_heavy(len(html))))
         self.start()
         self._wake()
         return future
+
+    def is_heavy(self, size: int) -> bool:
+        """Whether a page of ``size`` bytes goes to the heavy pages' lane."""
+        return size > self.heavy_bytes
 
     def set_scoring(self, scoring: Any) -> None:
         """Score the pages handed out from now on with ``scoring`` (a

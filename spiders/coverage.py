@@ -102,7 +102,7 @@ _QUEUE_MIN = 20
 IN_PROCESS_MAX_BYTES = 128 * 1024
 #: Pages downloaded and waiting for (or in) analysis in the pool, per worker, and
 #: their bytes, past which page downloads wait (PageBodyMiddleware). Heavy pages
-#: (``ExtractionPool.heavy_bytes``) have a lane of their own in the pool and count
+#: (``ExtractionPool.is_heavy``) have a lane of their own in the pool and count
 #: by their bytes only: however many come together, ordinary pages flow on.
 ANALYSIS_BACKLOG_PER_WORKER = 4
 ANALYSIS_BACKLOG_BYTES = 32 * 1024 * 1024
@@ -821,7 +821,7 @@ class CoverageSpider(Spider):
             body, url, content_type=content_type, max_links=max_links, full=full
         )
         size = len(body)
-        counted = 0 if size > self._pool.heavy_bytes else 1
+        counted = 0 if self._pool.is_heavy(size) else 1
         self._backlog_pages += counted
         self._backlog_bytes += size
         waiting = asyncio.wrap_future(future)
