@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import random
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from scrapy import Request, Spider
@@ -146,3 +148,76 @@ def test_a_budget_smaller_than_the_frontier_goes_to_the_best_even_on_a_busy_host
         ["http://slow.test/0", "http://fast.test/2", "http://fast.test/1", "http://fast.test/0"]
     )
     scheduler.close("finished")
+
+
+def _open_files_under(folder: Path) -> int:
+    fds = Path("/proc/self/fd")
+    count = 0
+    for fd in fds.iterdir():
+        try:
+            target = fd.readlink()
+        except OSError:
+            continue
+        count += str(target).startswith(str(folder))
+    return count
+
+
+def test_a_frontier_of_many_hosts_and_priorities_holds_one_file_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Scrapy's disk queue keeps a file open per host and priority: these 2,490
+    # requests held 2,478 files open, where the usual limit is 1,024.
+    monkeypatch.setattr(frontier, "MEMORY_FRONTIER", 10)
+    scheduler = _scheduler(tmp_path)
+    rng = random.Random(7)
+    pushed: dict[str, list[int]] = {}
+    for n in range(2500):
+        priority = rng.randrange(0, 10_000)
+        host = f"h{n % 20}.test"
+        scheduler.enqueue_request(Request(f"http://{host}/{n}", priority=priority))
+        pushed.setdefault(host, []).append(priority)
+    assert scheduler.stats.get_value("scheduler/enqueued/disk") == 2490  # type: ignore[union-attr]
+    queue = tmp_path / "job" / "requests.queue"
+    assert _open_files_under(queue) == 1
+    popped: dict[str, list[int]] = {}
+    while (request := scheduler.next_request()) is not None:
+        popped.setdefault(urlsplit(request.url).netloc, []).append(request.priority)
+    assert {host: sorted(found) for host, found in popped.items()} == {
+        host: sorted(found) for host, found in pushed.items()
+    }
+    spool = queue / "spool"
+    assert spool.stat().st_size == 0, "emptied once nothing in it waits"
+    scheduler.close("finished")
+    assert not spool.exists()
+    assert _open_files_under(queue) == 0
+
+
+def test_a_frontier_whose_disk_fills_up_stops_the_crawl_and_loses_no_request(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(frontier, "MEMORY_FRONTIER", 10)
+    real_write, writes = frontier.RequestSpool.write, 0
+
+    def disk_fills_up(spool: frontier.RequestSpool, request: Request) -> tuple[int, int]:
+        nonlocal writes
+        writes += 1
+        if writes > 30:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_write(spool, request)
+
+    stopped: list[str] = []
+    monkeypatch.setattr(frontier.RequestSpool, "write", disk_fills_up)
+    monkeypatch.setattr(
+        frontier, "stop_on_write_error", lambda _crawler, exc, _folder: stopped.append(str(exc))
+    )
+    scheduler = _scheduler(tmp_path)
+    for n in range(100):
+        assert scheduler.enqueue_request(Request(f"http://h{n % 3}.test/{n}", priority=n))
+    assert scheduler.dqs is None, "the disk queue gave up"
+    assert len(stopped) == 1 and "No space left on device" in stopped[0]
+    urls = []
+    while (request := scheduler.next_request()) is not None:
+        urls.append(request.url)
+    assert len(urls) == 100 - 30, "the 30 on disk go with it; the rest are all there"
+    assert writes == 31, "the disk is not tried again"
+    scheduler.close("store_error")
