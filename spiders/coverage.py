@@ -852,6 +852,8 @@ class CoverageSpider(Spider):
         # The URL patterns closed as traps, for the crawl's summary (a distributed
         # crawl's workers each close their own; the merge sums them).
         self._count("traps_closed", len(self.traps.closed))
+        if self.stories.candidates_capped:
+            self._count("limit_story_candidates", self.stories.candidates_capped)
         self.stories.close()
         if self._pool is not None:
             self._pool.close(cancel_pending=True)

@@ -373,3 +373,33 @@ def test_a_crawl_follows_a_gzipped_sitemap(tmp_path: Path) -> None:
     paths = server.paths  # type: ignore[attr-defined]
     assert "/news.xml.gz" in paths
     assert {"/story/0", "/story/1", "/story/2"} <= set(paths), paths
+
+
+def test_a_story_index_compares_a_text_with_a_bounded_number_of_stories(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Texts made of the same 40 sentences: any two share phrasing, so without a
+    # bound each new text had more candidates than the last.
+    rng = random.Random(9)
+    words = [f"w{n}" for n in range(400)]
+    pool = [" ".join(rng.choice(words) for _ in range(8)) + "." for _ in range(40)]
+    texts = [" ".join(rng.sample(pool, 25)) for _ in range(600)]
+    copies = {n: "Updated on Monday. " + texts[n] for n in (3, 40, 250)}
+    compared: list[int] = []
+    real_best = StoryIndex._best_match
+
+    def counting(index: StoryIndex, signature: Any, size: int, candidates: list[int]) -> Any:
+        compared.append(len(candidates))
+        return real_best(index, signature, size, candidates)
+
+    monkeypatch.setattr(StoryIndex, "_best_match", counting)
+    bounded, unbounded = StoryIndex(max_candidates=16), StoryIndex(max_candidates=10**9)
+    for index in (bounded, unbounded):
+        for n, text in enumerate(texts):
+            index.assign(f"https://a.test/{n}", text)
+    assert max(compared[: len(texts)]) == 16 and bounded.candidates_capped > 100
+    assert max(compared[len(texts) :]) > 64, "the texts share enough to need the bound"
+    for n, copy in copies.items():
+        for index in (bounded, unbounded):
+            match = index.assign(f"https://b.test/{n}", copy)
+            assert match.duplicate_of == f"https://a.test/{n}"
