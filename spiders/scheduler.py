@@ -34,6 +34,7 @@ from scrapy.pqueues import DownloaderAwarePriorityQueue
 from scrapy.utils.request import request_from_dict
 
 from newstrail.spiders.archive import stop_on_write_error
+from newstrail.spiders.coverage import COUNT_PREFIX
 from newstrail.spiders.middlewares import META_KEY, REQUISITE_META
 
 if TYPE_CHECKING:
@@ -391,6 +392,9 @@ class StagingScheduler(Scheduler):
             self._disk_failed(exc)
             return False  # queued in memory instead
         if pushed:
+            if self.stats is not None:
+                # In the crawl's summary: how much of the frontier went to disk.
+                self.stats.inc_value(COUNT_PREFIX + "frontier_spilled")
             self._on_disk[request.priority] += 1
             if self._on_disk[request.priority] == 1:
                 heapq.heappush(self._disk_heap, -request.priority)

@@ -176,7 +176,10 @@ def test_a_frontier_of_many_hosts_and_priorities_holds_one_file_open(
         host = f"h{n % 20}.test"
         scheduler.enqueue_request(Request(f"http://{host}/{n}", priority=priority))
         pushed.setdefault(host, []).append(priority)
-    assert scheduler.stats.get_value("scheduler/enqueued/disk") == 2490  # type: ignore[union-attr]
+    stats = scheduler.stats
+    assert stats is not None
+    assert stats.get_value("scheduler/enqueued/disk") == 2490
+    assert stats.get_value("coverage/frontier_spilled") == 2490
     queue = tmp_path / "job" / "requests.queue"
     assert _open_files_under(queue) == 1
     popped: dict[str, list[int]] = {}
