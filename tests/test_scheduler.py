@@ -19,7 +19,13 @@ from newstrail.spiders.middlewares import META_KEY
 from newstrail.spiders.scheduler import StagingScheduler
 
 
-def _scheduler(tmp_path: Path) -> StagingScheduler:
+def _scheduler(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch | None = None, memory: int = 0
+) -> StagingScheduler:
+    """A scheduler on a crawler of its own; with ``memory``, that many requests
+    wait in memory before the frontier spills to disk."""
+    if monkeypatch is not None and memory:
+        monkeypatch.setattr(frontier, "MEMORY_FRONTIER", memory)
     crawler = get_crawler(
         Spider,
         {
@@ -38,8 +44,7 @@ def _scheduler(tmp_path: Path) -> StagingScheduler:
 def test_the_frontier_spills_to_disk_and_keeps_one_priority_order(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(frontier, "MEMORY_FRONTIER", 20)
-    scheduler = _scheduler(tmp_path)
+    scheduler = _scheduler(tmp_path, monkeypatch, memory=20)
     rng = random.Random(3)
     priorities = [rng.randrange(0, 10_000) for _ in range(300)]
     for n, priority in enumerate(priorities[:200]):
@@ -81,8 +86,7 @@ def test_a_small_frontier_never_touches_the_disk(tmp_path: Path) -> None:
 def test_spilled_requests_of_many_hosts_all_come_back_intact(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(frontier, "MEMORY_FRONTIER", 30)
-    scheduler = _scheduler(tmp_path)
+    scheduler = _scheduler(tmp_path, monkeypatch, memory=30)
     rng = random.Random(11)
     pushed: dict[str, tuple[int, str]] = {}
     popped: dict[str, tuple[int, str]] = {}
@@ -167,8 +171,7 @@ def test_a_frontier_of_many_hosts_and_priorities_holds_one_file_open(
 ) -> None:
     # Scrapy's disk queue keeps a file open per host and priority: these 2,490
     # requests held 2,478 files open, where the usual limit is 1,024.
-    monkeypatch.setattr(frontier, "MEMORY_FRONTIER", 10)
-    scheduler = _scheduler(tmp_path)
+    scheduler = _scheduler(tmp_path, monkeypatch, memory=10)
     rng = random.Random(7)
     pushed: dict[str, list[int]] = {}
     for n in range(2500):
@@ -198,7 +201,6 @@ def test_a_frontier_of_many_hosts_and_priorities_holds_one_file_open(
 def test_a_frontier_whose_disk_fills_up_stops_the_crawl_and_loses_no_request(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(frontier, "MEMORY_FRONTIER", 10)
     real_write, writes = frontier.RequestSpool.write, 0
 
     def disk_fills_up(spool: frontier.RequestSpool, request: Request) -> tuple[int, int]:
@@ -213,7 +215,7 @@ def test_a_frontier_whose_disk_fills_up_stops_the_crawl_and_loses_no_request(
     monkeypatch.setattr(
         frontier, "stop_on_write_error", lambda _crawler, exc, _folder: stopped.append(str(exc))
     )
-    scheduler = _scheduler(tmp_path)
+    scheduler = _scheduler(tmp_path, monkeypatch, memory=10)
     for n in range(100):
         assert scheduler.enqueue_request(Request(f"http://h{n % 3}.test/{n}", priority=n))
     assert scheduler.dqs is None, "the disk queue gave up"
