@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from twisted.internet.defer import Deferred
 
 __all__ = [
+    "COMPACT_BYTES",
     "MEMORY_FRONTIER",
     "BudgetAwarePriorityQueue",
     "DiskHostHeap",
@@ -55,6 +56,10 @@ __all__ = [
 
 #: Requests waiting in memory before the frontier spills to disk.
 MEMORY_FRONTIER = 5_000
+
+#: Size of the frontier's file past which it is rewritten with only the requests
+#: waiting, when they are less than half of it.
+COMPACT_BYTES = 64 * 2**20
 
 #: Requests taken between two computations of the budget's threshold (a walk down
 #: the waiting priorities). Taking from the most urgent leaves it where it was; one
@@ -120,13 +125,16 @@ class HostHeap(_Heap["Request"]):
 class RequestSpool:
     """The frontier's one file on disk: each request spilled is appended, pickled as
     Scrapy's disk queues pickle it (``Request.to_dict``), and read back once by its
-    offset. The file is emptied whenever no request in it is waiting.
+    offset.
+
+    The file is emptied whenever no request in it is waiting, and rewritten with
+    only the waiting ones once it is over ``COMPACT_BYTES`` and they are less than
+    half of it: its size follows the frontier's, not the crawl's.
 
     Scrapy's disk queue keeps a file per host and priority, each open with its own
-    buffer: a 20,000-page crawl held 5,446 files open at once and about 40 MB of
-    buffers, and would have stopped at the usual limit of 1,024 open files. This
-    holds one, opened on the first spill, and about 150 bytes of memory a request
-    waiting in it.
+    buffer: a 20,000-page crawl held 5,446 files open at once (its crawler's peak
+    RSS was 216 MB, 199 MB with this spool), and would have stopped at the usual
+    limit of 1,024 open files. This holds one, opened on the first spill.
     """
 
     def __init__(self, path: Path, spider: Spider | None) -> None:
@@ -135,6 +143,15 @@ class RequestSpool:
         self._file: BinaryIO | None = None
         self._end = 0
         self._waiting = 0
+        self._live = 0
+        self._heaps: set[DiskHostHeap] = set()
+
+    def attach(self, heap: DiskHostHeap) -> None:
+        """Keep ``heap``'s places up to date when the file is rewritten."""
+        self._heaps.add(heap)
+
+    def detach(self, heap: DiskHostHeap) -> None:
+        self._heaps.discard(heap)
 
     def write(self, request: Request) -> tuple[int, int]:
         """Append ``request``; its offset and length. ValueError if it cannot be
@@ -146,30 +163,65 @@ class RequestSpool:
         if self._file is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._file = cast("BinaryIO", self.path.open("w+b"))
+        elif self._end >= COMPACT_BYTES and 2 * self._live < self._end:
+            self._compact(self._file)
         self._file.seek(self._end)
         self._file.write(data)
         offset = self._end
         self._end += len(data)
         self._waiting += 1
+        self._live += len(data)
         return offset, len(data)
+
+    def _read(self, handle: BinaryIO, where: tuple[int, int]) -> bytes:
+        offset, length = where
+        handle.seek(offset)
+        data = handle.read(length)
+        if len(data) != length:
+            raise OSError(f"{self.path}: the frontier's file is cut short")
+        return data
 
     def read(self, where: tuple[int, int], *, keep: bool = False) -> Request:
         """The request written at ``where``; unless ``keep``, it is no longer waiting."""
-        offset, length = where
         if self._file is None:
             raise OSError(f"{self.path}: the frontier's file is not open")
-        self._file.seek(offset)
-        data = self._file.read(length)
-        if len(data) != length:
-            raise OSError(f"{self.path}: the frontier's file is cut short")
-        request = request_from_dict(pickle.loads(data), spider=self._spider)
+        request = request_from_dict(
+            pickle.loads(self._read(self._file, where)), spider=self._spider
+        )
         if not keep:
             self._waiting -= 1
+            self._live -= where[1]
             if not self._waiting:
                 self._file.seek(0)
                 self._file.truncate()
-                self._end = 0
+                self._end = self._live = 0
         return request
+
+    def _compact(self, old: BinaryIO) -> None:
+        # The waiting requests go to a new file; the heaps learn their new places
+        # only once it is whole, so a failed rewrite leaves them as they were.
+        fresh = self.path.with_name(self.path.name + ".new")
+        handle = cast("BinaryIO", fresh.open("w+b"))
+        moved: list[tuple[DiskHostHeap, list[tuple[int, int, tuple[int, int]]]]] = []
+        end = 0
+        try:
+            for heap in self._heaps:
+                entries = []
+                for priority, order, where in heap.entries():
+                    handle.write(self._read(old, where))
+                    entries.append((priority, order, (end, where[1])))
+                    end += where[1]
+                moved.append((heap, entries))
+            handle.flush()
+            fresh.replace(self.path)
+        except BaseException:
+            handle.close()
+            fresh.unlink(missing_ok=True)
+            raise
+        old.close()
+        self._file, self._end, self._live = handle, end, end
+        for heap, entries in moved:
+            heap.relocate(entries)
 
     def close(self) -> None:
         if self._file is not None:
@@ -184,6 +236,7 @@ class DiskHostHeap(_Heap[tuple[int, int]]):
     def __init__(self, spool: RequestSpool) -> None:
         super().__init__()
         self._spool = spool
+        spool.attach(self)
 
     def push(self, request: Request) -> None:
         # Written first: a request that cannot be written is not in the heap.
@@ -194,6 +247,19 @@ class DiskHostHeap(_Heap[tuple[int, int]]):
 
     def peek(self) -> Request | None:
         return self._spool.read(self._heap[0][2], keep=True) if self._heap else None
+
+    def entries(self) -> list[tuple[int, int, tuple[int, int]]]:
+        """The heap's entries: negated priority, order, place in the spool."""
+        return list(self._heap)
+
+    def relocate(self, entries: list[tuple[int, int, tuple[int, int]]]) -> None:
+        """Take ``entries`` (:meth:`entries` with new places) as the heap's: the order
+        is unchanged, the places differ only."""
+        self._heap[:] = entries
+
+    def close(self) -> list[int]:
+        self._spool.detach(self)
+        return super().close()
 
 
 class BudgetAwarePriorityQueue(DownloaderAwarePriorityQueue):

@@ -226,3 +226,37 @@ def test_a_frontier_whose_disk_fills_up_stops_the_crawl_and_loses_no_request(
     assert len(urls) == 100 - 30, "the 30 on disk go with it; the rest are all there"
     assert writes == 31, "the disk is not tried again"
     scheduler.close("store_error")
+
+
+def test_the_frontier_file_follows_the_frontier_not_the_crawl(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(frontier, "COMPACT_BYTES", 64 * 1024)
+    scheduler = _scheduler(tmp_path, monkeypatch, memory=10)
+    spool = tmp_path / "job" / "requests.queue" / "spool"
+    rng = random.Random(5)
+    pushed: dict[str, str] = {}
+    popped: dict[str, str] = {}
+    largest = 0
+    # A long crawl whose frontier never drains: 200 requests wait for good (the
+    # least urgent), while 6,000 more go through.
+    for n in range(6200):
+        note = "x" * rng.randrange(200, 600)
+        url = f"http://h{n % 7}.test/{n}"
+        priority = 0 if n < 200 else rng.randrange(1, 1000)
+        scheduler.enqueue_request(Request(url, priority=priority, meta={"note": note}))
+        pushed[url] = note
+        if n >= 200 and n % 2:
+            for _ in range(2):
+                request = scheduler.next_request()
+                assert request is not None
+                popped[request.url] = request.meta["note"]
+        largest = max(largest, spool.stat().st_size if spool.exists() else 0)
+    assert scheduler.stats.get_value("scheduler/enqueued/disk", 0) > 5000  # type: ignore[union-attr]
+    # Without the rewrite the file would hold every request spilled: over 2 MB.
+    assert largest < 2 * 64 * 1024 + 200 * 1024, largest
+    while (request := scheduler.next_request()) is not None:
+        popped[request.url] = request.meta["note"]
+    assert popped == pushed
+    scheduler.close("finished")
+    assert not spool.exists() and not spool.with_name("spool.new").exists()
