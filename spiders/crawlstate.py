@@ -189,6 +189,24 @@ return '0'
 """
 
 
+# When the request has left (its bytes written to the connection): the host's
+# next turn is at least the delay from now. A worker's event loop may be busy
+# between taking its turn and sending (a connection to open, a page analysed in
+# process), and the next worker's turn, booked from the taking, would come early.
+_SENT = """
+local now = redis.call('TIME')
+now = tonumber(now[1]) + tonumber(now[2]) / 1000000
+local delay = tonumber(ARGV[2])
+local asked = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
+if asked > delay then delay = asked end
+local at = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
+if now + delay > at then
+  redis.call('HSET', KEYS[1], ARGV[1], string.format('%.6f', now + delay))
+end
+return 0
+"""
+
+
 # KEYS[1] robots hash, KEYS[2] the host's lock; ARGV[1] host, ARGV[2] worker,
 # ARGV[3] lock seconds. The lock is taken only while no copy is shared: checked in
 # the same step, since a worker that found no copy a moment ago may otherwise take
@@ -248,6 +266,7 @@ class CrawlState:
         self._requeue = script(_REQUEUE)
         self._done = script(_DONE)
         self._try_send = script(_TRY_SEND)
+        self._sent = script(_SENT)
         self._lock_robots = script(_LOCK_ROBOTS)
 
     @classmethod
@@ -386,6 +405,13 @@ class CrawlState:
             keys=[self.key("next-fetch"), self.key("crawl-delay")], args=[host, f"{delay:.6f}"]
         )
         return max(0.0, float(wait))
+
+    def sent(self, host: str, delay: float) -> None:
+        """A request has just left for ``host``: its next turn is at least the delay
+        (or the host's Crawl-delay) from now."""
+        self._sent(
+            keys=[self.key("next-fetch"), self.key("crawl-delay")], args=[host, f"{delay:.6f}"]
+        )
 
     def robots(self, host: str) -> tuple[int, bytes] | None:
         """The crawl's copy of ``host``'s robots.txt response: (status, body), or None."""

@@ -27,10 +27,11 @@ lenient parser) and its agent handing the recorded bytes over with the response.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from io import BytesIO
-from typing import Any
+from typing import Any, cast
 
 from scrapy import Request
 from scrapy.core.downloader.handlers.http11 import (
@@ -176,6 +177,8 @@ class _RecordingParser(_LenientHTTPClientParser):
 
 class _RecordingProtocol(_LenientHTTP11ClientProtocol):
     _header_bytes = 0
+    #: Told the request's URL once its bytes are written to the connection.
+    on_sent: Callable[[str], None] | None = None
 
     def request(self, request: Any) -> Any:
         self._header_bytes = 0
@@ -189,6 +192,9 @@ class _RecordingProtocol(_LenientHTTP11ClientProtocol):
             result = super().request(request)
         finally:
             self.transport = transport
+        uri = getattr(request, "_parsedURI", None)
+        if self.on_sent is not None and uri is not None:
+            self.on_sent(uri.toBytes().decode("ascii", "replace"))
         # As Scrapy swaps in its lenient parser (it adds no state; neither does ours).
         parser = self._parser
         if parser is not None:
@@ -211,8 +217,13 @@ class _RecordingProtocol(_LenientHTTP11ClientProtocol):
 
 
 class _RecordingFactory(_LenientHTTP11ClientFactory):
+    #: Given to each connection's protocol (``_RecordingProtocol.on_sent``).
+    on_sent: Callable[[str], None] | None = None
+
     def buildProtocol(self, addr: IAddress | None) -> HTTP11ClientProtocol:
-        return _RecordingProtocol(self._quiescentCallback)  # type: ignore[no-untyped-call]
+        protocol = _RecordingProtocol(self._quiescentCallback)  # type: ignore[no-untyped-call]
+        protocol.on_sent = self.on_sent
+        return protocol
 
 
 class _RecordingAgent(_ScrapyAgent):
@@ -282,6 +293,12 @@ class BoundedHTTPDownloadHandler(HTTP11DownloadHandler):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self._pool._factory = _RecordingFactory
+
+    def tell_sent(self, on_sent: Callable[[str], None]) -> None:
+        """Have ``on_sent`` called with each request's URL once its bytes are
+        written to the connection (the moment it leaves, not when it was queued)."""
+        telling = type("_TellingFactory", (_RecordingFactory,), {"on_sent": staticmethod(on_sent)})
+        self._pool._factory = cast("type[_RecordingFactory]", telling)
 
     async def download_request(self, request: Request) -> Response:
         request.meta[SENT_META] = datetime.now(UTC)

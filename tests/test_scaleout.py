@@ -558,3 +558,14 @@ def test_a_stopped_worker_shuts_down_cleanly(
     client = redis.Redis.from_url(redis_url)
     client.delete(*client.scan_iter(match=f"*{config.crawl_id}*"))
     client.hdel(CRAWLS_KEY, config.crawl_id)
+
+
+def test_a_request_that_leaves_late_pushes_its_hosts_next_turn(redis_url: str) -> None:
+    client = redis.Redis.from_url(redis_url)
+    state = CrawlState(client, "late", "test")
+    assert state.try_send("h:80", 0.3) == 0.0  # the turn is taken...
+    time.sleep(0.2)  # ...and the request leaves 0.2 s later (a busy event loop)
+    state.sent("h:80", 0.3)
+    # The next turn is 0.3 s after the request left, not after its turn was taken.
+    assert 0.25 < state.try_send("h:80", 0.3) <= 0.3
+    state.forget()
