@@ -171,39 +171,29 @@ redis.call('SET', KEYS[3], 'finished')
 return 'finished'
 """
 
-# KEYS[1] next-fetch hash, KEYS[2] crawl-delay hash; ARGV[1] host, ARGV[2] delay.
-# On Redis's clock (one clock for all machines): if the host may be sent a request
-# now, books the next allowed time and returns 0; otherwise returns how long
-# until it may. Asked right before sending, never ahead of time, so a worker
-# whose event loop was busy cannot send in a slot another worker has since used.
-_TRY_SEND = """
+# KEYS[1] next-fetch hash, KEYS[2] crawl-delay hash; ARGV[1] host, ARGV[2] delay,
+# ARGV[3] "take" or "sent". On Redis's clock (one clock for all machines), the
+# delay being the larger of ARGV[2] and the host's Crawl-delay.
+# "take": if the host may be sent a request now, books the next allowed time and
+# returns 0; otherwise returns how long until it may. Asked right before sending,
+# never ahead of time, so a worker whose event loop was busy cannot send in a slot
+# another worker has since used.
+# "sent": the request's bytes were just written to the connection: the host's next
+# turn is at least the delay from now. A worker's event loop may be busy between
+# taking its turn and sending (a connection to open, a page analysed in process),
+# and the next worker's turn, booked from the taking, would come early.
+_TURN = """
 local now = redis.call('TIME')
 now = tonumber(now[1]) + tonumber(now[2]) / 1000000
 local delay = tonumber(ARGV[2])
 local asked = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
 if asked > delay then delay = asked end
 local at = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
-if at > now then return string.format('%.6f', at - now) end
-redis.call('HSET', KEYS[1], ARGV[1], string.format('%.6f', now + delay))
-return '0'
-"""
-
-
-# When the request has left (its bytes written to the connection): the host's
-# next turn is at least the delay from now. A worker's event loop may be busy
-# between taking its turn and sending (a connection to open, a page analysed in
-# process), and the next worker's turn, booked from the taking, would come early.
-_SENT = """
-local now = redis.call('TIME')
-now = tonumber(now[1]) + tonumber(now[2]) / 1000000
-local delay = tonumber(ARGV[2])
-local asked = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
-if asked > delay then delay = asked end
-local at = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
+if ARGV[3] == 'take' and at > now then return string.format('%.6f', at - now) end
 if now + delay > at then
   redis.call('HSET', KEYS[1], ARGV[1], string.format('%.6f', now + delay))
 end
-return 0
+return '0'
 """
 
 
@@ -265,8 +255,7 @@ class CrawlState:
         self._take = script(_TAKE)
         self._requeue = script(_REQUEUE)
         self._done = script(_DONE)
-        self._try_send = script(_TRY_SEND)
-        self._sent = script(_SENT)
+        self._turn = script(_TURN)
         self._lock_robots = script(_LOCK_ROBOTS)
 
     @classmethod
@@ -401,17 +390,16 @@ class CrawlState:
     def try_send(self, host: str, delay: float) -> float:
         """0 if a request may go to ``host`` now (and the turn is taken), else seconds
         to wait. The delay is the larger of ``delay`` and the host's Crawl-delay."""
-        wait = self._try_send(
-            keys=[self.key("next-fetch"), self.key("crawl-delay")], args=[host, f"{delay:.6f}"]
-        )
-        return max(0.0, float(wait))
+        return max(0.0, float(self._turn_for(host, delay, "take")))
 
     def sent(self, host: str, delay: float) -> None:
         """A request has just left for ``host``: its next turn is at least the delay
         (or the host's Crawl-delay) from now."""
-        self._sent(
-            keys=[self.key("next-fetch"), self.key("crawl-delay")], args=[host, f"{delay:.6f}"]
-        )
+        self._turn_for(host, delay, "sent")
+
+    def _turn_for(self, host: str, delay: float, step: str) -> Any:
+        keys = [self.key("next-fetch"), self.key("crawl-delay")]
+        return self._turn(keys=keys, args=[host, f"{delay:.6f}", step])
 
     def robots(self, host: str) -> tuple[int, bytes] | None:
         """The crawl's copy of ``host``'s robots.txt response: (status, body), or None."""

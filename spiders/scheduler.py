@@ -335,12 +335,6 @@ class StagingScheduler(Scheduler):
     _in_memory = 0
 
     def open(self, spider: Spider) -> Deferred[None] | None:
-        #: Priorities of the requests on disk, counted, and the same as a max-heap
-        #: (negated; an entry whose count is spent is dropped when it comes up). The
-        #: disk queue cannot be peeked at: queuelib's LIFO disk queue leaves its file
-        #: position before the last record, and the next push overwrites it.
-        self._on_disk: Counter[int] = Counter()
-        self._disk_heap: list[int] = []
         self._waiting: Counter[int] = Counter()
         self._levels: list[int] = []
         self._budgeted = 0
@@ -353,9 +347,10 @@ class StagingScheduler(Scheduler):
         self._in_memory += 1
 
     def _best_on_disk(self) -> int | None:
-        while self._disk_heap and not self._on_disk[-self._disk_heap[0]]:
-            heapq.heappop(self._disk_heap)
-        return -self._disk_heap[0] if self._disk_heap else None
+        """The most urgent priority waiting on disk: each host's heap knows its own."""
+        queues = cast("BudgetAwarePriorityQueue", self.dqs).pqueues.values()
+        tops = [top for queue in queues if (top := queue.curprio) is not None]
+        return -min(tops) if tops else None
 
     def enqueue_request(self, request: Request) -> bool:
         queued = super().enqueue_request(request)
@@ -457,24 +452,17 @@ class StagingScheduler(Scheduler):
         except OSError as exc:
             self._disk_failed(exc)
             return False  # queued in memory instead
-        if pushed:
-            if self.stats is not None:
-                # In the crawl's summary: how much of the frontier went to disk.
-                self.stats.inc_value(COUNT_PREFIX + "frontier_spilled")
-            self._on_disk[request.priority] += 1
-            if self._on_disk[request.priority] == 1:
-                heapq.heappush(self._disk_heap, -request.priority)
+        if pushed and self.stats is not None:
+            # In the crawl's summary: how much of the frontier went to disk.
+            self.stats.inc_value(COUNT_PREFIX + "frontier_spilled")
         return pushed
 
     def _dqpop(self) -> Request | None:
         try:
-            request = super()._dqpop()
+            return super()._dqpop()
         except OSError as exc:
             self._disk_failed(exc)
             return None
-        if request is not None:
-            self._on_disk[request.priority] -= 1
-        return request
 
     def close(self, reason: str) -> Deferred[None] | None:
         try:
