@@ -147,7 +147,7 @@ class WarcArchiver:
         import json
 
         return {
-            "software": f"newstrail/{__version__} (Scrapy, warcio)",
+            "software": f"newstrail/{__version__} (Scrapy)",
             "format": "WARC File Format 1.1",
             "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
             "isPartOf": f"{self.config.collection}/{self.config.crawl_id}",

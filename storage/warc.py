@@ -1,5 +1,9 @@
 """Rolling WARC 1.1 writer: what the crawler archives, one gzip member per record.
 
+Records are serialised here, in the fields, order and digests warcio's writer
+gives them (the tests hold the bytes to that), without building warcio's record
+objects on the crawl's reactor thread for every record.
+
 Files are staged locally as ``<name>.open`` and renamed to their final name only
 once finished, so a crash never leaves a file that looks complete; ``on_close``
 hands each finished file to the caller (to be stored while the crawl goes on).
@@ -7,6 +11,7 @@ hands each finished file to the caller (to be stored while the crawl goes on).
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import io
@@ -25,9 +30,7 @@ from types import TracebackType
 from typing import IO, Any, BinaryIO, NamedTuple
 from urllib.parse import urlsplit
 
-from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
-from warcio.warcwriter import WARCWriter
 
 from newstrail import __version__
 from newstrail.errors import StoreError
@@ -74,32 +77,77 @@ IDENTICAL_PAYLOAD = "http://netpreserve.org/warc/1.1/revisit/identical-payload-d
 SERVER_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
 
 
-class _GzipMember:
-    """One record's gzip member, at a given level (warcio's wrapper has level 9 fixed)."""
-
-    def __init__(self, out: IO[bytes], level: int) -> None:
-        self._out = out
-        self._zip = zlib.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
-
-    def write(self, data: bytes) -> None:
-        self._out.write(self._zip.compress(data))
-
-    def flush(self) -> None:
-        self._out.write(self._zip.flush())
-        self._out.flush()
+#: Each record type's WARC ``Content-Type`` (as warcio writes them).
+_CONTENT_TYPES = {
+    "warcinfo": "application/warc-fields",
+    "request": "application/http; msgtype=request",
+    "response": "application/http; msgtype=response",
+    "revisit": "application/http; msgtype=response",
+    "metadata": "application/warc-fields",
+}
 
 
-class _WarcWriter(WARCWriter):  # type: ignore[misc]  # warcio ships no type hints
-    """warcio's writer, each record gzipped at ``GZIP_LEVEL`` (``LARGE_RECORD_GZIP_LEVEL``
-    when large)."""
+def _sha1(hashed: Any) -> str:
+    """A WARC digest field's value: ``sha1:`` and the digest in base 32."""
+    return "sha1:" + base64.b32encode(hashed.digest()).decode("ascii")
 
-    def __init__(self, out: IO[bytes]) -> None:
-        super().__init__(out, gzip=False, warc_version=WARC_VERSION)
 
-    def _write_warc_record(self, out: IO[bytes], record: Any) -> None:
-        length = record.length if isinstance(record.length, int) else 0
-        level = LARGE_RECORD_GZIP_LEVEL if length > LARGE_RECORD else GZIP_LEVEL
-        super()._write_warc_record(_GzipMember(out, level), record)
+def _record_bytes(
+    fields: list[tuple[str, str]],
+    record_type: str,
+    head: bytes,
+    body: bytes | IO[bytes],
+    size: int,
+    *,
+    payload_digest: bool,
+) -> Iterator[bytes]:
+    """One WARC record's bytes, in pieces: its header, then its block and the two
+    line ends that close it.
+
+    The block is ``head`` (an HTTP head, or nothing) followed by ``body``
+    (``size`` bytes, from a stream's current position when not bytes). ``fields``
+    are the first WARC header fields, in order; then come ``WARC-Payload-Digest``
+    (the body's, when ``payload_digest``), ``WARC-Block-Digest``, ``Content-Type``
+    and ``Content-Length``: the fields and the order warcio writes them in. A
+    stream is read twice (digests, then the record), one chunk at a time.
+    """
+    block = hashlib.sha1(head)
+    if isinstance(body, bytes):
+        block.update(body)
+        payload = hashlib.sha1(body) if payload_digest else None
+    else:
+        payload = hashlib.sha1() if payload_digest else None
+        start = body.tell()
+        left = size
+        while left > 0:
+            chunk = body.read(min(_CHUNK, left))
+            if not chunk:
+                raise OSError(f"the body ended {left} bytes short of its length")
+            left -= len(chunk)
+            block.update(chunk)
+            if payload is not None:
+                payload.update(chunk)
+        body.seek(start)
+    lines = [WARC_VERSION]
+    lines += [f"{name}: {value}" for name, value in fields]
+    if payload is not None:
+        lines.append(f"WARC-Payload-Digest: {_sha1(payload)}")
+    lines.append(f"WARC-Block-Digest: {_sha1(block)}")
+    lines.append(f"Content-Type: {_CONTENT_TYPES[record_type]}")
+    lines.append(f"Content-Length: {len(head) + size}")
+    lines.append("\r\n")
+    yield "\r\n".join(lines).encode("utf-8") + head
+    if isinstance(body, bytes):
+        yield body
+    else:
+        left = size
+        while left > 0:
+            chunk = body.read(min(_CHUNK, left))
+            if not chunk:
+                raise OSError(f"the body ended {left} bytes short of its length")
+            left -= len(chunk)
+            yield chunk
+    yield b"\r\n\r\n"
 
 
 @dataclass(frozen=True)
@@ -142,33 +190,6 @@ class ExchangeRefs(NamedTuple):
     response: RecordRef
 
 
-class _RawHeaders(StatusAndHeaders):  # type: ignore[misc]  # warcio ships no type hints
-    """HTTP status line and headers serialised as the very bytes they came as.
-
-    warcio percent-encodes non-ASCII header values; an archive must keep what the
-    server sent, so every string here is bytes decoded as latin-1 and goes back
-    out the same way.
-    """
-
-    def to_ascii_bytes(self, filter_func: Any = None) -> bytes:
-        return str(self.to_str(filter_func)).encode("latin-1") + b"\r\n"
-
-
-class _Verbatim(_RawHeaders):
-    """A request or response head exactly as it went over the wire.
-
-    ``raw`` (the start line, the header lines and the blank line that ends them)
-    is what goes into the record; the parsed fields only serve warcio's own use.
-    """
-
-    def __init__(self, raw: bytes, statusline: str, headers: list[tuple[str, str]], protocol: str):
-        super().__init__(statusline, headers, protocol=protocol)
-        self.raw = raw
-
-    def to_ascii_bytes(self, filter_func: Any = None) -> bytes:
-        return self.raw
-
-
 def _head_end(raw: bytes) -> int:
     """Where the head at the start of ``raw`` ends (after its blank line), or -1."""
     ends = [i + 4 for i in (raw.find(b"\r\n\r\n"),) if i >= 0]
@@ -176,35 +197,33 @@ def _head_end(raw: bytes) -> int:
     return min(ends) if ends else -1
 
 
-def _parse_head(head: bytes) -> tuple[list[str], list[tuple[str, str]]]:
-    """The start line's parts and the header fields of a raw head (latin-1)."""
+def _start_line(head: bytes) -> list[str]:
+    """The parts of a raw head's start line (latin-1), as a reader splitting lines finds it."""
     lines = head.decode("latin-1").splitlines()
-    fields: list[tuple[str, str]] = []
-    for line in lines[1:]:
-        if not line:
-            break
-        if line[:1] in (" ", "\t") and fields:
-            name, value = fields[-1]
-            fields[-1] = (name, f"{value} {line.strip()}")
-        elif ":" in line:
-            name, value = line.split(":", 1)
-            fields.append((name, value.strip()))
-    return (lines[0].split(" ", 2) if lines else []), fields
+    return lines[0].split(" ", 2) if lines else []
 
 
-def _verbatim_request(raw: bytes) -> tuple[_Verbatim, bytes]:
-    """A request as sent: its head, verbatim, and its body."""
+def _built_head(start_line: str, headers: list[tuple[str, str]]) -> bytes:
+    """A head built from parsed parts, each string going out as the bytes it came
+    from (latin-1): a server's non-ASCII bytes are archived as they were."""
+    lines = [start_line, *(f"{name}: {value}" for name, value in headers), "\r\n"]
+    return "\r\n".join(lines).encode("latin-1")
+
+
+def _verbatim_request(raw: bytes) -> tuple[bytes, bytes]:
+    """A request as sent: its head (start line, header lines, blank line), verbatim,
+    and its body."""
     end = _head_end(raw)
     if end < 0:
         raise ValueError("the request as sent has no end of headers")
     head, body = raw[:end], raw[end:]
-    start, fields = _parse_head(head)
+    start = _start_line(head)
     if len(start) != 3 or not _TOKEN.match(start[0]):
         raise ValueError(f"invalid request line {head.splitlines()[0]!r}")
-    return _Verbatim(head, f"{start[1]} {start[2]}", fields, start[0]), body
+    return head, body
 
 
-def _verbatim_response(head: bytes) -> _Verbatim:
+def _verbatim_response(head: bytes) -> bytes:
     """A response head as received, but for the ``Transfer-Encoding: chunked`` convention.
 
     The body archived is de-chunked, so a ``Transfer-Encoding`` line naming
@@ -226,10 +245,10 @@ def _verbatim_response(head: bytes) -> _Verbatim:
             line = b"X-Archive-Orig-" + line
         out.append(line)
     raw = b"".join(out)
-    start, fields = _parse_head(raw)
+    start = _start_line(raw)
     if len(start) < 2 or not start[0].startswith("HTTP/") or not start[1].isdigit():
         raise ValueError(f"invalid status line {head.splitlines()[0]!r}")
-    return _Verbatim(raw, " ".join(start[1:]), fields, start[0])
+    return raw
 
 
 def _request_head(
@@ -239,24 +258,21 @@ def _request_head(
     headers: HeaderList,
     body: bytes,
     wire: bytes | None,
-) -> tuple[_RawHeaders, bytes]:
+) -> tuple[bytes, bytes]:
     """A request record's head and body: as sent when ``wire`` has it, else built."""
     if wire is not None:
         return _verbatim_request(wire)
-    head = _RawHeaders(
-        f"{_request_target(url)} {protocol}", _http_headers(headers), protocol=method
-    )
-    return head, body
+    return _built_head(f"{method} {_request_target(url)} {protocol}", _http_headers(headers)), body
 
 
 def _response_head(
     status: int, reason: str, protocol: str, headers: HeaderList, wire: bytes | None
-) -> _RawHeaders:
+) -> bytes:
     """A response's head: as received when ``wire`` has it, else built."""
     if wire is not None:
         return _verbatim_response(wire)
-    return _RawHeaders(
-        _status_line(status, reason), _archived_response_headers(headers), protocol=protocol
+    return _built_head(
+        f"{protocol} {_status_line(status, reason)}", _archived_response_headers(headers)
     )
 
 
@@ -329,8 +345,11 @@ def _archived_response_headers(headers: HeaderList) -> list[tuple[str, str]]:
     return result
 
 
+_SPACE = re.compile(r"\s")
+
+
 def _check_url(url: str) -> str:
-    if not url or any(c.isspace() for c in url):
+    if not url or _SPACE.search(url):
         raise ValueError(f"invalid target URI {url!r}")
     return url
 
@@ -367,11 +386,12 @@ def _fields_body(fields: Mapping[str, str] | Iterable[tuple[str, str]]) -> bytes
 
 
 @contextlib.contextmanager
-def _sized_body(body: bytes | BinaryIO) -> Iterator[tuple[IO[bytes], int]]:
-    """The body as a seekable stream with its length, without loading a stream into memory."""
+def _sized_body(body: bytes | BinaryIO) -> Iterator[tuple[bytes | IO[bytes], int]]:
+    """The body as bytes or a seekable stream, with its length, without loading a
+    stream into memory."""
     if isinstance(body, bytes | bytearray | memoryview):
         data = bytes(body)
-        yield io.BytesIO(data), len(data)
+        yield data, len(data)
         return
     if body.seekable():
         start = body.tell()
@@ -379,7 +399,7 @@ def _sized_body(body: bytes | BinaryIO) -> Iterator[tuple[IO[bytes], int]]:
         body.seek(start)
         yield body, end - start
         return
-    # warcio reads a body up to three times (payload digest, block digest, write).
+    # A stream body is read twice (its digests, then the copy).
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY) as spool:
         shutil.copyfileobj(body, spool, _CHUNK)
         size = spool.tell()
@@ -453,7 +473,6 @@ class RollingWarcWriter:
         self._files: list[Path] = []
         self._sha256: dict[Path, str] = {}
         self._fh: _HashingWriter | None = None
-        self._writer: Any = None
         self._name = ""
         self._broken = False
         self._closed = False
@@ -495,16 +514,11 @@ class RollingWarcWriter:
                 f"cannot create WARC file in {self.directory}: {_reason(exc)}"
             ) from None
         self._fh, self._name, self._broken = fh, name, False
-        self._writer = _WarcWriter(fh)
-        # A metadata record's block has no payload apart from itself: like wget and
-        # Heritrix, give it a block digest only (FastWARC, which takes the payload to
-        # be what follows the block's first header-like lines, fails the digest).
-        self._writer.NO_PAYLOAD_DIGEST_TYPES = (*WARCWriter.NO_PAYLOAD_DIGEST_TYPES, "metadata")
-        record = self._writer.create_warcinfo_record(name, self.warcinfo)
-        record.rec_headers.replace_header("WARC-Record-ID", self._new_id())
-        record.rec_headers.replace_header("WARC-Date", warc_date(self._clock()))
+        fields = [("WARC-Type", "warcinfo"), ("WARC-Record-ID", self._new_id())]
+        fields += [("WARC-Filename", name), ("WARC-Date", warc_date(self._clock()))]
+        info = "".join(f"{key}: {value}\r\n" for key, value in self.warcinfo.items() if value)
         try:
-            self._write(record)
+            self._write(fields, "warcinfo", body=info.encode("utf-8"))
         except BaseException as exc:
             # A file without its warcinfo record is of no use to anyone.
             self._discard_file(remove=True)
@@ -515,7 +529,7 @@ class RollingWarcWriter:
 
     def _discard_file(self, *, remove: bool) -> None:
         path = self.directory / f"{self._name}.open"
-        fh, self._fh, self._writer = self._fh, None, None
+        fh, self._fh = self._fh, None
         if fh is not None:
             with contextlib.suppress(OSError):
                 fh.close()
@@ -537,7 +551,7 @@ class RollingWarcWriter:
         except OSError as exc:
             self._discard_file(remove=False)
             raise StoreError(f"cannot finish WARC file {part}: {_reason(exc)}") from None
-        self._fh, self._writer = None, None
+        self._fh = None
         self._files.append(final)
         if fh.whole:
             self._sha256[final] = fh.sha256.hexdigest()
@@ -570,13 +584,36 @@ class RollingWarcWriter:
                 raise StoreError(f"cannot write {self.current_path}: {_reason(exc)}") from None
             raise
 
-    def _write(self, record: Any) -> RecordRef:
-        assert self._fh is not None
-        offset = self._fh.tell()
-        self._writer.write_record(record)
-        length = self._fh.tell() - offset
-        record_id = str(record.rec_headers.get_header("WARC-Record-ID"))
-        return RecordRef(self._name, offset, length, record_id)
+    def _write(
+        self,
+        fields: list[tuple[str, str]],
+        record_type: str,
+        *,
+        head: bytes = b"",
+        body: bytes | IO[bytes] = b"",
+        size: int | None = None,
+        payload_digest: bool = False,
+    ) -> RecordRef:
+        """Write one record as one gzip member (see :func:`_record_bytes`)."""
+        fh = self._fh
+        assert fh is not None
+        if size is None:
+            assert isinstance(body, bytes)
+            size = len(body)
+        level = LARGE_RECORD_GZIP_LEVEL if size > LARGE_RECORD else GZIP_LEVEL
+        member = zlib.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+        offset = fh.tell()
+        parts = _record_bytes(fields, record_type, head, body, size, payload_digest=payload_digest)
+        if isinstance(body, bytes):
+            # One write of the whole member: deflate's output does not depend on how
+            # its input is cut, so this is the member chunk-by-chunk writing makes.
+            fh.write(b"".join([*map(member.compress, parts), member.flush()]))
+        else:
+            for part in parts:
+                fh.write(member.compress(part))
+            fh.write(member.flush())
+        fh.flush()
+        return RecordRef(self._name, offset, fh.tell() - offset, fields[1][1])
 
     def close(self) -> None:
         """Finish the current file (rename, then ``on_close``); later writes fail."""
@@ -653,24 +690,15 @@ class RollingWarcWriter:
         with _sized_body(response_body) as (body, size), self._group():
             # Ids are drawn once the file is open, so its warcinfo record comes first.
             request_id, response_id = self._new_id(), self._new_id()
-            req_record = self._request_record(
+            fields = _warc_fields("response", response_id, url, when, ip_address, request_id)
+            if truncated is not None:
+                fields.append(("WARC-Truncated", truncated))
+            request_ref = self._write_request(
                 url, req_http, request_body, request_id, when, ip_address, response_id
             )
-            resp_warc_headers = self._warc_headers(
-                "response", response_id, url, when, ip_address, request_id
+            response_ref = self._write(
+                fields, "response", head=resp_http, body=body, size=size, payload_digest=True
             )
-            if truncated is not None:
-                resp_warc_headers["WARC-Truncated"] = truncated
-            resp_record = self._writer.create_warc_record(
-                url,
-                "response",
-                payload=body,
-                length=size,
-                warc_headers_dict=resp_warc_headers,
-                http_headers=resp_http,
-            )
-            request_ref = self._write(req_record)
-            response_ref = self._write(resp_record)
         return ExchangeRefs(request_ref, response_ref)
 
     def write_metadata(
@@ -692,16 +720,11 @@ class RollingWarcWriter:
         body = _fields_body(fields)
         when = warc_date(date if date is not None else self._clock())
         with self._group(may_roll=False):
-            headers = self._warc_headers("metadata", self._new_id(), url, when, None, concurrent_to)
-            record = self._writer.create_warc_record(
-                url,
-                "metadata",
-                payload=io.BytesIO(body),
-                length=len(body),
-                warc_content_type="application/warc-fields",
-                warc_headers_dict=headers,
-            )
-            return self._write(record)
+            # A metadata record's block has no payload apart from itself: like wget and
+            # Heritrix, give it a block digest only (FastWARC, which takes the payload
+            # to be what follows the block's first header-like lines, fails the digest).
+            fields = _warc_fields("metadata", self._new_id(), url, when, None, concurrent_to)
+            return self._write(fields, "metadata", body=body)
 
     def write_revisit(
         self,
@@ -733,23 +756,13 @@ class RollingWarcWriter:
         refers_date = _refers_to(refers_to_record_id, refers_to_date, payload_digest)
         ip_address = None if ip is None else str(ipaddress.ip_address(ip))
         when = warc_date(date if date is not None else self._clock())
-        http = _RawHeaders(
-            _status_line(status, reason), _archived_response_headers(headers), protocol=protocol
-        )
+        http = _response_head(status, reason, protocol, headers, None)
         with self._group():
-            warc_headers = self._warc_headers(
-                "revisit", self._new_id(), url, when, ip_address, None
+            fields = _warc_fields("revisit", self._new_id(), url, when, ip_address, None)
+            fields += _refers_to_fields(
+                refers_to_record_id, IDENTICAL_PAYLOAD, refers_to_uri, refers_date, payload_digest
             )
-            warc_headers["WARC-Refers-To"] = refers_to_record_id
-            record = self._writer.create_revisit_record(
-                url,
-                payload_digest,
-                refers_to_uri,
-                refers_date,
-                http_headers=http,
-                warc_headers_dict=warc_headers,
-            )
-            return self._write(record)
+            return self._write(fields, "revisit", head=http)
 
     def write_revisit_exchange(
         self,
@@ -798,71 +811,67 @@ class RollingWarcWriter:
         )
         not_modified = status == 304
         resp_http = (
-            None
+            b""
             if not_modified
             else _response_head(status, reason, protocol, headers, wire_response_head)
         )
+        profile = SERVER_NOT_MODIFIED if not_modified else IDENTICAL_PAYLOAD
         with self._group():
             request_id, revisit_id = self._new_id(), self._new_id()
-            req_record = self._request_record(
+            fields = _warc_fields("revisit", revisit_id, url, when, ip_address, request_id)
+            fields += _refers_to_fields(
+                refers_to_record_id, profile, refers_to_uri, refers_date, payload_digest
+            )
+            request_ref = self._write_request(
                 url, req_http, request_body, request_id, when, ip_address, revisit_id
             )
-            warc_headers = self._warc_headers(
-                "revisit", revisit_id, url, when, ip_address, request_id
-            )
-            warc_headers["WARC-Refers-To"] = refers_to_record_id
-            record = self._writer.create_revisit_record(
-                url,
-                payload_digest,
-                refers_to_uri,
-                refers_date,
-                http_headers=resp_http,
-                warc_headers_dict=warc_headers,
-            )
-            if not_modified:
-                record.rec_headers.replace_header("WARC-Profile", SERVER_NOT_MODIFIED)
-            request_ref = self._write(req_record)
-            revisit_ref = self._write(record)
+            revisit_ref = self._write(fields, "revisit", head=resp_http)
         return ExchangeRefs(request_ref, revisit_ref)
 
-    def _request_record(
+    def _write_request(
         self,
         url: str,
-        head: _RawHeaders,
+        head: bytes,
         body: bytes,
         record_id: str,
         when: str,
         ip_address: str | None,
         concurrent_to: str,
-    ) -> Any:
-        return self._writer.create_warc_record(
-            url,
-            "request",
-            payload=io.BytesIO(body),
-            length=len(body),
-            warc_headers_dict=self._warc_headers(
-                "request", record_id, url, when, ip_address, concurrent_to
-            ),
-            http_headers=head,
-        )
+    ) -> RecordRef:
+        fields = _warc_fields("request", record_id, url, when, ip_address, concurrent_to)
+        return self._write(fields, "request", head=head, body=bytes(body), payload_digest=True)
 
-    @staticmethod
-    def _warc_headers(
-        record_type: str,
-        record_id: str,
-        url: str,
-        date: str,
-        ip_address: str | None,
-        concurrent_to: str | None,
-    ) -> dict[str, str]:
-        headers = {
-            "WARC-Type": record_type,
-            "WARC-Record-ID": _no_newline(record_id, "WARC-Record-ID"),
-            "WARC-Target-URI": url,
-            "WARC-Date": date,
-        }
-        if ip_address:
-            headers["WARC-IP-Address"] = ip_address
-        if concurrent_to:
-            headers["WARC-Concurrent-To"] = _no_newline(concurrent_to, "WARC-Concurrent-To")
-        return headers
+
+def _warc_fields(
+    record_type: str,
+    record_id: str,
+    url: str,
+    date: str,
+    ip_address: str | None,
+    concurrent_to: str | None,
+) -> list[tuple[str, str]]:
+    """A record's first WARC header fields; the record id second (``_write`` reads it there)."""
+    fields = [
+        ("WARC-Type", record_type),
+        ("WARC-Record-ID", _no_newline(record_id, "WARC-Record-ID")),
+        ("WARC-Target-URI", url),
+        ("WARC-Date", date),
+    ]
+    if ip_address:
+        fields.append(("WARC-IP-Address", ip_address))
+    if concurrent_to:
+        fields.append(("WARC-Concurrent-To", _no_newline(concurrent_to, "WARC-Concurrent-To")))
+    return fields
+
+
+def _refers_to_fields(
+    record_id: str, profile: str, uri: str, date: str, payload_digest: str
+) -> list[tuple[str, str]]:
+    """A revisit's fields after the first ones: what it refers to, and how."""
+    return [
+        ("WARC-Refers-To", record_id),
+        ("WARC-Profile", profile),
+        ("WARC-Refers-To-Target-URI", uri),
+        ("WARC-Refers-To-Date", date),
+        ("WARC-Payload-Digest", payload_digest),
+    ]
