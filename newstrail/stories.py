@@ -93,10 +93,11 @@ class _MinHasher:
         if not len(hashes):
             return np.full(len(self.a), 0xFFFFFFFF, dtype=np.uint32)
         values = hashes.astype(np.uint64)
-        hashed: npt.NDArray[np.uint64] = (
-            values[:, None] * self.a[None, :] + self.b[None, :]
-        ) >> np.uint64(32)
-        minima: Signature = hashed.min(axis=0).astype(np.uint32)
+        # One matrix, changed in place; the high 32 bits taken of the minima only (a
+        # shift keeps the order, so the minimum's high bits are the high bits' minimum).
+        hashed: npt.NDArray[np.uint64] = values[:, None] * self.a[None, :]
+        hashed += self.b
+        minima: Signature = (hashed.min(axis=0) >> np.uint64(32)).astype(np.uint32)
         return minima
 
 

@@ -403,3 +403,21 @@ def test_a_story_index_compares_a_text_with_a_bounded_number_of_stories(
         for index in (bounded, unbounded):
             match = index.assign(f"https://b.test/{n}", copy)
             assert match.duplicate_of == f"https://a.test/{n}"
+
+
+def test_a_signature_is_the_minimum_of_each_hash_function() -> None:
+    # The signature is computed in place, high bits taken of the minima only: the
+    # same values as hashing every shingle with every function, then taking minima.
+    import numpy as np
+
+    from newstrail.stories import _MinHasher
+
+    hasher = _MinHasher(64)
+    rng = np.random.default_rng(7)
+    for size in (1, 5, 700):
+        shingles = rng.integers(0, 2**32, size=size, dtype=np.uint64).astype(np.uint32)
+        expected = [
+            min(((int(x) * int(a) + int(b)) % 2**64) >> 32 for x in shingles)
+            for a, b in zip(hasher.a, hasher.b, strict=True)
+        ]
+        assert hasher.signature(shingles).tolist() == expected
