@@ -51,7 +51,10 @@ class TextRecord:
         return data
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=False)
+        # to_dict's JSON, without its deep copy: one is written for every article.
+        data = {name: getattr(self, name) for name in _FIELD_NAMES}
+        data.update(self.extra)
+        return json.dumps(data, ensure_ascii=False, sort_keys=False)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TextRecord:
@@ -59,3 +62,6 @@ class TextRecord:
         known = {k: v for k, v in data.items() if k in names}
         extra = {k: v for k, v in data.items() if k not in names}
         return cls(**known, extra=extra)
+
+
+_FIELD_NAMES = tuple(f.name for f in dataclasses.fields(TextRecord) if f.name != "extra")

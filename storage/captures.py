@@ -76,7 +76,8 @@ class CaptureLog:
         self._fh = gzip.open(path, "at", encoding="utf-8")  # noqa: SIM115
 
     def write(self, capture: Capture) -> None:
-        self._fh.write(json.dumps(asdict(capture), ensure_ascii=False) + "\n")
+        # Its fields are all str, int or None: no copy of them is needed (asdict's).
+        self._fh.write(json.dumps(vars(capture), ensure_ascii=False) + "\n")
         self._fh.flush()
 
     def close(self) -> None:

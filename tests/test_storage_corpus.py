@@ -165,3 +165,14 @@ def test_sorted_cdxj_indexes_merge_line_by_line(tmp_path: Path) -> None:
     merged = tmp_path / "index.cdxj"
     assert merge_cdxj_files([tmp_path / "a.cdxj", tmp_path / "b.cdxj"], merged) == 4
     assert merged.read_bytes() == out.getvalue()
+
+
+def test_a_records_json_is_its_dict_as_json() -> None:
+    # to_json skips to_dict's deep copy: the same JSON, extra fields last.
+    import dataclasses
+    import json
+
+    extra = {"story_id": "00ff", "chain": ["http://a/", "http://b/"], "hop": 2}
+    record = dataclasses.replace(RECORDS[0], extra=extra)
+    assert record.to_json() == json.dumps(record.to_dict(), ensure_ascii=False)
+    assert TextRecord.from_dict(json.loads(record.to_json())) == record
