@@ -28,7 +28,6 @@ hide a repeat. The module is core: it imports neither Scrapy nor Prefect.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 import os
@@ -40,6 +39,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, cast
 from urllib.parse import urlsplit
+
+from zlib_ng import gzip_ng
 
 __all__ = [
     "BoilerplateConfig",
@@ -178,8 +179,11 @@ def _open_text(path: Path, mode: str, gzipped: bool) -> IO[str]:
     # Crawls write their text records gzipped (.jsonl.gz); extract may write plain.
     if gzipped:
         # Level 6, as the text records are written (gzip's default 9 takes twice as
-        # long for a few percent).
-        return cast(IO[str], gzip.open(path, mode + "t", compresslevel=6, encoding="utf-8"))
+        # long for a few percent), by zlib-ng: the same format, in about half the time.
+        opened = gzip_ng.open(  # type: ignore[no-untyped-call]  # gzip_ng.open has no hints
+            path, mode + "t", compresslevel=6, encoding="utf-8"
+        )
+        return cast(IO[str], opened)
     return path.open(mode, encoding="utf-8")
 
 
