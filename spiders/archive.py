@@ -225,7 +225,11 @@ class WarcArchiver:
         canonical = canonical_url(request.url)
         context = crawl_context(self.crawler)
         prior = context.prior.get(canonical) if context is not None else None
-        digest = payload_digest(response.body) if response.status != 304 else ""
+        # The payload's digest decides a revisit only against an earlier capture;
+        # otherwise the writer's, computed as it writes the record, is the one kept.
+        digest = (
+            payload_digest(response.body) if prior is not None and response.status != 304 else ""
+        )
         common: dict[str, Any] = {
             "method": request.method,
             "request_headers": req_headers,
@@ -288,6 +292,8 @@ class WarcArchiver:
         else:
             request.meta.pop(REVISIT_META, None)
             kind = "response"
+            if response.status != 304:
+                digest = ref.payload_digest or ""
             self.crawler.stats.inc_value("newstrail/warc_responses")
         self.captures.write(
             Capture(

@@ -95,14 +95,43 @@ def _sha1(hashed: Any) -> str:
     return "sha1:" + base64.b32encode(hashed.digest()).decode("ascii")
 
 
+def _digests(
+    head: bytes, body: bytes | IO[bytes], size: int, *, payload: bool
+) -> tuple[str, str | None]:
+    """A record's block digest (``head`` then ``body``) and, when ``payload``, its
+    payload digest (``body``'s). A stream's ``size`` bytes are read from its current
+    position, one chunk at a time, and it is left where it was."""
+    block = hashlib.sha1(head)
+    if isinstance(body, bytes):
+        block.update(body)
+        return _sha1(block), _sha1(hashlib.sha1(body)) if payload else None
+    body_hash = hashlib.sha1() if payload else None
+    start = body.tell()
+    for chunk in _chunks(body, size):
+        block.update(chunk)
+        if body_hash is not None:
+            body_hash.update(chunk)
+    body.seek(start)
+    return _sha1(block), _sha1(body_hash) if body_hash is not None else None
+
+
+def _chunks(body: IO[bytes], size: int) -> Iterator[bytes]:
+    left = size
+    while left > 0:
+        chunk = body.read(min(_CHUNK, left))
+        if not chunk:
+            raise OSError(f"the body ended {left} bytes short of its length")
+        left -= len(chunk)
+        yield chunk
+
+
 def _record_bytes(
     fields: list[tuple[str, str]],
     record_type: str,
     head: bytes,
     body: bytes | IO[bytes],
     size: int,
-    *,
-    payload_digest: bool,
+    digests: tuple[str, str | None],
 ) -> Iterator[bytes]:
     """One WARC record's bytes, in pieces: its header, then its block and the two
     line ends that close it.
@@ -110,32 +139,16 @@ def _record_bytes(
     The block is ``head`` (an HTTP head, or nothing) followed by ``body``
     (``size`` bytes, from a stream's current position when not bytes). ``fields``
     are the first WARC header fields, in order; then come ``WARC-Payload-Digest``
-    (the body's, when ``payload_digest``), ``WARC-Block-Digest``, ``Content-Type``
-    and ``Content-Length``: the fields and the order warcio writes them in. A
-    stream is read twice (digests, then the record), one chunk at a time.
+    (when ``digests`` has one: see :func:`_digests`), ``WARC-Block-Digest``,
+    ``Content-Type`` and ``Content-Length``: the fields and the order warcio writes
+    them in.
     """
-    block = hashlib.sha1(head)
-    if isinstance(body, bytes):
-        block.update(body)
-        payload = hashlib.sha1(body) if payload_digest else None
-    else:
-        payload = hashlib.sha1() if payload_digest else None
-        start = body.tell()
-        left = size
-        while left > 0:
-            chunk = body.read(min(_CHUNK, left))
-            if not chunk:
-                raise OSError(f"the body ended {left} bytes short of its length")
-            left -= len(chunk)
-            block.update(chunk)
-            if payload is not None:
-                payload.update(chunk)
-        body.seek(start)
+    block, payload = digests
     lines = [WARC_VERSION]
     lines += [f"{name}: {value}" for name, value in fields]
     if payload is not None:
-        lines.append(f"WARC-Payload-Digest: {_sha1(payload)}")
-    lines.append(f"WARC-Block-Digest: {_sha1(block)}")
+        lines.append(f"WARC-Payload-Digest: {payload}")
+    lines.append(f"WARC-Block-Digest: {block}")
     lines.append(f"Content-Type: {_CONTENT_TYPES[record_type]}")
     lines.append(f"Content-Length: {len(head) + size}")
     lines.append("\r\n")
@@ -143,24 +156,21 @@ def _record_bytes(
     if isinstance(body, bytes):
         yield body
     else:
-        left = size
-        while left > 0:
-            chunk = body.read(min(_CHUNK, left))
-            if not chunk:
-                raise OSError(f"the body ended {left} bytes short of its length")
-            left -= len(chunk)
-            yield chunk
+        yield from _chunks(body, size)
     yield b"\r\n\r\n"
 
 
 @dataclass(frozen=True)
 class RecordRef:
-    """Where a record was written: ``offset`` is the start of its gzip member."""
+    """Where a record was written: ``offset`` is the start of its gzip member.
+    ``payload_digest`` is the ``WARC-Payload-Digest`` the writer computed for it
+    (a request's or a response's), else None."""
 
     filename: str
     offset: int
     length: int
     record_id: str
+    payload_digest: str | None = None
 
 
 class _HashingWriter(io.BufferedWriter):
@@ -606,7 +616,8 @@ class RollingWarcWriter:
         level = LARGE_RECORD_GZIP_LEVEL if size > LARGE_RECORD else GZIP_LEVEL
         member = zlib_ng.compressobj(level, zlib_ng.DEFLATED, zlib_ng.MAX_WBITS + 16)
         offset = fh.tell()
-        parts = _record_bytes(fields, record_type, head, body, size, payload_digest=payload_digest)
+        digests = _digests(head, body, size, payload=payload_digest)
+        parts = _record_bytes(fields, record_type, head, body, size, digests)
         if isinstance(body, bytes):
             # One write of the whole member: deflate's output does not depend on how
             # its input is cut, so this is the member chunk-by-chunk writing makes.
@@ -616,7 +627,7 @@ class RollingWarcWriter:
                 fh.write(member.compress(part))
             fh.write(member.flush())
         fh.flush()
-        return RecordRef(self._name, offset, fh.tell() - offset, fields[1][1])
+        return RecordRef(self._name, offset, fh.tell() - offset, fields[1][1], digests[1])
 
     def close(self) -> None:
         """Finish the current file (rename, then ``on_close``); later writes fail."""

@@ -763,3 +763,19 @@ def test_cdxj_is_byte_identical_to_cdxj_indexers(tmp_path: Path) -> None:
     )
     assert ours.getvalue() == theirs.stdout
     assert b'"requestBody": "q=troops&page=2"' in theirs.stdout
+
+
+def test_a_record_ref_gives_the_payload_digest_written(tmp_path: Path) -> None:
+    # The archiver keeps it in the captures log instead of hashing the body again.
+    body = os.urandom(5000)
+    with make_writer(tmp_path) as writer:
+        refs = exchange(writer, "http://example.com/a", body)
+        streamed = exchange(writer, "http://example.com/b", NonSeekable(body))
+        metadata = writer.write_metadata("http://example.com/a", [("hop", "0")])
+    for ref in (refs.response, streamed.response):
+        assert ref.payload_digest == b32_sha1(body).decode()
+        assert record_at(writer.files[0], ref.offset).rec_headers["WARC-Payload-Digest"] == (
+            ref.payload_digest
+        )
+    assert refs.request.payload_digest == b32_sha1(b"").decode()
+    assert metadata.payload_digest is None
