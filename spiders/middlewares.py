@@ -13,9 +13,10 @@ from urllib.parse import urljoin, urlsplit
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware as ScrapyMetaRefresh
 from scrapy.dupefilters import BaseDupeFilter
 from scrapy.exceptions import IgnoreRequest, StopDownload
-from scrapy.http import Response, TextResponse
+from scrapy.http import HtmlResponse, Response, TextResponse
 
 from newstrail.config import CrawlConfig
 from newstrail.extract import looks_like_html
@@ -35,6 +36,7 @@ __all__ = [
     "AddressGuardMiddleware",
     "BudgetMiddleware",
     "DecompressionMiddleware",
+    "MetaRefreshMiddleware",
     "PageBodyMiddleware",
     "RedirectDupeFilter",
     "SizeLimitMiddleware",
@@ -447,3 +449,33 @@ class DecompressionMiddleware(HttpCompressionMiddleware):
             return response
         decode = partial(HttpCompressionMiddleware.process_response, self, request, response)
         return await asyncio.get_running_loop().run_in_executor(self._thread, decode)
+
+
+#: Scrapy looks for a refresh in the first 4,096 characters of a page: at most four
+#: bytes each in UTF-8, the widest encoding that writes ASCII letters as ASCII bytes.
+_REFRESH_WINDOW = 4 * 4096
+
+
+def may_refresh(body: bytes) -> bool:
+    """Whether a page's start may hold a ``<meta http-equiv="refresh">``: it names
+    ``refresh`` (any case), or it is in an encoding whose letters are not ASCII bytes
+    (NUL bytes: UTF-16, UTF-32), which only decoding it tells."""
+    start = body[:_REFRESH_WINDOW]
+    return b"\x00" in start or b"refresh" in start.lower()
+
+
+class MetaRefreshMiddleware(ScrapyMetaRefresh):
+    """Scrapy's meta-refresh redirects, without decoding pages that cannot have one.
+
+    Scrapy decodes a whole page to text (finding its encoding first) to look for a
+    refresh in its first 4,096 characters; nothing else in the crawler decodes a
+    page, which the extraction workers do. A page whose start has no ``refresh``
+    in any case, and no NUL byte, is passed on as it is.
+    """
+
+    def process_response(  # type: ignore[override]  # Scrapy's takes a deprecated spider
+        self, request: Request, response: Response
+    ) -> Request | Response:
+        if isinstance(response, HtmlResponse) and not may_refresh(response.body):
+            return response
+        return super().process_response(request, response)

@@ -109,6 +109,8 @@ def _local_settings(config: CrawlConfig) -> dict[str, Any]:
             # before the robots.txt middleware parses it; a page stops at
             # DOWNLOAD_MAXSIZE and is archived as far as it came.
             "newstrail.spiders.middlewares.SizeLimitMiddleware": 580,
+            "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+            "newstrail.spiders.middlewares.MetaRefreshMiddleware": 579,
             # Scrapy's decoding of Content-Encoding, in a thread: a decompression bomb
             # takes up to half a second to reach DOWNLOAD_MAXSIZE.
             "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,

@@ -89,6 +89,18 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
             time.sleep(1.0)
             self.wfile.write(body)
+        elif self.path in ("/refresh", "/refresh-utf16"):
+            # A meta refresh (to a page linked from nowhere else), in UTF-8 and in
+            # UTF-16, where no byte of the page spells "refresh".
+            target = "/refreshed" + self.path.removeprefix("/refresh")
+            page = (
+                f'<html><head><meta http-equiv="Refresh" content="0; url={target}">'
+                f"<title>Moved</title></head><body><p>{STORY}. Moved.</p></body></html>"
+            )
+            if self.path.endswith("utf16"):
+                self._send(page.encode("utf-16"), "text/html; charset=utf-16")
+            else:
+                self._send(page.encode())
         elif self.path.startswith("/private/"):
             self._send(_page("private", "never fetched"))
         else:
@@ -259,6 +271,27 @@ def test_share_account_and_reply_links_are_not_followed(
     # Login, wp-login, the reply and the tweet intent (which the log cannot show);
     # mailto: never reaches the spider, outlinks are http(s) only.
     assert summary["counts"]["links_not_coverage"] == 4
+
+
+def test_meta_refresh_redirects_are_followed_without_decoding_every_page(
+    hostile: tuple[Hostile, type[_Handler]], default_seeds: SeedSet, tmp_path: Path
+) -> None:
+    from newstrail.spiders.middlewares import MetaRefreshMiddleware, may_refresh
+
+    server, _ = hostile
+    seeds = [f"{server.base}/refresh", f"{server.base}/refresh-utf16", f"{server.base}/plain"]
+    _crawl(default_seeds, seeds, tmp_path, budget=10)
+    assert {"/refreshed", "/refreshed-utf16"} <= set(server.paths()), server.paths()
+
+    # A page naming no refresh is passed on undecoded; Scrapy's middleware decodes
+    # every page (finding its encoding first) to look for one.
+    assert not may_refresh(_page("Plain", "Fresh news, told plainly."))
+    assert may_refresh(b'<META HTTP-EQUIV="REFRESH" content="1; url=/x">')
+    assert may_refresh("<p>Plain</p>".encode("utf-16"))
+    middleware = MetaRefreshMiddleware.from_crawler(get_crawler())
+    response = HtmlResponse("http://example.com/", body=_page("Plain", "No redirect."))
+    assert middleware.process_response(Request("http://example.com/"), response) is response
+    assert response._cached_ubody is None  # Scrapy's decoded text: never made
 
 
 def test_config_round_trips_the_new_limits(default_seeds: SeedSet, tmp_path: Path) -> None:
