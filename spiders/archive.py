@@ -131,6 +131,8 @@ class WarcArchiver:
             max_size=config.warc_max_size,
             warcinfo=self._warcinfo(),
             on_close=self._file_finished,
+            # Each finished file's index, made as its records are written.
+            index_dir=self.index_dir,
         )
         self._storing: Deferred[None] | None = None
         self.captures = CaptureLog(self.index_dir / config.worker_file(CAPTURES_NAME))
@@ -181,15 +183,18 @@ class WarcArchiver:
 
     def _store_finished(self, path: Path) -> None:
         # Index the file while it is still local, then store it: the store is the
-        # archive, the staging folder only ever holds what is not yet stored.
+        # archive, the staging folder only ever holds what is not yet stored. The
+        # writer has made the index of most files as it wrote them (not of a file
+        # with a POST, or whose lines it could not keep): the others are read back.
         part = self.index_dir / (path.name + ".cdxj")
-        try:
-            with part.open("wb") as out:
-                write_cdxj([path], out)
-        except BaseException:
-            # No index part cut short: --resume indexes a file that has none.
-            part.unlink(missing_ok=True)
-            raise
+        if not part.exists():
+            try:
+                with part.open("wb") as out:
+                    write_cdxj([path], out)
+            except BaseException:
+                # No index part cut short: --resume indexes a file that has none.
+                part.unlink(missing_ok=True)
+                raise
         # Hashed as it was written: the upload need not read it twice.
         self.outputs.store_file(path, "warc", sha256=self.writer.sha256(path))
         logger.info("stored %s", path.name)

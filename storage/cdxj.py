@@ -19,18 +19,24 @@ from __future__ import annotations
 import contextlib
 import heapq
 import io
+import json
+import re
 from collections.abc import Generator, Iterable, Iterator
 from contextlib import closing
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import surt
 from cdxj_indexer.bufferiter import buffer_record_content, concur_req_resp, join_req_resp
 from cdxj_indexer.main import CDXJIndexer, SortingWriter
+from warcio.recordloader import ArcWarcRecordLoader
+from warcio.statusandheaders import StatusAndHeadersParser
+from warcio.timeutils import iso_date_to_timestamp
 
 from newstrail.errors import NewstrailError, StoreError
 from newstrail.storage._payload import patch_warcio_brotli, show_text
 
-__all__ = ["merge_cdxj", "merge_cdxj_files", "write_cdxj", "write_cdxj_streams"]
+__all__ = ["cdxj_line", "merge_cdxj", "merge_cdxj_files", "write_cdxj", "write_cdxj_streams"]
 
 # The index never decodes through warcio, but whoever reads the files it indexes
 # with warcio in this process (checks, tests) needs a working brotli decoder.
@@ -187,3 +193,49 @@ def merge_cdxj_files(parts: Iterable[Path], out: Path) -> int:
         sources = [stack.enter_context(open(part, "rb")) for part in parts]
         with open(out, "wb") as sink:
             return merge_cdxj(sources, sink)
+
+
+#: An HTTP head parsed as warcio's record loader parses a response's (no verification).
+_HTTP_HEAD = StatusAndHeadersParser(ArcWarcRecordLoader.HTTP_TYPES, verify=False)
+_MIME_END = re.compile(r"[;\s]")
+
+
+def cdxj_line(
+    url: str,
+    date: str,
+    record_type: str,
+    http_head: bytes,
+    payload_digest: str | None,
+    length: int,
+    offset: int,
+    filename: str,
+) -> str:
+    """The CDXJ line cdxj_indexer writes for a ``response`` or ``revisit`` record of a
+    GET: made by whoever writes the record, from what it writes, so that a WARC file
+    need not be read back to be indexed.
+
+    ``date`` is the record's ``WARC-Date``, ``http_head`` its block's HTTP head as
+    written (empty for a revisit without one), ``length`` and ``offset`` its gzip
+    member's. The fields, their order and their values are cdxj_indexer's default
+    ones (``url``, ``mime``, ``status``, ``digest``, ``length``, ``offset``,
+    ``filename``; the SURT key; the timestamp to the second); a POST or PUT, whose
+    body goes into the key, is left to :func:`write_cdxj`.
+    """
+    index: dict[str, str] = {"url": url}
+    http = _HTTP_HEAD.parse(io.BytesIO(http_head)) if http_head else None
+    if record_type == "revisit":
+        index["mime"] = "warc/revisit"
+    elif http is not None:
+        mime = http.get_header("content-type")
+        if mime is not None:
+            index["mime"] = _MIME_END.split(mime, 1)[0].strip() if mime else mime
+    if http is not None:
+        index["status"] = http.get_statuscode()
+    if payload_digest is not None:
+        index["digest"] = payload_digest
+    index.update(length=str(length), offset=str(offset), filename=filename)
+    try:
+        key = surt.surt(url)
+    except Exception:  # cdxj_indexer's fallback: the URL itself
+        key = url
+    return f"{key} {iso_date_to_timestamp(date)} {json.dumps(index)}\n"

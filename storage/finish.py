@@ -55,6 +55,7 @@ from newstrail.storage.manifest import (
 )
 from newstrail.storage.staging import CrawlOutputs, file_sha256, salvage_open_warc
 from newstrail.storage.wacz import CrawlFiles, write_wacz_files
+from newstrail.storage.warc import INDEX_SPOOL_SUFFIX
 from newstrail.stories import StoryIndex
 from newstrail.urls import canonical_url
 
@@ -597,6 +598,10 @@ def salvage_staging(
     the crawl's WARC files and, for each file cut, the offset where it now ends.
     """
     warc_dir = workdir / "warc"
+    # The unsorted index lines of the files that were being written: they are
+    # indexed anew once salvaged.
+    for spool in (workdir / "index").glob(f".*{INDEX_SPOOL_SUFFIX}"):
+        spool.unlink()
     cut: dict[str, int] = {}
     for part in sorted(warc_dir.glob("*.warc.gz.open")):
         salvaged = salvage_open_warc(part)

@@ -34,10 +34,12 @@ from zlib_ng import zlib_ng
 
 from newstrail import __version__
 from newstrail.errors import StoreError
+from newstrail.storage.cdxj import cdxj_line
 
 __all__ = [
     "DEFAULT_MAX_SIZE",
     "IDENTICAL_PAYLOAD",
+    "INDEX_SPOOL_SUFFIX",
     "LARGE_RECORD",
     "SERVER_NOT_MODIFIED",
     "ExchangeRefs",
@@ -54,6 +56,13 @@ SPOOL_MEMORY = 1024 * 1024
 _CHUNK = 1024 * 1024
 
 WARC_VERSION = "WARC/1.1"
+
+#: The CDXJ lines of a WARC file being written, unsorted: ``.<name><suffix>`` in the
+#: writer's ``index_dir`` (a killed crawl may leave one; its file is indexed anew).
+INDEX_SPOOL_SUFFIX = ".cdxj.lines"
+#: Requests whose body cdxj_indexer appends to the key: a file holding one is indexed
+#: by reading it back (``write_cdxj``), not line by line as it is written.
+_BODY_METHODS = (b"POST", b"PUT")
 
 #: Each record is one gzip member, deflated by zlib-ng (the same format and, at the
 #: same level, the same size as zlib's, in about half the time) at zlib's default
@@ -449,6 +458,12 @@ class RollingWarcWriter:
     If writing a record group fails, the file is truncated back to where the group
     began, so a finished file never holds a partial record; if even that fails,
     the file is left as ``.open`` and writing goes on in a new file.
+
+    With ``index_dir``, each finished file's CDXJ index is written there as
+    ``<name>.cdxj`` before ``on_close``: the lines cdxj_indexer would write for it,
+    made as its records are written (:func:`~newstrail.storage.cdxj.cdxj_line`), so
+    that the file need not be read back. A file with a POST or PUT request, or whose
+    lines could not be kept, gets none: whoever stores it indexes it by reading it.
     """
 
     def __init__(
@@ -461,6 +476,7 @@ class RollingWarcWriter:
         on_close: Callable[[Path], None] | None = None,
         id_factory: Callable[[], str] | None = None,
         clock: Callable[[], datetime] | None = None,
+        index_dir: Path | None = None,
     ) -> None:
         if not _PREFIX.match(prefix):
             raise ValueError(f"invalid WARC filename prefix {prefix!r}")
@@ -489,6 +505,12 @@ class RollingWarcWriter:
         self._name = ""
         self._broken = False
         self._closed = False
+        self.index_dir = Path(index_dir) if index_dir is not None else None
+        # The current file's CDXJ lines: those of finished groups in the spool, those
+        # of the group being written pending; whether the spool holds them all.
+        self._index: IO[str] | None = None
+        self._index_whole = False
+        self._pending: list[str] = []
 
     # -- files -------------------------------------------------------------
 
@@ -527,6 +549,7 @@ class RollingWarcWriter:
                 f"cannot create WARC file in {self.directory}: {_reason(exc)}"
             ) from None
         self._fh, self._name, self._broken = fh, name, False
+        self._open_index()
         fields = [("WARC-Type", "warcinfo"), ("WARC-Record-ID", self._new_id())]
         fields += [("WARC-Filename", name), ("WARC-Date", warc_date(self._clock()))]
         info = "".join(f"{key}: {value}\r\n" for key, value in self.warcinfo.items() if value)
@@ -543,6 +566,7 @@ class RollingWarcWriter:
     def _discard_file(self, *, remove: bool) -> None:
         path = self.directory / f"{self._name}.open"
         fh, self._fh = self._fh, None
+        self._drop_index()
         if fh is not None:
             with contextlib.suppress(OSError):
                 fh.close()
@@ -568,6 +592,7 @@ class RollingWarcWriter:
         self._files.append(final)
         if fh.whole:
             self._sha256[final] = fh.sha256.hexdigest()
+        self._finish_index()
         if self.on_close is not None:
             self.on_close(final)
 
@@ -585,9 +610,11 @@ class RollingWarcWriter:
         fh = self._fh
         assert fh is not None
         start = fh.tell()
+        self._pending = []
         try:
             yield
         except BaseException as exc:
+            self._pending = []
             try:
                 fh.seek(start)
                 fh.truncate()
@@ -596,6 +623,62 @@ class RollingWarcWriter:
             if isinstance(exc, OSError):
                 raise StoreError(f"cannot write {self.current_path}: {_reason(exc)}") from None
             raise
+        self._keep_index_lines()
+
+    # -- the index of the file being written --------------------------------
+
+    def _spool_path(self) -> Path:
+        assert self.index_dir is not None
+        return self.index_dir / f".{self._name}{INDEX_SPOOL_SUFFIX}"
+
+    def _open_index(self) -> None:
+        self._index, self._index_whole, self._pending = None, False, []
+        if self.index_dir is None:
+            return
+        try:
+            self.index_dir.mkdir(parents=True, exist_ok=True)
+            self._index = open(self._spool_path(), "w", encoding="utf-8")  # noqa: SIM115
+        except OSError:
+            return  # indexed by reading the file back once finished
+        self._index_whole = True
+
+    def _keep_index_lines(self) -> None:
+        pending, self._pending = self._pending, []
+        if self._index is None or not self._index_whole or not pending:
+            return
+        try:
+            self._index.write("".join(pending))
+        except OSError:
+            self._index_whole = False
+
+    def _drop_index(self) -> None:
+        index, self._index, self._index_whole = self._index, None, False
+        if index is not None:
+            with contextlib.suppress(OSError):
+                index.close()
+            with contextlib.suppress(OSError):
+                self._spool_path().unlink()
+
+    def _finish_index(self) -> None:
+        """Sort the finished file's CDXJ lines into ``<name>.cdxj`` (as cdxj_indexer's
+        sort does: the lines as strings), then remove the spool."""
+        index, whole = self._index, self._index_whole
+        if index is None or self.index_dir is None:
+            return
+        part = self.index_dir / f"{self._name}.cdxj"
+        try:
+            index.close()
+            if whole:
+                lines = self._spool_path().read_text(encoding="utf-8").splitlines(keepends=True)
+                lines.sort()
+                temporary = part.with_name(f".{part.name}.tmp")
+                temporary.write_text("".join(lines), encoding="utf-8")
+                os.replace(temporary, part)
+        except OSError:
+            with contextlib.suppress(OSError):
+                part.with_name(f".{part.name}.tmp").unlink()
+        finally:
+            self._drop_index()
 
     def _write(
         self,
@@ -627,7 +710,23 @@ class RollingWarcWriter:
                 fh.write(member.compress(part))
             fh.write(member.flush())
         fh.flush()
-        return RecordRef(self._name, offset, fh.tell() - offset, fields[1][1], digests[1])
+        length = fh.tell() - offset
+        if self._index_whole and record_type in ("response", "revisit"):
+            values = dict(fields)
+            digest = digests[1] or values.get("WARC-Payload-Digest")
+            self._pending.append(
+                cdxj_line(
+                    values["WARC-Target-URI"],
+                    values["WARC-Date"],
+                    record_type,
+                    head,
+                    digest,
+                    length,
+                    offset,
+                    self._name,
+                )
+            )
+        return RecordRef(self._name, offset, length, fields[1][1], digests[1])
 
     def close(self) -> None:
         """Finish the current file (rename, then ``on_close``); later writes fail."""
@@ -853,6 +952,8 @@ class RollingWarcWriter:
         concurrent_to: str,
     ) -> RecordRef:
         fields = _warc_fields("request", record_id, url, when, ip_address, concurrent_to)
+        if head.split(b" ", 1)[0].upper() in _BODY_METHODS:
+            self._index_whole = False  # its body goes into the key: see write_cdxj
         return self._write(fields, "request", head=head, body=bytes(body), payload_digest=True)
 
 

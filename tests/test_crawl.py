@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import html
+import io
 import itertools
 import json
 import re
@@ -26,6 +27,7 @@ from newstrail.newsweb import NewsWebServer
 from newstrail.records import TextRecord
 from newstrail.replay import archive_tool, serve
 from newstrail.seeds import Seed, SeedSet
+from newstrail.storage.cdxj import write_cdxj
 from newstrail.storage.corpus import read_text_records
 from newstrail.urls import canonical_url
 
@@ -245,6 +247,10 @@ def test_cdxj_index_covers_every_response(crawl: Crawl) -> None:
     responses = [r for r in _all_records(crawl) if r[0] == "response"]
     assert len(entries) == len(responses)
     assert {e["filename"] for e in entries} == {p.name for p in crawl.warcs()}
+    # Made as the records were written, it is what cdxj_indexer makes of the files.
+    theirs = io.BytesIO()
+    write_cdxj(crawl.warcs(), theirs)
+    assert lines == theirs.getvalue().splitlines()
 
 
 def test_text_records_are_complete(crawl: Crawl) -> None:

@@ -779,3 +779,61 @@ def test_a_record_ref_gives_the_payload_digest_written(tmp_path: Path) -> None:
         )
     assert refs.request.payload_digest == b32_sha1(b"").decode()
     assert metadata.payload_digest is None
+
+
+def test_the_index_made_while_writing_is_cdxj_indexers(tmp_path: Path) -> None:
+    # Each finished file's index is made from the records as they are written, not by
+    # reading the file back: it must be the very lines cdxj_indexer writes for it.
+    index_dir = tmp_path / "index"
+    with make_writer(tmp_path / "warc", max_size=20_000, index_dir=index_dir) as writer:
+        for i in range(12):
+            url = f"https://example.com/news/{i}?ref=feed&utm=x" if i % 3 else f"http://b.org/{i}"
+            ref = exchange(
+                writer,
+                url,
+                os.urandom(900 + 300 * i),
+                response_headers=[(b"Content-Type", b"text/HTML ; charset=utf-8")],
+                truncated="length" if i == 4 else None,
+                ip="192.0.2.7",
+            )
+            writer.write_metadata(url, {"hop": "1"}, ref.response.record_id)
+        exchange(writer, "http://b.org/no-type", b"x", response_headers=[])
+        exchange(writer, "http://b.org/empty-type", b"x", response_headers=[(b"Content-Type", b"")])
+        exchange(
+            writer,
+            "http://b.org/wire",
+            b"<p>w</p>",
+            wire_request=b"GET /wire HTTP/1.1\r\nHost: b.org\r\n\r\n",
+            wire_response_head=b"HTTP/1.1 203 Fine\r\ncontent-type: text/plain\r\nX: \xe9\r\n\r\n",
+        )
+        exchange(writer, "http://b.org/stream", NonSeekable(os.urandom(3000)))
+        with pytest.raises(StoreError, match="disk went away"):
+            exchange(writer, "http://b.org/broken", BreaksWhileWriting(os.urandom(9000), 12_000))
+        for status in (200, 304):
+            writer.write_revisit_exchange(
+                "http://b.org/1",
+                refers_to_record_id="<urn:uuid:00000000-0000-4000-8000-000000000003>",
+                refers_to_uri="http://b.org/1",
+                refers_to_date=T0,
+                payload_digest="sha1:A23QUGOWEQNA4UGBP7L6M2FZIC7SFER5",
+                status=status,
+                headers=[(b"Content-Type", b"text/html")],
+            )
+        writer.write_revisit(
+            "http://b.org/2",
+            refers_to_record_id="<urn:uuid:00000000-0000-4000-8000-000000000005>",
+            refers_to_uri="http://b.org/2",
+            refers_to_date="2024-01-01T00:00:00Z",
+            payload_digest="sha1:A23QUGOWEQNA4UGBP7L6M2FZIC7SFER5",
+            status=200,
+        )
+        # A POST's body goes into its key: the file holding it is left to write_cdxj.
+        exchange(writer, "http://b.org/search", method="POST", request_body=b"q=troops")
+    assert len(writer.files) > 2
+    *indexed, with_post = writer.files
+    for path in indexed:
+        theirs = io.BytesIO()
+        write_cdxj([path], theirs)
+        assert (index_dir / f"{path.name}.cdxj").read_bytes() == theirs.getvalue()
+    assert not (index_dir / f"{with_post.name}.cdxj").exists()
+    assert sorted(p.name for p in index_dir.iterdir()) == sorted(f"{p.name}.cdxj" for p in indexed)
