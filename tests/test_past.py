@@ -109,7 +109,11 @@ def _crawl(past: PastAndLive, seeds: SeedSet, root: Path, *, archives: bool) -> 
     return PastCrawl(summary, records, sorted((crawl_dir / "warc").glob("*.warc.gz")))
 
 
-BUDGET = 200
+# At 200 pages the closed outlet's archive lookup was left behind the budget in 5
+# runs of 11 on a faster machine (with 6f23d1f's code as well as later): its
+# live fetch is refused early, but the lookup waits its turn among better-scored
+# links. 6 runs of 6 pass at 250.
+BUDGET = 250
 
 
 @pytest.fixture(scope="module")
