@@ -36,7 +36,14 @@ from warcio.timeutils import iso_date_to_timestamp
 from newstrail.errors import NewstrailError, StoreError
 from newstrail.storage._payload import patch_warcio_brotli, show_text
 
-__all__ = ["cdxj_line", "merge_cdxj", "merge_cdxj_files", "write_cdxj", "write_cdxj_streams"]
+__all__ = [
+    "cdxj_line",
+    "merge_cdxj",
+    "merge_cdxj_files",
+    "sort_cdxj_lines",
+    "write_cdxj",
+    "write_cdxj_streams",
+]
 
 # The index never decodes through warcio, but whoever reads the files it indexes
 # with warcio in this process (checks, tests) needs a working brotli decoder.
@@ -239,3 +246,16 @@ def cdxj_line(
     except Exception:  # cdxj_indexer's fallback: the URL itself
         key = url
     return f"{key} {iso_date_to_timestamp(date)} {json.dumps(index)}\n"
+
+
+def sort_cdxj_lines(lines: Iterable[str], out: BinaryIO, *, run_size: int | None = None) -> int:
+    """Write CDXJ ``lines`` into ``out`` sorted as cdxj_indexer sorts an index: as
+    strings, runs of at most ``run_size`` characters (its default, 32 MB) sorted in
+    memory and merged from temporary files, so a file of a million small records
+    costs no more memory than one of a few. Returns the number of lines written."""
+    sink = _Utf8Sink(out)
+    sorter = SortingWriter(sink, run_size)
+    for line in lines:
+        sorter.write(line)
+    sorter.flush()
+    return sink.lines

@@ -35,7 +35,7 @@ from zlib_ng import zlib_ng
 
 from newstrail import __version__
 from newstrail.errors import StoreError
-from newstrail.storage.cdxj import cdxj_line
+from newstrail.storage.cdxj import cdxj_line, sort_cdxj_lines
 
 __all__ = [
     "DEFAULT_MAX_SIZE",
@@ -703,8 +703,9 @@ class RollingWarcWriter:
                 self._spool_path().unlink()
 
     def _finish_index(self) -> None:
-        """Sort the finished file's CDXJ lines into ``<name>.cdxj`` (as cdxj_indexer's
-        sort does: the lines as strings), then remove the spool."""
+        """Sort the finished file's CDXJ lines into ``<name>.cdxj`` (as cdxj_indexer
+        sorts, in bounded memory: :func:`~newstrail.storage.cdxj.sort_cdxj_lines`),
+        then remove the spool."""
         index, whole = self._index, self._index_whole
         if index is None or self.index_dir is None:
             return
@@ -712,10 +713,12 @@ class RollingWarcWriter:
         try:
             index.close()
             if whole:
-                lines = self._spool_path().read_text(encoding="utf-8").splitlines(keepends=True)
-                lines.sort()
                 temporary = part.with_name(f".{part.name}.tmp")
-                temporary.write_text("".join(lines), encoding="utf-8")
+                with (
+                    self._spool_path().open(encoding="utf-8") as lines,
+                    temporary.open("wb") as out,
+                ):
+                    sort_cdxj_lines(lines, out)
                 os.replace(temporary, part)
         except OSError:
             with contextlib.suppress(OSError):

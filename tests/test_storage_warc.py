@@ -855,3 +855,17 @@ def test_the_index_made_while_writing_is_cdxj_indexers(tmp_path: Path) -> None:
         assert (index_dir / f"{path.name}.cdxj").read_bytes() == theirs.getvalue()
     assert not (index_dir / f"{with_post.name}.cdxj").exists()
     assert sorted(p.name for p in index_dir.iterdir()) == sorted(f"{p.name}.cdxj" for p in indexed)
+
+
+def test_index_lines_are_sorted_in_bounded_runs() -> None:
+    # A 1 GB file of small records has a million lines: sorted in runs merged from
+    # temporary files, as cdxj_indexer sorts, not all at once in memory.
+    import random
+
+    from newstrail.storage.cdxj import sort_cdxj_lines
+
+    lines = [f"org,example)/{i:06d} 20240501120000 {{}}\n" for i in range(2000)]
+    shuffled = random.Random(3).sample(lines, len(lines))
+    out = io.BytesIO()
+    assert sort_cdxj_lines(shuffled, out, run_size=4096) == len(lines)
+    assert out.getvalue().decode() == "".join(sorted(lines))
