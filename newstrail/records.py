@@ -58,9 +58,8 @@ class TextRecord:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TextRecord:
-        names = {f.name for f in dataclasses.fields(cls)} - {"extra"}
-        known = {k: v for k, v in data.items() if k in names}
-        extra = {k: v for k, v in data.items() if k not in names}
+        known = {k: v for k, v in data.items() if k in _FIELD_NAMES}
+        extra = {k: v for k, v in data.items() if k not in _FIELD_NAMES}
         return cls(**known, extra=extra)
 
 

@@ -37,6 +37,7 @@ from newstrail.errors import NewstrailError, StoreError
 from newstrail.storage._payload import patch_warcio_brotli, show_text
 
 __all__ = [
+    "BODY_METHODS",
     "cdxj_line",
     "merge_cdxj",
     "merge_cdxj_files",
@@ -67,7 +68,7 @@ class _Utf8Sink:
 
 
 #: Request methods whose body cdxj_indexer appends to the key (``post_append``).
-_BODY_METHODS = frozenset({"POST", "PUT"})
+BODY_METHODS = frozenset({"POST", "PUT"})
 
 
 def _buffer_request_body(record: Any) -> None:
@@ -77,7 +78,7 @@ def _buffer_request_body(record: Any) -> None:
     every other record gets an empty one, and its payload is never decoded.
     """
     method = record.http_headers.protocol if record.http_headers is not None else ""
-    if record.rec_type == "request" and str(method).upper() in _BODY_METHODS:
+    if record.rec_type == "request" and str(method).upper() in BODY_METHODS:
         buffer_record_content(record)
     else:
         record.buffered_stream = io.BytesIO()

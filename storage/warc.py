@@ -35,7 +35,7 @@ from zlib_ng import zlib_ng
 
 from newstrail import __version__
 from newstrail.errors import StoreError
-from newstrail.storage.cdxj import cdxj_line, sort_cdxj_lines
+from newstrail.storage.cdxj import BODY_METHODS, cdxj_line, sort_cdxj_lines
 
 __all__ = [
     "DEFAULT_MAX_SIZE",
@@ -61,9 +61,6 @@ WARC_VERSION = "WARC/1.1"
 #: The CDXJ lines of a WARC file being written, unsorted: ``.<name><suffix>`` in the
 #: writer's ``index_dir`` (a killed crawl may leave one; its file is indexed anew).
 INDEX_SPOOL_SUFFIX = ".cdxj.lines"
-#: Requests whose body cdxj_indexer appends to the key: a file holding one is indexed
-#: by reading it back (``write_cdxj``), not line by line as it is written.
-_BODY_METHODS = (b"POST", b"PUT")
 
 #: Each record is one gzip member, deflated by zlib-ng (the same format and, at the
 #: same level, the same size as zlib's, in about half the time) at zlib's default
@@ -995,8 +992,9 @@ class RollingWarcWriter:
         concurrent_to: str,
     ) -> RecordRef:
         fields = _warc_fields("request", record_id, url, when, ip_address, concurrent_to)
-        if head.split(b" ", 1)[0].upper() in _BODY_METHODS:
-            self._index_whole = False  # its body goes into the key: see write_cdxj
+        if head.split(b" ", 1)[0].decode("latin-1").upper() in BODY_METHODS:
+            # Its body goes into the key: the file is indexed by reading it back.
+            self._index_whole = False
         return self._write(fields, "request", head=head, body=bytes(body), payload_digest=True)
 
 
