@@ -54,6 +54,8 @@ import collections
 import contextlib
 import multiprocessing
 import os
+import resource
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -68,6 +70,7 @@ from newstrail.extract import ExtractionConfig
 from newstrail.pagework import DEFAULT_MAX_LINKS, PageWork, analyse_page
 
 __all__ = [
+    "DEFAULT_MAX_WORKER_MEMORY",
     "DEFAULT_TIMEOUT",
     "HEAVY_PAGE_BYTES",
     "ExtractionFailed",
@@ -79,6 +82,15 @@ HEAVY_PAGE_BYTES = 1024 * 1024
 """A page whose body is larger is heavy: its analysis may take seconds (the
 extraction cuts it to ``max_html_bytes``, 512 KiB, after stripping its scripts and
 styles), and a handful of them must not hold every worker."""
+
+DEFAULT_MAX_WORKER_MEMORY = 640 * 1024 * 1024
+"""Resident bytes past which a worker is replaced after its page: about three
+times a warm worker's (200-220 MB measured, on the shared evaluation's real pages
+with the full extraction and on the throughput bench's web), so only a worker
+whose heap an odd page left grown is replaced. Replacing workers after a number of
+pages instead (1,000, before) threw away their caches of links, terms and
+resolved URLs each time: the throughput bench's whole tree spent 7.2-7.5 CPU ms a
+page that way, 6.3-6.7 without."""
 
 DEFAULT_TIMEOUT = 20.0
 """Seconds a worker may spend on one page: a hundred times a normal page's worst,
@@ -101,9 +113,26 @@ def _warm_up() -> None:
     import newstrail._warm_extract  # noqa: F401
 
 
-def _worker_main(conn: Connection, task: Task, config: ExtractionConfig | None) -> None:
-    """A worker's loop: one page in, one ``(ok, value)`` out, until told to stop; a
-    ``("scoring", PageScoring)`` message sets what later pages are scored with."""
+def _resident_bytes() -> int:
+    """This process's resident memory (its peak where ``/proc`` is missing)."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * _PAGE_SIZE
+    except (OSError, ValueError, IndexError):
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak if sys.platform == "darwin" else peak * 1024
+
+
+_PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+def _worker_main(
+    conn: Connection, task: Task, config: ExtractionConfig | None, max_memory: int | None = None
+) -> None:
+    """A worker's loop: one page in, one ``(ok, value, retiring)`` out, until told to
+    stop or past ``max_memory`` resident bytes after a page (``retiring``: it has
+    left the loop); a ``("scoring", PageScoring)`` message sets what later pages are
+    scored with."""
     _warm_up()
     options: dict[str, Any] = {}
     while True:
@@ -134,10 +163,13 @@ def _worker_main(conn: Connection, task: Task, config: ExtractionConfig | None) 
         except Exception as exc:
             result = (False, exc)
         del html
+        retiring = max_memory is not None and _resident_bytes() > max_memory
         try:
-            conn.send(result)
+            conn.send((*result, retiring))
         except Exception as exc:  # an exception or result that does not pickle
-            conn.send((False, ExtractionFailed(f"{type(exc).__name__}: {exc}")))
+            conn.send((False, ExtractionFailed(f"{type(exc).__name__}: {exc}"), retiring))
+        if retiring:
+            return
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -175,9 +207,11 @@ class ExtractionPool:
     ``workers`` defaults to the number of CPUs. ``config`` is passed to every
     analysis. ``timeout`` (seconds, :data:`DEFAULT_TIMEOUT`) limits one page, counted
     from when a worker takes it: past it the future raises
-    :class:`ExtractionTimeout` and the worker is replaced. ``max_tasks_per_child``
-    recycles a worker after that many pages (a guard against slow memory growth on
-    odd pages); None keeps workers for good. ``task`` replaces ``analyse_page`` in
+    :class:`ExtractionTimeout` and the worker is replaced. A worker
+    whose resident memory is past ``max_worker_memory`` bytes after a page (an odd
+    page left its heap grown) answers that page and is replaced;
+    ``max_tasks_per_child`` also replaces one after that many pages (None, the
+    default: workers keep their caches for good). ``task`` replaces ``analyse_page`` in
     the workers (a module-level function with its signature; for tests). Workers
     start on the first :meth:`submit`, or in the background after :meth:`start`;
     :attr:`ready` tells when they are all up. Use as a context manager, or call
@@ -196,7 +230,8 @@ class ExtractionPool:
         config: ExtractionConfig | None = None,
         *,
         timeout: float = DEFAULT_TIMEOUT,
-        max_tasks_per_child: int | None = 1000,
+        max_tasks_per_child: int | None = None,
+        max_worker_memory: int | None = DEFAULT_MAX_WORKER_MEMORY,
         task: Task = analyse_page,
         heavy_bytes: int = HEAVY_PAGE_BYTES,
     ) -> None:
@@ -210,6 +245,7 @@ class ExtractionPool:
         self.config = config
         self.timeout = timeout
         self._max_tasks_per_child = max_tasks_per_child
+        self._max_worker_memory = max_worker_memory
         self._task = task
         self._lock = threading.Lock()
         self._pending: collections.deque[_Page] = collections.deque()
@@ -326,7 +362,7 @@ class ExtractionPool:
         context = _context()
         process = context.Process(  # type: ignore[attr-defined]
             target=_worker_main,
-            args=(child, self._task, self.config),
+            args=(child, self._task, self.config, self._max_worker_memory),
             name="extraction-worker",
             daemon=True,
         )
@@ -439,7 +475,7 @@ class ExtractionPool:
         future = worker.future
         if future is not None and worker.conn in ready:
             try:
-                ok, value = worker.conn.recv()
+                ok, value, retiring = worker.conn.recv()
             except (EOFError, OSError):
                 pass  # died while answering: the sentinel below tells
             else:
@@ -450,7 +486,7 @@ class ExtractionPool:
                 else:
                     future.set_exception(value)
                 limit = self._max_tasks_per_child
-                if limit is not None and worker.done >= limit:
+                if retiring or (limit is not None and worker.done >= limit):
                     self._replace(worker, kill=False)
                 return
         if worker.process.sentinel in ready:

@@ -11,7 +11,12 @@ from typing import Any
 import pytest
 
 from newstrail.extract import ExtractionConfig
-from newstrail.extract_pool import ExtractionFailed, ExtractionPool, ExtractionTimeout
+from newstrail.extract_pool import (
+    ExtractionFailed,
+    ExtractionPool,
+    ExtractionTimeout,
+    _resident_bytes,
+)
 from newstrail.pagework import PageLink, PageScoring, PageWork, analyse_page
 from newstrail.relevance import RelevanceModel
 
@@ -29,6 +34,16 @@ def slow_task(html: bytes, url: str, **options: Any) -> PageWork:
     """Sleeps as many seconds as the URL's fragment says, then reports its pid."""
     time.sleep(float(url.partition("#")[2] or 0))
     return PageWork(None, [PageLink(url, str(os.getpid()))], 1, [], [])
+
+
+_hoard: list[bytes] = []
+
+
+def hoarding_task(html: bytes, url: str, **options: Any) -> PageWork:
+    """Reports its pid and resident bytes; a URL ending in "hoard" keeps 200 MB."""
+    if url.endswith("hoard"):
+        _hoard.append(b"x" * (200 << 20))
+    return PageWork(None, [PageLink(url, str(os.getpid()))], _resident_bytes(), [], [])
 
 
 def failing_task(html: bytes, url: str, **options: Any) -> PageWork:
@@ -136,6 +151,22 @@ def test_workers_are_recycled_after_max_tasks_per_child() -> None:
     with ExtractionPool(workers=1, max_tasks_per_child=2, task=slow_task) as pool:
         pids = [_pid(pool.submit(b"", f"https://ex.org/{i}")) for i in range(4)]
     assert pids[0] == pids[1] != pids[2] == pids[3]
+
+
+def test_a_worker_past_its_memory_limit_is_replaced_after_its_page() -> None:
+    with ExtractionPool(workers=1, task=hoarding_task) as pool:
+        warm = pool.submit(b"", "https://ex.org/warm").result(timeout=60).links_total
+    limit = warm + (100 << 20)
+    with ExtractionPool(workers=1, task=hoarding_task, max_worker_memory=limit) as pool:
+        works = [
+            pool.submit(b"", f"https://ex.org/{i}{tail}").result(timeout=60)
+            for i, tail in enumerate(["", "", "hoard", "", ""])
+        ]
+    pids = [int(work.links[0].text) for work in works]
+    # The page that grew the worker is answered by it; the next goes to a new one,
+    # which is kept: workers are not replaced by count.
+    assert pids[0] == pids[1] == pids[2] != pids[3] == pids[4]
+    assert works[2].links_total > limit > works[3].links_total
 
 
 def test_close_cancels_pending_pages() -> None:
