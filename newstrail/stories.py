@@ -22,13 +22,11 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-import heapq
 import os
 import re
 import tempfile
 import zlib
 from array import array
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, cast
@@ -119,21 +117,29 @@ class _BandTable:
         if len(self._buffer) >= self._buffer_size:
             self._merge()
 
-    def get(self, keys: list[int]) -> Counter[int]:
-        """The stories sharing any of ``keys``, each with how many of them it shares."""
-        found: Counter[int] = Counter()
+    def get(self, keys: list[int]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """The stories sharing any of ``keys``, in story order, and how many of them each
+        shares."""
+        found: list[npt.NDArray[np.int32]] = []
         if len(self._keys):
             probe = np.array(keys, dtype=np.uint64)
             lo = np.searchsorted(self._keys, probe, side="left")
             hi = np.searchsorted(self._keys, probe, side="right")
-            for start, stop in zip(lo.tolist(), hi.tolist(), strict=True):
-                found.update(self._stories[start:stop].tolist())
+            stories = self._stories
+            found += [stories[a:b] for a, b in zip(lo.tolist(), hi.tolist(), strict=True) if b > a]
+        buffered = []
         for key in keys:
             i = bisect.bisect_left(self._buffer, (key, -1))
             while i < len(self._buffer) and self._buffer[i][0] == key:
-                found[self._buffer[i][1]] += 1
+                buffered.append(self._buffer[i][1])
                 i += 1
-        return found
+        if buffered:
+            found.append(np.array(buffered, dtype=np.int32))
+        if not found:
+            empty = np.empty(0, dtype=np.int64)
+            return empty, empty
+        numbers, counts = np.unique(np.concatenate(found), return_counts=True)
+        return numbers.astype(np.int64), counts.astype(np.int64)
 
     def _merge(self) -> None:
         keys = np.concatenate([self._keys, np.array([k for k, _ in self._buffer], np.uint64)])
@@ -190,13 +196,19 @@ class _Signatures:
         if self._file is not None:
             self._file.close()
 
-    def get(self, number: int, width: int) -> npt.NDArray[np.uint16]:
-        if number < self._on_disk and self._file is not None:
-            size = 2 * width
-            data = os.pread(self._file.fileno(), size, number * size)
-            return cast("npt.NDArray[np.uint16]", np.frombuffer(data, dtype=np.uint16))
-        row = number - self._on_disk
-        return cast("npt.NDArray[np.uint16]", self._blocks[row // _BLOCK][row % _BLOCK])
+    def rows(self, numbers: list[int], width: int) -> npt.NDArray[np.uint16]:
+        """The stored signatures of stories ``numbers`` (each ``width`` values), one a row."""
+        size = 2 * width
+        on_disk = self._on_disk if self._file is not None else 0
+        fd = self._file.fileno() if self._file is not None else -1
+        pread = os.pread
+        data = b"".join(pread(fd, size, n * size) for n in numbers if n < on_disk)
+        rows = np.frombuffer(data, dtype=np.uint16).reshape(-1, width)
+        if len(rows) == len(numbers):
+            return rows
+        held = [n - self._on_disk for n in numbers if n >= on_disk]
+        in_memory = np.stack([self._blocks[r // _BLOCK][r % _BLOCK] for r in held])
+        return in_memory if not len(rows) else np.concatenate([rows, in_memory])
 
 
 @dataclass(frozen=True)
@@ -330,15 +342,15 @@ class StoryIndex:
 
     def _candidates(self, keys: list[int]) -> list[int]:
         """The stories sharing a band with the text, in story order: at most
-        ``max_candidates`` of them, those sharing the most bands."""
-        shared = self._table.get(keys)
-        if len(shared) <= self.max_candidates:
-            return sorted(shared)
+        ``max_candidates`` of them, those sharing the most bands (the oldest of equals)."""
+        numbers, counts = self._table.get(keys)
+        if len(numbers) <= self.max_candidates:
+            return cast("list[int]", numbers.tolist())
         self.candidates_capped += 1
         # A copy shares most of its bands (12 of 16 on average at Jaccard 0.9); two
         # texts that only share phrasing, one or two.
-        best = heapq.nsmallest(self.max_candidates, shared.items(), key=lambda s: (-s[1], s[0]))
-        return sorted(number for number, _ in best)
+        best = np.lexsort((numbers, -counts))[: self.max_candidates]
+        return cast("list[int]", np.sort(numbers[best]).tolist())
 
     def _best_match(self, signature: Signature, size: int, candidates: list[int]) -> int | None:
         """The candidate story the text is a copy of (the closest; the oldest on a tie)."""
@@ -350,8 +362,7 @@ class StoryIndex:
         if not numbers:
             return None
         sizes = sizes[keep]
-        width = len(signature)
-        others = np.stack([self._signatures.get(n, width) for n in numbers])
+        others = self._signatures.rows(numbers, len(signature))
         # b-bit minwise hashing (Li and König, 2010): two texts agree on the low 16
         # bits of a minimum when they agree on it, or by chance, 1 in 65,536; the
         # chance agreements are negligible next to the 0.8 threshold.
