@@ -22,6 +22,7 @@ from typing import IO, TYPE_CHECKING, BinaryIO
 
 from newstrail.errors import StoreError
 from newstrail.records import TextRecord
+from newstrail.storage.gzip_members import GzipMembers
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
@@ -62,14 +63,17 @@ class TextRecordWriter:
             default_compress = False
         self.compress = default_compress if compress is None else compress
         self.compresslevel = compresslevel
+        self._members = GzipMembers()
         self.count = 0
 
     def write(self, record: TextRecord) -> None:
         """Append one record and flush it."""
         data = (record.to_json() + "\n").encode("utf-8")
         if self.compress:
-            # mtime=0: the same records always give the same bytes.
-            data = gzip.compress(data, compresslevel=self.compresslevel, mtime=0)
+            # A gzip member of its own (a file cut short keeps every record before
+            # the cut), from one deflate stream kept for the writer; no time in the
+            # header, so the same records always give the same bytes.
+            data = b"".join(self._members.member([data], self.compresslevel))
         self.stream.write(data)
         self.stream.flush()
         self.count += 1

@@ -19,7 +19,6 @@ import ipaddress
 import os
 import re
 import shutil
-import struct
 import tempfile
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -31,11 +30,11 @@ from typing import IO, Any, BinaryIO, NamedTuple
 from urllib.parse import urlsplit
 
 from warcio.timeutils import datetime_to_iso_date
-from zlib_ng import zlib_ng
 
 from newstrail import __version__
 from newstrail.errors import StoreError
 from newstrail.storage.cdxj import BODY_METHODS, cdxj_line, sort_cdxj_lines
+from newstrail.storage.gzip_members import GzipMembers
 
 __all__ = [
     "DEFAULT_MAX_SIZE",
@@ -165,47 +164,6 @@ def _record_bytes(
     else:
         yield from _chunks(body, size)
     yield b"\r\n\r\n"
-
-
-class _GzipMembers:
-    """Each record's gzip member, from one deflate stream per level kept for the file's
-    writer, not a compressor made (and its third of a megabyte allocated and freed:
-    a mapping of its own, past the crawler's fixed mmap threshold) per record.
-
-    After a record, a full flush ends its deflate data on a byte boundary and clears
-    the stream's history, so nothing later refers back into it; an empty final block
-    and the gzip trailer (CRC-32, size) close the member, as pigz closes its blocks.
-    Each member is a whole gzip file of its own, read from its offset like any other.
-    A record cut short leaves its stream unclean: that stream is dropped.
-    """
-
-    #: Empty deflate block with BFINAL set (fixed Huffman codes, end of block only).
-    _FINAL_BLOCK = b"\x03\x00"
-
-    def __init__(self) -> None:
-        self._streams: dict[int, Any] = {}
-
-    @staticmethod
-    def _header(level: int) -> bytes:
-        # zlib's own: no name, no time; XFL 4 for its fastest level, 2 for its best.
-        extra = 4 if level == 1 else 2 if level == 9 else 0
-        return b"\x1f\x8b\x08\x00\x00\x00\x00\x00" + bytes((extra, 3))
-
-    def member(self, parts: Iterable[bytes], level: int) -> Iterator[bytes]:
-        """The member of the record whose bytes are ``parts``, in pieces."""
-        stream = self._streams.pop(level, None)
-        if stream is None:
-            stream = zlib_ng.compressobj(level, zlib_ng.DEFLATED, -zlib_ng.MAX_WBITS)
-        yield self._header(level)
-        crc = size = 0
-        for part in parts:
-            crc = zlib_ng.crc32(part, crc)
-            size += len(part)
-            yield stream.compress(part)
-        yield stream.flush(zlib_ng.Z_FULL_FLUSH) + self._FINAL_BLOCK
-        yield struct.pack("<II", crc & 0xFFFFFFFF, size & 0xFFFFFFFF)
-        # Only a member written to its end gives its stream back.
-        self._streams[level] = stream
 
 
 @dataclass(frozen=True)
@@ -541,7 +499,7 @@ class RollingWarcWriter:
         self._files: list[Path] = []
         self._sha256: dict[Path, str] = {}
         self._fh: _HashingWriter | None = None
-        self._members = _GzipMembers()
+        self._members = GzipMembers()
         self._name = ""
         self._broken = False
         self._closed = False
