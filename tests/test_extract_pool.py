@@ -15,7 +15,7 @@ from newstrail.extract_pool import (
     ExtractionFailed,
     ExtractionPool,
     ExtractionTimeout,
-    _resident_bytes,
+    _peak_resident_bytes,
 )
 from newstrail.pagework import PageLink, PageScoring, PageWork, analyse_page
 from newstrail.relevance import RelevanceModel
@@ -40,10 +40,10 @@ _hoard: list[bytes] = []
 
 
 def hoarding_task(html: bytes, url: str, **options: Any) -> PageWork:
-    """Reports its pid and resident bytes; a URL ending in "hoard" keeps 200 MB."""
+    """Reports its pid and peak resident bytes; a URL ending in "hoard" keeps 200 MB."""
     if url.endswith("hoard"):
         _hoard.append(b"x" * (200 << 20))
-    return PageWork(None, [PageLink(url, str(os.getpid()))], _resident_bytes(), [], [])
+    return PageWork(None, [PageLink(url, str(os.getpid()))], _peak_resident_bytes(), [], [])
 
 
 def failing_task(html: bytes, url: str, **options: Any) -> PageWork:
