@@ -24,6 +24,7 @@ from urllib.parse import urljoin
 import feedparser
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
+from lxml import etree
 from lxml import html as lxml_html
 
 from newstrail.urls import is_http_url
@@ -68,12 +69,14 @@ class Candidate:
     is_sitemap: bool = False  # an index entry: another sitemap, not a page
 
 
-def feed_links(html: bytes | str, base_url: str) -> list[str]:
-    """Feeds a page announces with ``<link rel="alternate" type="application/rss+xml">``."""
-    try:
-        tree = lxml_html.fromstring(html)
-    except (ValueError, TypeError, lxml_html.etree.ParserError):
-        return []
+def feed_links(html: bytes | str, base_url: str, tree: etree._Element | None = None) -> list[str]:
+    """Feeds a page announces with ``<link rel="alternate" type="application/rss+xml">``;
+    ``tree``, the page already parsed as a document, saves parsing it again."""
+    if tree is None:
+        try:
+            tree = lxml_html.fromstring(html)
+        except (ValueError, TypeError, lxml_html.etree.ParserError):
+            return []
     found = []
     for link in tree.iterfind(".//link"):
         rel = (link.get("rel") or "").lower().split()

@@ -379,7 +379,8 @@ def analyse_page(
     if total > max_links:
         limits.append("links-capped")
     requisites = _requisites(root, text, url, max_requisites)
-    work = PageWork(article, links, total, feed_links(text, url), limits, requisites)
+    feeds = feed_links(text, url, root) if root is not None else []
+    work = PageWork(article, links, total, feeds, limits, requisites)
     if scoring is not None:
         score_page(work, scoring, relevance)
     return work
