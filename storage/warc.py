@@ -61,15 +61,16 @@ WARC_VERSION = "WARC/1.1"
 #: writer's ``index_dir`` (a killed crawl may leave one; its file is indexed anew).
 INDEX_SPOOL_SUFFIX = ".cdxj.lines"
 
-#: Each record is one gzip member, deflated by zlib-ng (the same format and, at the
-#: same level, the same size as zlib's, in about half the time) at zlib's default
-#: level, as in wget's and Heritrix's WARCs (warcio's is 9); a record over
+#: Each record is one gzip member, deflated by zlib-ng (the same format as zlib's, in
+#: about half the time) at its level 5, as small as zlib's default level 6 within
+#: 1.3% (wget's and Heritrix's WARCs are at zlib's 6, warcio's at 9); a record over
 #: ``LARGE_RECORD`` bytes at a faster one. Records are written on the crawl's
-#: reactor thread. Measured here: 400 real article pages (214 KiB on average) took
-#: 3.3 ms each at zlib's level 6 and 1.6 ms at zlib-ng's, both to 19.6-19.8% of their
-#: size; a 49 MB page of links took 0.36 s at zlib's level 6, 0.27 s at zlib-ng's and
-#: 0.06 s at zlib-ng's level 2, all to 4.7-4.8 MB (zlib-ng's level 1: 7.3 MB).
-GZIP_LEVEL = 6
+#: reactor thread. Measured here on the shared evaluation's 181 real pages (170 KiB
+#: on average), best of five: zlib's level 6 took 2.63 ms a page, to 19.74% of its
+#: size; zlib-ng's 6, 1.37 ms to 19.89%; its 5, 1.12 ms to 19.99%; its 4, 1.03 ms to
+#: 20.42%. A 49 MB page of links took 0.36 s at zlib's level 6, 0.27 s at zlib-ng's
+#: and 0.06 s at zlib-ng's level 2, all to 4.7-4.8 MB (zlib-ng's level 1: 7.3 MB).
+GZIP_LEVEL = 5
 LARGE_RECORD = 1024 * 1024
 LARGE_RECORD_GZIP_LEVEL = 2
 _CONFORMS_TO = "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/"
