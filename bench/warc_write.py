@@ -3,8 +3,8 @@
 Each page is archived as a crawl archives it: a request record, a response record
 (the page with its HTTP head) and a metadata record, one gzip member each. The
 reference is warcio's ``WARCWriter`` (its level 9 gzip, as the plain spider of
-``bench/throughput.py`` uses it) and the same writer at newstrail's level 6 (zlib),
-so that the gain of the record code and of the compressor show apart. Pages come
+``bench/throughput.py`` uses it) and the same writer at zlib's level 6 (wget's and
+Heritrix's), so that the gain of the record code and of the compressor show apart. Pages come
 from the shared evaluation set (``--pages-from``, the ``*.html.gz`` files under it),
 ``--rounds`` rounds in alternation; it prints ms per page, MB written and ratios.
 
