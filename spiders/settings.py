@@ -70,6 +70,7 @@ def _local_settings(config: CrawlConfig) -> dict[str, Any]:
         # Error pages are archived and reach the spider, which records them.
         "HTTPERROR_ALLOW_ALL": True,
         "TELNETCONSOLE_ENABLED": False,
+        "STATS_CLASS": "newstrail.spiders.stats.CrawlStats",
         "LOG_LEVEL": config.log_level,
         "LOGSTATS_INTERVAL": 0,
         "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",

@@ -384,3 +384,38 @@ def test_content_codings_are_decoded_off_the_reactor_thread() -> None:
     plain = HtmlResponse("http://127.0.0.1/plain", body=page)
     same = asyncio.run(middleware.process_response(Request(plain.url), plain))
     assert same is plain
+
+
+def test_the_crawls_stats_count_as_scrapys_without_its_access_shim(
+    default_seeds: SeedSet, tmp_path: Path
+) -> None:
+    from scrapy.statscollectors import MemoryStatsCollector
+
+    from newstrail.spiders.settings import crawl_settings
+    from newstrail.spiders.stats import CrawlStats
+
+    config = plan_crawl(default_seeds, store=str(tmp_path), env=Environment())
+    assert crawl_settings(config)["STATS_CLASS"] == "newstrail.spiders.stats.CrawlStats"
+    ours, scrapys = CrawlStats(get_crawler()), MemoryStatsCollector(get_crawler())
+    for stats in (ours, scrapys):
+        stats.open_spider()
+        stats.inc_value("pages")
+        stats.inc_value("pages", 2)
+        stats.inc_value("bytes", 10, start=5)
+        stats.max_value("biggest", 3)
+        stats.max_value("biggest", 7)
+        stats.min_value("first", 9)
+        stats.min_value("first", 4)
+        stats.set_value("reason", "finished")
+    assert (
+        ours.get_stats()
+        == scrapys.get_stats()
+        == {
+            "pages": 3,
+            "bytes": 15,
+            "biggest": 7,
+            "first": 4,
+            "reason": "finished",
+        }
+    )
+    assert ours.get_value("pages") == 3 and ours.get_value("missing", 0) == 0
