@@ -15,13 +15,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from scrapy.crawler import CrawlerProcess
-
 from newstrail.config import ERROR_FD_ENV, CrawlConfig, crawler_lock
 from newstrail.errors import NewstrailError
+from newstrail.extract_pool import start_fork_server
 from newstrail.redact import install_redaction, redact
-from newstrail.spiders.coverage import COUNT_PREFIX, CoverageSpider
-from newstrail.spiders.settings import crawl_settings
 
 __all__ = ["main", "run_crawl"]
 
@@ -31,6 +28,14 @@ _MAX_REPORT = 4000
 
 def run_crawl(config: CrawlConfig) -> dict[str, Any]:
     """Crawl until the frontier is empty or the budget is spent; return the crawl's summary."""
+    # Scrapy is imported here, not with the module, so that main() starts the
+    # extraction workers' fork server first (its warm-up and Scrapy's start-up then
+    # overlap).
+    from scrapy.crawler import CrawlerProcess
+
+    from newstrail.spiders.coverage import COUNT_PREFIX, CoverageSpider
+    from newstrail.spiders.settings import crawl_settings
+
     config.crawl_workdir.mkdir(parents=True, exist_ok=True)
     process = CrawlerProcess(crawl_settings(config))
     # Scrapy leaves its loggers at NOTSET and filters in its handler, so every
@@ -108,6 +113,10 @@ def main(argv: list[str] | None = None) -> int:
     install_redaction()
     try:
         config = CrawlConfig.from_dict(json.loads(Path(args[0]).read_text()))
+        if config.extract_workers != 0:
+            # Where it cannot start, the pool tries again and says why.
+            with contextlib.suppress(OSError):
+                start_fork_server()
         with crawler_lock(config.crawl_workdir, f"crawl {config.collection}/{config.crawl_id}"):
             run_crawl(config)
     except NewstrailError as exc:
