@@ -104,6 +104,11 @@ class TrapGuard:
         self._stats: dict[str, _PatternStats] = {}
         self.closed: set[str] = set()
 
+    @property
+    def closed_any(self) -> bool:
+        """Whether any pattern is closed (none is: every URL is allowed)."""
+        return bool(self.closed)
+
     def allows(self, url: str) -> bool:
         """False when the URL's pattern, or its path whatever the query, has been closed."""
         pattern = url_pattern(url)

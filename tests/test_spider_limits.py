@@ -419,3 +419,39 @@ def test_the_crawls_stats_count_as_scrapys_without_its_access_shim(
         }
     )
     assert ours.get_value("pages") == 3 and ours.get_value("missing", 0) == 0
+
+
+def test_queued_requests_of_a_closed_trap_pattern_are_dropped(
+    default_seeds: SeedSet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scrapy.crawler import Crawler
+
+    from newstrail.spiders import middlewares
+    from newstrail.spiders.coverage import CoverageSpider
+    from newstrail.spiders.middlewares import META_KEY
+    from newstrail.spiders.settings import crawl_settings
+    from newstrail.spiders.stats import CrawlStats
+
+    config = plan_crawl(default_seeds, collection="t", env=Environment(workdir=tmp_path / "w"))
+    crawler = Crawler(CoverageSpider, crawl_settings(config))
+    crawler.stats = CrawlStats(crawler)
+    spider = CoverageSpider.from_crawler(crawler)
+    guard = middlewares.TrapMiddleware(crawler)
+    day = "https://cal.example/calendar/2020/01/?day={}"
+    request = Request(day.format(3), meta={META_KEY: "seed"})
+
+    def unexpected(url: str) -> str:
+        raise AssertionError("no URL needs canonicalising while no pattern is closed")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(middlewares, "canonical_url", unexpected)
+        guard.process_request(request)  # passes: no IgnoreRequest
+    for n in range(spider.traps.patience):
+        spider.traps.record(day.format(10 + n), related=False, new_links=0)
+    assert spider.traps.closed_any
+    assert crawler.stats.get_value("newstrail/trap_requests_dropped") is None
+    with pytest.raises(IgnoreRequest, match="trap"):
+        guard.process_request(request)
+    assert crawler.stats.get_value("newstrail/trap_requests_dropped") == 1
+    other = Request("https://cal.example/news/story.html", meta={META_KEY: "seed"})
+    guard.process_request(other)  # another pattern passes
