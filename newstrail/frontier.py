@@ -111,6 +111,8 @@ class TrapGuard:
 
     def allows(self, url: str) -> bool:
         """False when the URL's pattern, or its path whatever the query, has been closed."""
+        if not self.closed:
+            return True
         pattern = url_pattern(url)
         return pattern not in self.closed and pattern.split("?", 1)[0] not in self.closed
 
