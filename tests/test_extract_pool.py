@@ -12,6 +12,7 @@ import pytest
 
 from newstrail.extract import ExtractionConfig
 from newstrail.extract_pool import (
+    WORKER_NICENESS,
     ExtractionFailed,
     ExtractionPool,
     ExtractionTimeout,
@@ -44,6 +45,11 @@ def hoarding_task(html: bytes, url: str, **options: Any) -> PageWork:
     if url.endswith("hoard"):
         _hoard.append(b"x" * (200 << 20))
     return PageWork(None, [PageLink(url, str(os.getpid()))], _peak_resident_bytes(), [], [])
+
+
+def niceness_task(html: bytes, url: str, **options: Any) -> PageWork:
+    """Reports its pid and its niceness."""
+    return PageWork(None, [PageLink(url, str(os.getpid()))], os.nice(0), [], [])
 
 
 def failing_task(html: bytes, url: str, **options: Any) -> PageWork:
@@ -192,6 +198,12 @@ def test_a_worker_past_its_memory_limit_is_replaced_after_its_page() -> None:
     # which is kept: workers are not replaced by count.
     assert pids[0] == pids[1] == pids[2] != pids[3] == pids[4]
     assert works[2].links_total > limit > works[3].links_total
+
+
+def test_workers_run_below_the_pools_process() -> None:
+    with ExtractionPool(workers=1, task=niceness_task) as pool:
+        work = pool.submit(b"", "https://ex.org/").result(timeout=60)
+    assert work.links_total == os.nice(0) + WORKER_NICENESS
 
 
 def test_close_cancels_pending_pages() -> None:
