@@ -20,7 +20,6 @@ for the few candidates a text's bands name), and about 0.3 kB a story in memory.
 
 from __future__ import annotations
 
-import bisect
 import hashlib
 import os
 import re
@@ -100,21 +99,30 @@ class _MinHasher:
 
 
 class _BandTable:
-    """Band key -> story numbers, as two parallel sorted arrays plus a small sorted buffer.
+    """Band key -> story numbers, as two parallel sorted arrays plus a small buffer.
 
-    A dict of Python ints would take about 100 bytes an entry; this takes 12.
+    A dict of Python ints would take about 100 bytes an entry; this takes 12. The
+    buffer, a dict of at most ``buffer_size`` entries, is merged into the arrays when
+    full.
     """
 
     def __init__(self, buffer_size: int = 4096) -> None:
         self._keys: npt.NDArray[np.uint64] = np.empty(0, dtype=np.uint64)
         self._stories: npt.NDArray[np.int32] = np.empty(0, dtype=np.int32)
-        self._buffer: list[tuple[int, int]] = []
+        self._buffer: dict[int, list[int]] = {}
+        self._buffered = 0
         self._buffer_size = buffer_size
 
     def add(self, keys: list[int], story: int) -> None:
+        buffer = self._buffer
         for key in keys:
-            bisect.insort(self._buffer, (key, story))
-        if len(self._buffer) >= self._buffer_size:
+            found = buffer.get(key)
+            if found is None:
+                buffer[key] = [story]
+            else:
+                found.append(story)
+        self._buffered += len(keys)
+        if self._buffered >= self._buffer_size:
             self._merge()
 
     def get(self, keys: list[int]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
@@ -127,12 +135,8 @@ class _BandTable:
             hi = np.searchsorted(self._keys, probe, side="right")
             stories = self._stories
             found += [stories[a:b] for a, b in zip(lo.tolist(), hi.tolist(), strict=True) if b > a]
-        buffered = []
-        for key in keys:
-            i = bisect.bisect_left(self._buffer, (key, -1))
-            while i < len(self._buffer) and self._buffer[i][0] == key:
-                buffered.append(self._buffer[i][1])
-                i += 1
+        buffer = self._buffer
+        buffered = [story for key in keys for story in buffer.get(key, ())]
         if buffered:
             found.append(np.array(buffered, dtype=np.int32))
         if not found:
@@ -142,11 +146,14 @@ class _BandTable:
         return numbers.astype(np.int64), counts.astype(np.int64)
 
     def _merge(self) -> None:
-        keys = np.concatenate([self._keys, np.array([k for k, _ in self._buffer], np.uint64)])
-        stories = np.concatenate([self._stories, np.array([s for _, s in self._buffer], np.int32)])
+        new_keys = [key for key, stories in self._buffer.items() for _ in stories]
+        new_stories = [story for stories in self._buffer.values() for story in stories]
+        keys = np.concatenate([self._keys, np.array(new_keys, np.uint64)])
+        stories = np.concatenate([self._stories, np.array(new_stories, np.int32)])
         order = np.argsort(keys, kind="stable")
         self._keys, self._stories = keys[order], stories[order]
         self._buffer.clear()
+        self._buffered = 0
 
 
 class _Signatures:
