@@ -109,11 +109,13 @@ def _crawl(past: PastAndLive, seeds: SeedSet, root: Path, *, archives: bool) -> 
     return PastCrawl(summary, records, sorted((crawl_dir / "warc").glob("*.warc.gz")))
 
 
-# At 200 pages the closed outlet's archive lookup was left behind the budget in 5
-# runs of 11 on a faster machine (with 6f23d1f's code as well as later): its
-# live fetch is refused early, but the lookup waits its turn among better-scored
-# links. 6 runs of 6 pass at 250.
-BUDGET = 250
+# Past the web's size, so that each crawl ends with its frontier and what it
+# finds does not depend on the order of equal-scored work. At 200 pages the closed
+# outlet's archive lookup was left behind the budget in 5 runs of 11, and at 250
+# in 2 of 3 CI runs and 1 of 3 runs alone (its live fetch is refused early, but
+# the lookup waits its turn among better-scored links); the crawl with the archive
+# ends by itself at about 540 requests.
+BUDGET = 600
 
 
 @pytest.fixture(scope="module")
