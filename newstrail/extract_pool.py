@@ -468,9 +468,8 @@ class ExtractionPool:
         # Idle workers first, then a next page for each worker on an ordinary one.
         for ahead in (False, True):
             for worker in self._workers:
-                if ahead and (worker.future is None or worker.heavy or worker.next is not None):
-                    continue
-                if not ahead and worker.future is not None:
+                busy = worker.future is not None
+                if busy != ahead or (ahead and (worker.heavy or worker.next is not None)):
                     continue
                 while True:
                     page = self._take(light=ahead)
