@@ -95,16 +95,23 @@ class AddressGuardMiddleware:
 
 
 class TrapMiddleware:
-    """Drop queued requests whose URL pattern the spider has since closed as a trap."""
+    """Drop queued requests whose URL pattern the spider has since closed as a trap,
+    and any request whose URL is over ``URLLENGTH_LIMIT`` characters (Scrapy's
+    setting, 2,083 by default; 0 for none)."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        self.max_url_length = crawler.settings.getint("URLLENGTH_LIMIT")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> TrapMiddleware:
         return cls(crawler)
 
     def process_request(self, request: Request) -> None:
+        if self.max_url_length and len(request.url) > self.max_url_length:
+            assert self.crawler.stats is not None
+            self.crawler.stats.inc_value("newstrail/url_too_long_dropped")
+            raise IgnoreRequest(f"URL over {self.max_url_length} characters")
         context = crawl_context(self.crawler)
         if context is None or META_KEY not in request.meta:
             return

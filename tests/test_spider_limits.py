@@ -455,3 +455,32 @@ def test_queued_requests_of_a_closed_trap_pattern_are_dropped(
     assert crawler.stats.get_value("newstrail/trap_requests_dropped") == 1
     other = Request("https://cal.example/news/story.html", meta={META_KEY: "seed"})
     guard.process_request(other)  # another pattern passes
+
+
+def test_requests_with_urls_over_scrapys_length_limit_are_dropped(
+    default_seeds: SeedSet, tmp_path: Path
+) -> None:
+    # Scrapy's UrlLengthMiddleware is off (it only saw callbacks' outputs): the limit
+    # holds on every request sent, a redirect's or a page requisite's too.
+    from scrapy.crawler import Crawler
+
+    from newstrail.spiders import middlewares
+    from newstrail.spiders.coverage import CoverageSpider
+    from newstrail.spiders.settings import crawl_settings
+    from newstrail.spiders.stats import CrawlStats
+
+    config = plan_crawl(default_seeds, collection="t", env=Environment(workdir=tmp_path / "w"))
+    settings = crawl_settings(config)
+    spider_middlewares = settings["SPIDER_MIDDLEWARES"]
+    assert spider_middlewares["scrapy.spidermiddlewares.urllength.UrlLengthMiddleware"] is None
+    crawler = Crawler(CoverageSpider, settings)
+    crawler.stats = CrawlStats(crawler)
+    guard = middlewares.TrapMiddleware(crawler)
+    assert guard.max_url_length == 2083
+    base = "https://news.example/story?q="
+    fits = Request(base + "a" * (2083 - len(base)))
+    guard.process_request(fits)  # passes
+    for request in (Request(base + "a" * 5000), fits.replace(url=fits.url + "a")):
+        with pytest.raises(IgnoreRequest, match="2083 characters"):
+            guard.process_request(request)
+    assert crawler.stats.get_value("newstrail/url_too_long_dropped") == 2
