@@ -369,8 +369,9 @@ def analyse_page(
             fast = False
         else:
             model = scoring.model
-            relevance = model.score(article.text, article.title)
-            if relevance.score >= model.threshold - scoring.margin:
+            cut = model.threshold - scoring.margin
+            relevance = model.score(article.text, article.title, explain_under=cut)
+            if relevance.score >= cut:
                 fast, relevance = False, None
     if not fast:
         article = extract_prepared(text, url, config, article_limits)

@@ -121,6 +121,19 @@ def _clip(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
+def _cosine(tokens: Iterable[str], profile: Vector) -> float:
+    """``_dot(_vector(tokens), profile)``, the same float, without building the
+    normalised vector (the passages of every page scored are ranked by it)."""
+    weights = [(t, (1.0 + math.log(n)) * _idf(t)) for t, n in Counter(tokens).items()]
+    norm = math.sqrt(sum(w * w for _, w in weights))
+    if norm == 0:
+        return 0.0
+    kept = [(t, w / norm) for t, w in weights if w > 0]
+    if len(kept) > len(profile):
+        return _dot(dict(kept), profile)  # summed in the profile's order, as _dot does
+    return sum(w * profile.get(t, 0.0) for t, w in kept)
+
+
 def _dot(a: Vector, b: Vector) -> float:
     if len(a) > len(b):
         a, b = b, a
@@ -209,11 +222,20 @@ class RelevanceModel:
             return [self._keywords] if self._keywords else []
         return [self._centroid, *self._seeds]
 
-    def score(self, text: str, title: str | None = None, published: str | None = None) -> Relevance:
+    def score(
+        self,
+        text: str,
+        title: str | None = None,
+        published: str | None = None,
+        *,
+        explain_under: float | None = None,
+    ) -> Relevance:
         """Score an article's text (and title, counted twice) against the profile.
 
         An article published outside the seed set's date window keeps its score
-        but is not related; the record says why.
+        but is not related; the record says why. With ``explain_under``, a score
+        at or above it has no passages (a caller that scores the page again from a
+        fuller text does not need them: they are a third of the cost).
         """
         paragraphs = [p for p in text.split("\n") if p.strip()]
         tokenised = [tokenize(p) for p in paragraphs]
@@ -238,7 +260,11 @@ class RelevanceModel:
             related=score >= self.threshold and reason is None,
             matched_terms=terms,
             threshold=self.threshold,
-            passages=self._passages(paragraphs, tokenised, best_profile) if score else (),
+            passages=(
+                self._passages(paragraphs, tokenised, best_profile)
+                if score and (explain_under is None or score < explain_under)
+                else ()
+            ),
             reason=reason,
         )
 
@@ -249,7 +275,7 @@ class RelevanceModel:
         # Short paragraphs (captions, datelines) match by accident; explain with real ones.
         scored = sorted(
             (
-                (_dot(_vector(tokens), profile), i)
+                (_cosine(tokens, profile), i)
                 for i, tokens in enumerate(tokenised)
                 if len(tokens) >= 8
             ),

@@ -63,3 +63,28 @@ def test_tokenize_folds_plurals_and_possessives() -> None:
         "crisis",
         "policy",
     ]
+
+
+def test_passages_are_ranked_by_the_paragraphs_cosine_and_can_be_left_out() -> None:
+    from newstrail import relevance
+
+    m = model()
+    paragraphs = [ON_TOPIC, OFF_TOPIC, ON_TOPIC.split(". ")[0], ON_TOPIC + " " + OFF_TOPIC]
+    # A paragraph with more distinct terms than a profile has is summed in the
+    # profile's order, as the dot product of the two vectors is.
+    small = {"iraq": 0.8, "troop": 0.6}
+    for paragraph in paragraphs:
+        tokens = tokenize(paragraph)
+        for profile in [*m._profiles(), small]:
+            assert relevance._cosine(tokens, profile) == relevance._dot(
+                relevance._vector(tokens), profile
+            )
+    assert relevance._cosine([], small) == 0
+    text = "\n".join(paragraphs)
+    whole = m.score(text)
+    assert whole.passages and whole.passages[0].startswith("Iraq's parliament")
+    # Under the cut the passages are the same; at or above it, none.
+    assert m.score(text, explain_under=whole.score + 0.01) == whole
+    assert m.score(text, explain_under=whole.score) == relevance.Relevance(
+        whole.score, whole.related, whole.matched_terms, whole.threshold, (), whole.reason
+    )
