@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from email.utils import parsedate_to_datetime
 from functools import partial
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request, Spider, signals
@@ -66,6 +68,18 @@ REQUISITE_META = "newstrail_requisite"
 ROBOTS_MAX_BYTES = 500 * 1024
 # request.meta key: (bytes read so far, the transfer's limit).
 _READ = "newstrail_bytes_read"
+
+
+class StartRequestsMiddleware:
+    """Scrapy's StartSpiderMiddleware for the start requests only: it marks them
+    ``is_start_request`` (which Scrapy's priority queues read), and, unlike Scrapy's,
+    adds no step to every callback's outputs, where it does nothing."""
+
+    async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        async for item_or_request in start:
+            if isinstance(item_or_request, Request):
+                item_or_request.meta.setdefault("is_start_request", True)
+            yield item_or_request
 
 
 class AddressGuardMiddleware:

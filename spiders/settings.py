@@ -136,6 +136,14 @@ def _local_settings(config: CrawlConfig) -> dict[str, Any]:
             "scrapy.downloadermiddlewares.stats.DownloaderStats": None,
         },
         "SPIDER_MIDDLEWARES": {
+            # Scrapy's start and meta-copy middlewares each add a step to every
+            # callback's outputs: the first only marks start requests (ours marks
+            # them, and has no such step); the second warns of requests carrying a
+            # response's meta, which the spider never copies (every request's meta
+            # is made new).
+            "scrapy.spidermiddlewares.start.StartSpiderMiddleware": None,
+            "newstrail.spiders.middlewares.StartRequestsMiddleware": 25,
+            "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
             # Provenance has the crawl's own depth and hops (newstrail.spiders.items).
             "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
             # URLLENGTH_LIMIT is kept by TrapMiddleware, on every request sent

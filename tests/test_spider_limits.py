@@ -484,3 +484,36 @@ def test_requests_with_urls_over_scrapys_length_limit_are_dropped(
         with pytest.raises(IgnoreRequest, match="2083 characters"):
             guard.process_request(request)
     assert crawler.stats.get_value("newstrail/url_too_long_dropped") == 2
+
+
+def test_start_requests_are_marked_and_only_the_referer_step_sees_every_output(
+    default_seeds: SeedSet, tmp_path: Path
+) -> None:
+    from scrapy.core.spidermw import SpiderMiddlewareManager
+
+    from newstrail.spiders.middlewares import StartRequestsMiddleware
+    from newstrail.spiders.settings import crawl_settings
+
+    config = plan_crawl(default_seeds, collection="t", env=Environment(workdir=tmp_path / "w"))
+    crawler = get_crawler(settings_dict=crawl_settings(config))
+    manager = SpiderMiddlewareManager.from_crawler(crawler)
+
+    def owners(name: str) -> list[str]:
+        return [type(getattr(m, "__self__", m)).__name__ for m in manager.methods[name] if m]
+
+    assert owners("process_spider_output") == ["RefererMiddleware"]
+    starts = owners("process_start")
+    assert "StartRequestsMiddleware" in starts and "StartSpiderMiddleware" not in starts
+
+    async def start() -> Any:
+        yield Request("https://news.example/seed")
+        yield {"an": "item"}
+        yield Request("https://news.example/marked", meta={"is_start_request": False})
+
+    async def collect() -> list[Any]:
+        return [out async for out in StartRequestsMiddleware().process_start(start())]
+
+    first, item, marked = asyncio.run(collect())
+    assert first.meta["is_start_request"] is True
+    assert item == {"an": "item"}
+    assert marked.meta["is_start_request"] is False
