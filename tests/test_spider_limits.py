@@ -517,3 +517,43 @@ def test_start_requests_are_marked_and_only_the_referer_step_sees_every_output(
     assert first.meta["is_start_request"] is True
     assert item == {"an": "item"}
     assert marked.meta["is_start_request"] is False
+
+
+def test_the_crawler_freezes_what_start_up_made_and_collects_less_often(
+    default_seeds: SeedSet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    from newstrail.spiders import run
+
+    before = gc.get_threshold()
+    started: list[tuple[tuple[int, ...], int]] = []
+
+    class Process:
+        # Stands in for Scrapy's CrawlerProcess: what the collector is set to when
+        # the crawl starts.
+        def __init__(self, settings: Any) -> None:
+            self.crawler: Any = None
+
+        def create_crawler(self, spider: Any) -> Any:
+            self.crawler = type("C", (), {"spider": None, "stats": None})()
+            return self.crawler
+
+        def crawl(self, crawler: Any) -> None:
+            pass
+
+        def start(self) -> None:
+            started.append((gc.get_threshold(), gc.get_freeze_count()))
+            raise RuntimeError("stop here")
+
+    monkeypatch.setattr("scrapy.crawler.CrawlerProcess", Process)
+    config = plan_crawl(default_seeds, collection="t", env=Environment(workdir=tmp_path / "w"))
+    try:
+        with pytest.raises(RuntimeError, match="stop here"):
+            run.run_crawl(config)
+        [(thresholds, frozen)] = started
+        assert thresholds == run.GC_THRESHOLDS != before
+        assert frozen > 1000  # start-up's objects
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
