@@ -498,11 +498,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     if figures.get("plain") and statistics.median(r["pace"] for r in figures["plain"]):
         plain = statistics.median(r["pace"] for r in figures["plain"])
+        plain_rest = statistics.median(r["rest"] for r in figures["plain"])
         for crawler in crawlers:
             if crawler != "plain":
                 pace = statistics.median(r["pace"] for r in figures[crawler])
                 rest = statistics.median(r["rest"] for r in figures[crawler])
-                plain_rest = statistics.median(r["rest"] for r in figures["plain"])
                 print(
                     f"{crawler}/plain pages/s: {pace / plain:.2f}"
                     f" (after the first {FIRST} pages: {rest / plain_rest:.2f})"

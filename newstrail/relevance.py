@@ -103,14 +103,21 @@ def _idf(term: str) -> float:
 Vector = dict[str, float]
 
 
+def _weights(tokens: Iterable[str]) -> Vector:
+    """Each term's TF-IDF weight (log-scaled count times IDF), not normalised."""
+    return {t: (1.0 + math.log(n)) * _idf(t) for t, n in Counter(tokens).items()}
+
+
+def _norm(vec: Vector) -> float:
+    return math.sqrt(sum(w * w for w in vec.values()))
+
+
 def _vector(tokens: Iterable[str]) -> Vector:
-    counts = Counter(tokens)
-    vec = {t: (1.0 + math.log(n)) * _idf(t) for t, n in counts.items()}
-    return _normalise(vec)
+    return _normalise(_weights(tokens))
 
 
 def _normalise(vec: Vector) -> Vector:
-    norm = math.sqrt(sum(w * w for w in vec.values()))
+    norm = _norm(vec)
     if norm == 0:
         return {}
     return {t: w / norm for t, w in vec.items() if w > 0}
@@ -124,11 +131,11 @@ def _clip(text: str, limit: int = 300) -> str:
 def _cosine(tokens: Iterable[str], profile: Vector) -> float:
     """``_dot(_vector(tokens), profile)``, the same float, without building the
     normalised vector (the passages of every page scored are ranked by it)."""
-    weights = [(t, (1.0 + math.log(n)) * _idf(t)) for t, n in Counter(tokens).items()]
-    norm = math.sqrt(sum(w * w for _, w in weights))
+    weights = _weights(tokens)
+    norm = _norm(weights)
     if norm == 0:
         return 0.0
-    kept = [(t, w / norm) for t, w in weights if w > 0]
+    kept = [(t, w / norm) for t, w in weights.items() if w > 0]
     if len(kept) > len(profile):
         return _dot(dict(kept), profile)  # summed in the profile's order, as _dot does
     return sum(w * profile.get(t, 0.0) for t, w in kept)
