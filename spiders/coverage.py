@@ -350,7 +350,9 @@ class CoverageSpider(Spider):
 
     async def start(self) -> AsyncIterator[Request]:
         if self._pool is not None:
-            self._pool.start()
+            # The reactor's asyncio loop hands the pages out and reads the answers:
+            # no thread of the pool's takes the interpreter lock from the crawl's.
+            self._pool.start(asyncio.get_running_loop())
         # Seeds, then a re-crawl's known articles, no more than the budget: all are
         # reserved before the first is yielded (Scrapy takes start requests lazily,
         # while pages already fetched queue their links), so pages found meanwhile

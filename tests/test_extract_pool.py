@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
+import threading
 import time
 from concurrent.futures import Future
 from typing import Any
@@ -12,6 +14,7 @@ import pytest
 
 from newstrail.extract import ExtractionConfig
 from newstrail.extract_pool import (
+    PREFETCH_BYTES,
     WORKER_NICENESS,
     ExtractionFailed,
     ExtractionPool,
@@ -249,3 +252,142 @@ def test_pages_are_scored_by_the_latest_scoring_the_pool_was_given() -> None:
     assert (before.scored_by, after.scored_by) == (0, 1)
     assert before.relevance is not None and after.relevance is not None
     assert before.relevance.score > after.relevance.score
+
+
+# -- driven by an event loop -----------------------------------------------------------
+
+
+async def _started(pool: ExtractionPool) -> None:
+    """Start ``pool`` driven by the running loop; return once its workers are watched."""
+    pool.start(asyncio.get_running_loop())
+    deadline = time.monotonic() + 120
+    while not pool.ready and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    assert pool.ready
+    await asyncio.sleep(0.05)  # the loop runs the hand-over the starting thread queued
+
+
+def _pool_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "extraction-pool"]
+
+
+def test_an_event_loop_drives_the_pool_with_no_thread_of_its_own() -> None:
+    async def run() -> None:
+        with ExtractionPool(workers=2, task=slow_task) as pool:
+            await _started(pool)
+            futures = [pool.submit(b"", f"https://ex.org/{i}") for i in range(20)]
+            answered: set[int] = set()
+            for future in futures:
+                future.add_done_callback(lambda _: answered.add(threading.get_ident()))
+            works = [await asyncio.wrap_future(future) for future in futures]
+            assert not _pool_threads()
+            assert answered == {threading.get_ident()}  # the loop's own thread
+            assert len({work.links[0].text for work in works}) == 2
+            assert [work.links[0].url for work in works] == [
+                f"https://ex.org/{i}" for i in range(20)
+            ]
+        assert not _pool_threads()
+
+    asyncio.run(run())
+
+
+def test_driven_a_page_past_the_timeout_fails_alone_and_its_worker_is_replaced() -> None:
+    async def run() -> None:
+        with ExtractionPool(workers=2, timeout=1.5, task=slow_task) as pool:
+            await _started(pool)
+            slow = pool.submit(b"", "https://ex.org/slow#30")
+            other = pool.submit(b"", "https://ex.org/other#1")
+            started = time.monotonic()
+            with pytest.raises(ExtractionTimeout):
+                await asyncio.wrap_future(slow)
+            assert time.monotonic() - started < 10
+            other_pid = int((await asyncio.wrap_future(other)).links[0].text)
+            pair = [pool.submit(b"", f"https://ex.org/{i}#1") for i in range(2)]
+            pids = {int((await asyncio.wrap_future(f)).links[0].text) for f in pair}
+            assert len(pids) == 2 and other_pid in pids
+
+    asyncio.run(run())
+
+
+def test_driven_a_worker_killed_mid_page_fails_only_that_page() -> None:
+    async def run() -> None:
+        with ExtractionPool(workers=2, timeout=60, task=slow_task) as pool:
+            await _started(pool)
+            victim = int(
+                (await asyncio.wrap_future(pool.submit(b"", "https://ex.org/who"))).links[0].text
+            )
+            futures = [pool.submit(b"", f"https://ex.org/{i}#3") for i in range(2)]
+            await asyncio.sleep(1)
+            os.kill(victim, signal.SIGKILL)
+            outcomes: list[int | str] = []
+            for future in futures:
+                try:
+                    outcomes.append(int((await asyncio.wrap_future(future)).links[0].text))
+                except ExtractionFailed:
+                    outcomes.append("failed")
+            assert outcomes.count("failed") == 1
+            after = await asyncio.wrap_future(pool.submit(b"", "https://ex.org/after"))
+            assert int(after.links[0].text) != victim
+
+    asyncio.run(run())
+
+
+def test_driven_a_large_page_waits_for_an_idle_worker_and_never_blocks_the_loop() -> None:
+    """A page larger than a pipe holds, sent to a worker busy with another page, would
+    block the loop's thread in the write until that worker is done."""
+
+    async def run() -> None:
+        with ExtractionPool(workers=1, timeout=60, task=slow_task) as pool:
+            await _started(pool)
+            busy = pool.submit(b"", "https://ex.org/busy#2")
+            await asyncio.sleep(0.2)
+            started = time.monotonic()
+            # Ordinary (under heavy_bytes), and more than a socket's buffer holds.
+            large = pool.submit(b"x" * (7 * PREFETCH_BYTES), "https://ex.org/large")
+            small = pool.submit(b"x" * 100, "https://ex.org/small")
+            assert time.monotonic() - started < 0.5
+            await asyncio.wrap_future(busy)
+            assert (await asyncio.wrap_future(large)).links[0].url == "https://ex.org/large"
+            assert (await asyncio.wrap_future(small)).links[0].url == "https://ex.org/small"
+
+    asyncio.run(run())
+
+
+def test_driven_close_before_the_loop_takes_over_still_answers_and_stops_the_workers() -> None:
+    async def run() -> None:
+        pool = ExtractionPool(workers=1, task=slow_task)
+        pool.start(asyncio.get_running_loop())
+        future = pool.submit(b"", "https://ex.org/a")
+        # The loop is held here on purpose: the workers come up, and their hand-over to
+        # the loop waits in its queue while the pool is closed.
+        deadline = time.monotonic() + 120
+        while not pool.ready and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.1)
+        workers = [worker.process.pid for worker in pool._workers if worker.process.pid]
+        assert len(workers) == 1
+        pool.close()
+        assert future.result(timeout=0).links[0].url == "https://ex.org/a"
+        await asyncio.sleep(0.1)  # the hand-over runs now, and finds the pool closed
+        assert not _pool_threads() and not pool.ready
+        for pid in workers:
+            with pytest.raises(ProcessLookupError):
+                os.kill(pid, 0)
+
+    asyncio.run(run())
+
+
+def test_driven_a_new_scoring_waits_for_an_idle_worker_and_never_blocks_the_loop() -> None:
+    async def run() -> None:
+        with ExtractionPool(workers=1, timeout=60, task=slow_task) as pool:
+            await _started(pool)
+            busy = pool.submit(b"", "https://ex.org/busy#2")
+            await asyncio.sleep(0.2)
+            pool.set_scoring(b"x" * (7 * PREFETCH_BYTES))  # as large as a scoring may be
+            started = time.monotonic()
+            small = pool.submit(b"x" * 100, "https://ex.org/small")
+            assert time.monotonic() - started < 0.5
+            await asyncio.wrap_future(busy)
+            assert (await asyncio.wrap_future(small)).links[0].url == "https://ex.org/small"
+
+    asyncio.run(run())
