@@ -338,9 +338,8 @@ class ExtractionPool:
         hands the pages out and reads the answers from then on, and the thread ends
         once the workers are up (see the module's note)."""
         with self._lock:
-            if self._dispatcher is None and not self._closed and driver is not None:
-                self._driver = driver
             if self._dispatcher is None and not self._closed:
+                self._driver = driver
                 self._dispatcher = threading.Thread(
                     target=self._dispatch, name="extraction-pool", daemon=True
                 )
@@ -376,8 +375,7 @@ class ExtractionPool:
         if self._driver is None:
             self._wake()
         elif self._attached:
-            self._hand_out()
-            self._arm_timer()
+            self._advance()
         return future
 
     def is_heavy(self, size: int) -> bool:
@@ -409,7 +407,7 @@ class ExtractionPool:
                 if self._attached:
                     self._detach()
                 dispatcher = self._dispatcher = threading.Thread(
-                    target=self._dispatch, name="extraction-pool", daemon=True
+                    target=self._run_out, name="extraction-pool", daemon=True
                 )
                 dispatcher.start()
         self._wake()
@@ -489,22 +487,31 @@ class ExtractionPool:
 
     def _dispatch(self) -> None:
         try:
-            if not self._workers:
-                self._workers = [self._spawn() for _ in range(self.workers)]
-                self._ready.set()
-                with self._lock:
-                    if self._driver is not None and not self._closed:
-                        # The loop's thread takes over; a close() before it does
-                        # starts this again, to see the pages in flight to their end.
-                        self._handed_over = True
-                        self._driver.call_soon_threadsafe(self._attach)
-                        return
-            self._loop()
+            self._workers = [self._spawn() for _ in range(self.workers)]
+            self._ready.set()
+            with self._lock:
+                if self._driver is not None and not self._closed:
+                    # The loop's thread takes over; a close() before it has, or
+                    # after, runs the rest (_run_out) on a thread of its own.
+                    self._handed_over = True
+                    self._driver.call_soon_threadsafe(self._attach)
+                    return
         except BaseException as exc:  # a bug here must not leave futures hanging
             self._fail_everything(exc)
             self._stop_workers()
             raise
-        self._stop_workers()
+        self._run_out()
+
+    def _run_out(self) -> None:
+        """Hand out and answer pages until the pool is closed and none is left, then
+        stop the workers."""
+        try:
+            self._loop()
+        except BaseException as exc:  # a bug here must not leave futures hanging
+            self._fail_everything(exc)
+            raise
+        finally:
+            self._stop_workers()
 
     def _stop_workers(self) -> None:
         for worker in list(self._workers):
@@ -523,13 +530,14 @@ class ExtractionPool:
             self._attached = True
         for worker in self._workers:
             self._watch(worker)
-        self._hand_out()
-        self._arm_timer()
+        self._advance()
 
     def _watch(self, worker: _Worker) -> None:
         assert self._driver is not None
-        self._driver.add_reader(worker.conn.fileno(), self._on_readable, worker)
-        self._driver.add_reader(worker.process.sentinel, self._on_readable, worker)
+        # Each with what turned readable, as wait() would have said.
+        conn, sentinel = worker.conn, worker.process.sentinel
+        self._driver.add_reader(conn.fileno(), self._on_readable, worker, conn)
+        self._driver.add_reader(sentinel, self._on_readable, worker, sentinel)
 
     def _unwatch(self, worker: _Worker) -> None:
         assert self._driver is not None
@@ -544,11 +552,20 @@ class ExtractionPool:
             self._timer = None
         self._attached = False
 
-    def _on_readable(self, worker: _Worker) -> None:
-        """A worker answered or died: as one round of the dispatcher's loop."""
+    def _on_readable(self, worker: _Worker, ready: Connection | int) -> None:
+        """A worker answered (``ready`` is its connection) or died (its sentinel): as
+        one round of the dispatcher's loop."""
         if not self._attached or worker not in self._workers:
             return
-        self._check(worker, wait([worker.conn, worker.process.sentinel], timeout=0))
+        if ready is worker.conn:
+            self._check(worker, [ready])
+        else:
+            # An answer sent just before the exit (a worker retiring) comes first.
+            self._check(worker, wait([worker.conn, ready], timeout=0))
+        self._advance()
+
+    def _advance(self) -> None:
+        """Hand out what may go now, and time the pages handed out."""
         self._hand_out()
         self._arm_timer()
 
@@ -575,8 +592,7 @@ class ExtractionPool:
             return
         for worker in list(self._workers):
             self._check(worker, [])
-        self._hand_out()
-        self._arm_timer()
+        self._advance()
 
     def _fail_everything(self, exc: BaseException) -> None:
         with self._lock:

@@ -391,3 +391,21 @@ def test_driven_a_new_scoring_waits_for_an_idle_worker_and_never_blocks_the_loop
             assert (await asyncio.wrap_future(small)).links[0].url == "https://ex.org/small"
 
     asyncio.run(run())
+
+
+def test_driven_a_worker_past_its_memory_limit_answers_its_page_and_is_replaced() -> None:
+    """The worker answers the page that grew it, then leaves: answered, not failed."""
+    with ExtractionPool(workers=1, task=hoarding_task) as pool:
+        warm = pool.submit(b"", "https://ex.org/warm").result(timeout=60).links_total
+    limit = warm + (100 << 20)
+
+    async def run() -> list[PageWork]:
+        with ExtractionPool(workers=1, task=hoarding_task, max_worker_memory=limit) as pool:
+            await _started(pool)
+            return [
+                await asyncio.wrap_future(pool.submit(b"", f"https://ex.org/{i}{tail}"))
+                for i, tail in enumerate(["", "", "hoard", "", ""])
+            ]
+
+    pids = [int(work.links[0].text) for work in asyncio.run(run())]
+    assert pids[0] == pids[1] == pids[2] != pids[3] == pids[4]
